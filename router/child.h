@@ -1,0 +1,30 @@
+/* Relay children: spawning them and reaping them on SIGCHLD. */
+#ifndef NPR_CHILD_H
+#define NPR_CHILD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef void (*child_exit_cb)(pid_t, int status, void *arg);
+
+/*
+ * Start ARGV[0] with stdin and stdout on STDIO_FD and stderr on STDERR_FD,
+ * in CWD when not NULL, in a process group of its own (so a terminal's ^C
+ * reaches only the router, which then ends its children in order) and with
+ * default signal dispositions and an empty signal mask. Returns 0 and the
+ * pid, or -1 with the reason in ERR (exec failures are reported here too).
+ */
+int child_spawn(char *const argv[], const char *cwd, int stdio_fd,
+    int stderr_fd, pid_t *pidp, char *err, size_t errlen);
+
+/* Call CB when PID is reaped; child_forget() cancels that. */
+int child_watch(pid_t, child_exit_cb cb, void *arg);
+void child_forget(pid_t);
+
+/* Reap every exited child (from the SIGCHLD event) and run its callback. */
+void child_reap(void);
+
+/* Describe a wait status: "exited with status 1", "killed by signal 9". */
+void child_describe_status(int status, char *buf, size_t len);
+
+#endif

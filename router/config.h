@@ -1,0 +1,74 @@
+/* Loading and validating the configuration (DESIGN.md §4). */
+#ifndef NPR_CONFIG_H
+#define NPR_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONFIG_DEFAULT_MODE 0600
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 256
+#define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT 5
+
+enum route_mode {
+	ROUTE_MODE_SPAWN, /* one relay child per connection */
+	ROUTE_MODE_MUX,   /* one multiplexed child per route (not built yet) */
+};
+
+struct relay_conf {
+	char *path; /* executable; NULL when not configured */
+	char *cwd;  /* working directory for children; NULL = inherit */
+};
+
+struct route_conf {
+	char *name;
+	char *file; /* where the route was defined, for messages */
+	int line;
+
+	char *listen_path; /* expanded */
+	mode_t listen_mode;
+	gid_t listen_gid;
+	int has_group; /* listen_gid is meaningful */
+
+	char *pipe;
+	char **relay_args; /* NULL-terminated */
+	size_t relay_nargs;
+	struct relay_conf relay; /* effective: route override merged over global */
+
+	char *adapter; /* "raw" unless configured */
+	enum route_mode mode;
+	unsigned max_connections;
+};
+
+struct config {
+	char *file; /* the main file as given */
+	char *plugin_dir;
+	struct relay_conf relay;
+	unsigned shutdown_timeout; /* seconds sessions may drain on SIGTERM */
+	struct route_conf *routes;
+	size_t nroutes;
+};
+
+/* Every problem found, each as one line "FILE:LINE: route "NAME": what". */
+struct config_errors {
+	char **lines;
+	size_t n;
+};
+
+/*
+ * Load FILE and every *.conf in the routes.d folder beside it, and
+ * validate all of it.
+ * Returns 0 and sets *cfgp on success; -1 with every problem appended to
+ * errs otherwise (nothing is allocated in *cfgp then).
+ */
+int config_load(const char *file, struct config **cfgp,
+    struct config_errors *errs);
+void config_free(struct config *);
+void config_errors_free(struct config_errors *);
+
+/* The default file for this user: /etc/... for root, XDG for others. */
+char *config_default_path(void);
+
+/* One line describing a route, as `npiperouter check` prints it. */
+void config_route_summary(const struct route_conf *, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * The config loader's checking helpers: error lines, setting types,
+ * unknown keys, paths and relay groups, shared by globals and routes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_priv.h"
+#include "expand.h"
+
+static void
+config_errors_push(struct config_ctx *ctx, char *line)
+{
+	struct config_errors *errs = ctx->errs;
+	char **nlines = NULL;
+
+	if (line == NULL) {
+		ctx->oom = 1;
+		return;
+	}
+	nlines = realloc(errs->lines, (errs->n + 1) * sizeof *nlines);
+	if (nlines == NULL) {
+		ctx->oom = 1;
+		free(line);
+		return;
+	}
+	errs->lines = nlines;
+	errs->lines[errs->n++] = line;
+}
+
+static void
+config_verr(struct config_ctx *ctx, const char *file, unsigned line,
+    const char *label, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *full = NULL;
+	char where[32] = "";
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		msg = NULL;
+		goto out;
+	}
+	if (line > 0)
+		snprintf(where, sizeof where, ":%u", line);
+	if (asprintf(&full, "%s%s: %s%s%s", file != NULL ? file : "(config)",
+	    where, label != NULL ? label : "", label != NULL ? ": " : "",
+	    msg) < 0)
+		full = NULL;
+out:
+	config_errors_push(ctx, full);
+	free(msg);
+}
+
+void
+config_err(struct config_ctx *ctx, const char *file, unsigned line,
+    const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verr(ctx, file, line, label, fmt, ap);
+	va_end(ap);
+}
+
+void
+config_err_at(struct config_ctx *ctx, const config_setting_t *s,
+    const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verr(ctx, config_setting_source_file(s),
+	    config_setting_source_line(s), label, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+config_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a floating-point number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "an unknown type";
+	}
+}
+
+/* Edit distance, to suggest the key a typo was meant to be. */
+static size_t
+config_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t row[64];
+
+	if (la >= 64 || lb >= 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+int
+config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
+    const char *prefix, const char *const *keys, const char *label,
+    const char *hint)
+{
+	const config_setting_t *m = NULL;
+	const char *name = NULL, *guess = NULL;
+	size_t d, best;
+	int i, k, n = 0, len = config_setting_length(group);
+
+	for (i = 0; i < len; i++) {
+		m = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(m);
+		for (k = 0; keys[k] != NULL; k++) {
+			if (strcmp(name, keys[k]) == 0)
+				break;
+		}
+		if (keys[k] != NULL)
+			continue;
+
+		guess = NULL;
+		best = 3; /* farther than two edits is not a typo */
+		for (k = 0; hint == NULL && keys[k] != NULL; k++) {
+			d = config_distance(name, keys[k]);
+			if (d < best) {
+				best = d;
+				guess = keys[k];
+			}
+		}
+		if (hint != NULL)
+			config_err_at(ctx, m, label, "unknown setting \"%s%s\" (%s)",
+			    prefix, name, hint);
+		else if (guess != NULL)
+			config_err_at(ctx, m, label,
+			    "unknown setting \"%s%s\" (did you mean \"%s%s\"?)",
+			    prefix, name, prefix, guess);
+		else
+			config_err_at(ctx, m, label, "unknown setting \"%s%s\"",
+			    prefix, name);
+		n++;
+	}
+	return n;
+}
+
+int
+config_get_path(struct config_ctx *ctx, const config_setting_t *s,
+    const char *key, enum config_path_rule rule, const char *label,
+    char **out)
+{
+	const char *raw = NULL;
+	char *path = NULL;
+	char err[256];
+	int rc = -1;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_err_at(ctx, s, label, "\"%s\" must be a string, not %s",
+		    key, config_type_name(s));
+		goto out;
+	}
+	raw = config_setting_get_string(s);
+	if (*raw == '\0') {
+		config_err_at(ctx, s, label, "\"%s\" must not be empty", key);
+		goto out;
+	}
+	path = expand_path(raw, err, sizeof err);
+	if (path == NULL) {
+		config_err_at(ctx, s, label, "%s \"%s\": %s", key, raw, err);
+		goto out;
+	}
+	/*
+	 * Children run in relay.cwd, so a relative path with a "/" would
+	 * silently mean something else there; a bare name is a PATH lookup.
+	 */
+	if (path[0] != '/' &&
+	    (rule == CONFIG_PATH_ABSOLUTE || strchr(path, '/') != NULL)) {
+		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path%s",
+		    key, path, rule == CONFIG_PATH_COMMAND ?
+		    " (a name without \"/\" is looked up in PATH)" : "");
+		goto out;
+	}
+	*out = path;
+	path = NULL;
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+int
+config_parse_relay(struct config_ctx *ctx, const config_setting_t *s,
+    const char *label, struct relay_conf *relay)
+{
+	static const char *const keys[] = { "path", "cwd", NULL };
+	const config_setting_t *m = NULL;
+	char *v = NULL;
+	int n = 0;
+
+	if (!config_setting_is_group(s)) {
+		config_err_at(ctx, s, label,
+		    "\"relay\" must be a group like { path = \"...\"; }, not %s",
+		    config_type_name(s));
+		return 1;
+	}
+	n += config_check_keys(ctx, s, "relay.", keys, label, NULL);
+
+	if ((m = config_setting_get_member(s, "path")) != NULL) {
+		if (config_get_path(ctx, m, "relay.path", CONFIG_PATH_COMMAND,
+		    label, &v) == 0) {
+			free(relay->path);
+			relay->path = v;
+		} else
+			n++;
+	}
+	v = NULL;
+	if ((m = config_setting_get_member(s, "cwd")) != NULL) {
+		if (config_get_path(ctx, m, "relay.cwd", CONFIG_PATH_ABSOLUTE,
+		    label, &v) == 0) {
+			free(relay->cwd);
+			relay->cwd = v;
+		} else
+			n++;
+	}
+	return n;
+}

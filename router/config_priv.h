@@ -1,0 +1,81 @@
+/*
+ * Shared by the config loader's files (config.c, config_check.c,
+ * config_route.c); nothing outside the loader includes this.
+ */
+#ifndef NPR_CONFIG_PRIV_H
+#define NPR_CONFIG_PRIV_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Longer labels are cut; they only ever hold `route "NAME"` or `route #N`. */
+#define CONFIG_LABEL_MAX 160
+
+/* Where a route's name and socket path came from, for duplicate messages. */
+struct config_pos {
+	char label[CONFIG_LABEL_MAX];
+	const char *name;             /* NULL when unusable */
+	const config_setting_t *name_set;
+	const config_setting_t *path_set; /* NULL when unusable */
+};
+
+/* One run of config_load(). */
+struct config_ctx {
+	struct config *cfg;
+	struct config_errors *errs;
+	int oom;
+	struct config_pos *pos; /* parallel to cfg->routes */
+	size_t routes_cap;
+	size_t nentries; /* route entries seen, broken ones included */
+};
+
+/* Append "FILE[:LINE]: [LABEL: ]message"; LINE 0 leaves the line out. */
+void config_err(struct config_ctx *, const char *file, unsigned line,
+    const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The same at the file and line of a setting. */
+void config_err_at(struct config_ctx *, const config_setting_t *,
+    const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "a string", "an integer", ... for "must be X, not Y" messages. */
+const char *config_type_name(const config_setting_t *);
+
+/*
+ * Report every member of GROUP not in the NULL-terminated KEYS, naming it
+ * PREFIX.key. Returns the number reported.
+ */
+int config_check_keys(struct config_ctx *, const config_setting_t *group,
+    const char *prefix, const char *const *keys, const char *label,
+    const char *hint);
+
+/* How config_get_path() checks the expanded result. */
+enum config_path_rule {
+	CONFIG_PATH_ABSOLUTE, /* must start with "/" */
+	CONFIG_PATH_COMMAND,  /* absolute, or a bare name looked up in PATH */
+};
+
+/*
+ * Read a string setting that holds a path, expand it and check it with
+ * RULE. KEY is the name used in messages. Returns 0 with *out set, or -1
+ * after reporting.
+ */
+int config_get_path(struct config_ctx *, const config_setting_t *,
+    const char *key, enum config_path_rule, const char *label, char **out);
+
+/*
+ * Parse a relay group { path; cwd; } into RELAY, overwriting only what
+ * the group sets. Returns the number of errors reported.
+ */
+int config_parse_relay(struct config_ctx *, const config_setting_t *,
+    const char *label, struct relay_conf *relay);
+
+/* Parse and check one element of a "routes" list (INDEX is 1-based). */
+void config_route_parse(struct config_ctx *, const config_setting_t *,
+    unsigned index, const struct relay_conf *global);
+
+void config_route_free(struct route_conf *);
+
+#endif

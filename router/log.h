@@ -1,0 +1,22 @@
+/* Logging to stderr, with levels; plain lines when stderr is the journal. */
+#ifndef NPR_LOG_H
+#define NPR_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+void log_init(enum log_level);
+enum log_level log_get_level(void);
+
+void log_vmsg(enum log_level, const char *, va_list) __attribute__((format(printf, 2, 0)));
+void log_msg(enum log_level, const char *, ...) __attribute__((format(printf, 2, 3)));
+void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Log and exit(1); fatal() appends strerror(errno). */
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,133 @@
+/* A route at run time: its listener, its sessions and its counters. */
+#include "route.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+#include "session.h"
+
+/* After EMFILE, wait this long before accepting again instead of spinning
+ * on a connection that cannot be accepted. */
+#define ROUTE_RETRY_SECS 1
+
+static void
+route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct route *r = arg;
+	struct server *srv = r->server;
+
+	r->active++;
+	r->total++;
+	srv->nsessions++;
+	if (r->active >= r->conf->max_connections && !r->full) {
+		log_warn("route \"%s\": %u connections open (max_connections); "
+		    "new clients wait", r->conf->name, r->active);
+		evconnlistener_disable(l);
+		r->full = 1;
+	}
+	session_start(r, fd, ++srv->next_session_id);
+}
+
+static void
+route_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct route *r = arg;
+
+	if (r->listener != NULL && !r->full)
+		evconnlistener_enable(r->listener);
+}
+
+static void
+route_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct route *r = arg;
+	struct timeval tv = { ROUTE_RETRY_SECS, 0 };
+	int error = EVUTIL_SOCKET_ERROR();
+
+	log_warn("route \"%s\": cannot accept: %s; pausing %ds", r->conf->name,
+	    strerror(error), ROUTE_RETRY_SECS);
+	evconnlistener_disable(l);
+	evtimer_add(r->ev_retry, &tv);
+}
+
+struct route *
+route_open(struct server *srv, const struct route_conf *rc)
+{
+	struct route *r = NULL;
+	char err[512];
+	int fd, replaced = 0;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		fatalx("out of memory");
+	r->server = srv;
+	r->conf = rc;
+	TAILQ_INIT(&r->sessions);
+	fd = listener_open(rc->listen_path, rc->listen_mode,
+	    rc->has_group ? rc->listen_gid : LISTENER_NO_GROUP, &r->sock_st,
+	    &replaced, err, sizeof err);
+	if (fd == -1) {
+		log_error("route \"%s\": %s", rc->name, err);
+		free(r);
+		return NULL;
+	}
+	if (replaced)
+		log_info("route \"%s\": removed stale socket %s", rc->name,
+		    rc->listen_path);
+	r->listener = evconnlistener_new(srv->base, route_accept_cb, r,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	r->ev_retry = evtimer_new(srv->base, route_retry_cb, r);
+	if (r->listener == NULL || r->ev_retry == NULL)
+		fatalx("out of memory for a listener");
+	evconnlistener_set_error_cb(r->listener, route_error_cb);
+	log_info("route \"%s\": listening on %s", rc->name, rc->listen_path);
+	return r;
+}
+
+void
+route_close_listener(struct route *r)
+{
+	if (r->listener == NULL)
+		return;
+	evconnlistener_free(r->listener);
+	r->listener = NULL;
+	listener_remove(r->conf->listen_path, &r->sock_st);
+}
+
+void
+route_signal_sessions(struct route *r, int sig)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &r->sessions, entry)
+		session_signal(s, sig);
+}
+
+void
+route_free(struct route *r)
+{
+	route_close_listener(r);
+	event_free(r->ev_retry);
+	free(r);
+}
+
+void
+route_session_ended(struct route *r, struct session *s)
+{
+	TAILQ_REMOVE(&r->sessions, s, entry);
+	r->active--;
+	if (r->full && r->active < r->conf->max_connections) {
+		r->full = 0;
+		if (r->listener != NULL)
+			evconnlistener_enable(r->listener);
+	}
+	server_session_ended(r->server);
+}

@@ -1,0 +1,64 @@
+/* A session: one client connection relayed through one relay child. */
+#ifndef NPR_SESSION_H
+#define NPR_SESSION_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct route;
+
+enum session_state {
+	SESSION_RELAYING,   /* both directions open */
+	SESSION_CLIENT_EOF, /* client finished sending; replies still flow */
+	SESSION_RELAY_EOF,  /* relay finished sending; requests still flow */
+	SESSION_DRAINED,    /* both directions done; waiting for the relay to exit */
+	SESSION_DONE,
+};
+
+/* One direction of the relay: from one side's input to the other's output. */
+struct session_dir {
+	struct bufferevent *src;
+	struct bufferevent *dst;
+	uint64_t bytes;
+	unsigned eof : 1;    /* src ended (EOF, or a read error) */
+	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
+	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
+	unsigned paused : 1; /* src reading stopped until dst drains */
+};
+
+struct session {
+	struct route *route;
+	unsigned id;
+	enum session_state state;
+	TAILQ_ENTRY(session) entry;
+
+	struct bufferevent *client;
+	struct bufferevent *relay;
+	struct bufferevent *relay_err; /* the relay's stderr, logged by line */
+	struct session_dir up;         /* client -> relay */
+	struct session_dir down;       /* relay -> client */
+
+	pid_t pid;
+	int exited;
+	int status;
+	struct event *ev_linger; /* ends a relay that outlives both directions */
+	int linger_signal;
+	struct timespec started;
+};
+
+/*
+ * Relay CLIENT_FD (accepted, non-blocking) through a new relay child.
+ * Returns NULL when the relay could not be started; the client is closed
+ * and the reason logged.
+ */
+struct session *session_start(struct route *, int client_fd, unsigned id);
+
+/* Send SIG to the session's relay (shutdown deadlines). */
+void session_signal(struct session *, int sig);
+
+/* Free the session now, killing its relay: only for the final exit. */
+void session_abort(struct session *);
+
+#endif
