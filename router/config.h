@@ -9,6 +9,9 @@
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 256
 #define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT 5
 
+struct config_setting_t; /* libconfig's */
+struct config_trees;
+
 enum route_mode {
 	ROUTE_MODE_SPAWN, /* one relay child per connection */
 	ROUTE_MODE_MUX,   /* one multiplexed child per route (not built yet) */
@@ -35,6 +38,11 @@ struct route_conf {
 	struct relay_conf relay; /* effective: route override merged over global */
 
 	char *adapter; /* "raw" unless configured */
+	/*
+	 * The route's "adapter" group (NULL when absent), so adapters with
+	 * options can read them and report file:line; valid until config_free.
+	 */
+	const struct config_setting_t *adapter_setting;
 	enum route_mode mode;
 	unsigned max_connections;
 };
@@ -46,6 +54,7 @@ struct config {
 	unsigned shutdown_timeout; /* seconds sessions may drain on SIGTERM */
 	struct route_conf *routes;
 	size_t nroutes;
+	struct config_trees *trees; /* the parsed files; private to config */
 };
 
 /* Every problem found, each as one line "FILE:LINE: route "NAME": what". */

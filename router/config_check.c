@@ -76,6 +76,14 @@ config_err_at(struct config_ctx *ctx, const config_setting_t *s,
 }
 
 const char *
+config_file_of(const config_setting_t *s)
+{
+	const char *f = config_setting_source_file(s);
+
+	return f != NULL ? f : "(config)";
+}
+
+const char *
 config_type_name(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {
@@ -128,46 +136,49 @@ config_distance(const char *a, const char *b)
 }
 
 int
+config_check_key(struct config_ctx *ctx, const config_setting_t *m,
+    const char *prefix, const char *const *keys, const char *label,
+    const char *hint)
+{
+	const char *name = config_setting_name(m), *guess = NULL;
+	size_t d, best = 3; /* farther than two edits is not a typo */
+	int k;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		if (strcmp(name, keys[k]) == 0)
+			return 0;
+	}
+	for (k = 0; hint == NULL && keys[k] != NULL; k++) {
+		d = config_distance(name, keys[k]);
+		if (d < best) {
+			best = d;
+			guess = keys[k];
+		}
+	}
+	if (hint != NULL)
+		config_err_at(ctx, m, label, "unknown setting \"%s%s\" (%s)",
+		    prefix, name, hint);
+	else if (guess != NULL)
+		config_err_at(ctx, m, label,
+		    "unknown setting \"%s%s\" (did you mean \"%s%s\"?)",
+		    prefix, name, prefix, guess);
+	else
+		config_err_at(ctx, m, label, "unknown setting \"%s%s\"", prefix,
+		    name);
+	return 1;
+}
+
+int
 config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
     const char *prefix, const char *const *keys, const char *label,
     const char *hint)
 {
-	const config_setting_t *m = NULL;
-	const char *name = NULL, *guess = NULL;
-	size_t d, best;
-	int i, k, n = 0, len = config_setting_length(group);
+	int i, n = 0, len = config_setting_length(group);
 
-	for (i = 0; i < len; i++) {
-		m = config_setting_get_elem(group, (unsigned)i);
-		name = config_setting_name(m);
-		for (k = 0; keys[k] != NULL; k++) {
-			if (strcmp(name, keys[k]) == 0)
-				break;
-		}
-		if (keys[k] != NULL)
-			continue;
-
-		guess = NULL;
-		best = 3; /* farther than two edits is not a typo */
-		for (k = 0; hint == NULL && keys[k] != NULL; k++) {
-			d = config_distance(name, keys[k]);
-			if (d < best) {
-				best = d;
-				guess = keys[k];
-			}
-		}
-		if (hint != NULL)
-			config_err_at(ctx, m, label, "unknown setting \"%s%s\" (%s)",
-			    prefix, name, hint);
-		else if (guess != NULL)
-			config_err_at(ctx, m, label,
-			    "unknown setting \"%s%s\" (did you mean \"%s%s\"?)",
-			    prefix, name, prefix, guess);
-		else
-			config_err_at(ctx, m, label, "unknown setting \"%s%s\"",
-			    prefix, name);
-		n++;
-	}
+	for (i = 0; i < len; i++)
+		n += config_check_key(ctx,
+		    config_setting_get_elem(group, (unsigned)i), prefix, keys,
+		    label, hint);
 	return n;
 }
 

@@ -1,6 +1,6 @@
 /*
- * Shared by the config loader's files (config.c, config_check.c,
- * config_route.c); nothing outside the loader includes this.
+ * Shared by the config loader's files (config*.c); nothing outside the
+ * loader includes this.
  */
 #ifndef NPR_CONFIG_PRIV_H
 #define NPR_CONFIG_PRIV_H
@@ -29,6 +29,9 @@ struct config_ctx {
 	struct config_pos *pos; /* parallel to cfg->routes */
 	size_t routes_cap;
 	size_t nentries; /* route entries seen, broken ones included */
+	int global_relay_bad; /* spares every route a second message */
+	int any_file_failed;  /* some file could not be read or parsed */
+	int routes_bad;       /* some "routes" was not a list */
 };
 
 /* Append "FILE[:LINE]: [LABEL: ]message"; LINE 0 leaves the line out. */
@@ -40,9 +43,20 @@ void config_err_at(struct config_ctx *, const config_setting_t *,
     const char *label, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The file a setting came from, never NULL. */
+const char *config_file_of(const config_setting_t *);
+
 /* "a string", "an integer", ... for "must be X, not Y" messages. */
 const char *config_type_name(const config_setting_t *);
 
+/*
+ * Report setting M unless its name is in the NULL-terminated KEYS, naming
+ * it PREFIX.name and suggesting the nearest key (or saying HINT instead).
+ * Returns 1 when reported.
+ */
+int config_check_key(struct config_ctx *, const config_setting_t *m,
+    const char *prefix, const char *const *keys, const char *label,
+    const char *hint);
 /*
  * Report every member of GROUP not in the NULL-terminated KEYS, naming it
  * PREFIX.key. Returns the number reported.
@@ -71,6 +85,10 @@ int config_get_path(struct config_ctx *, const config_setting_t *,
  */
 int config_parse_relay(struct config_ctx *, const config_setting_t *,
     const char *label, struct relay_conf *relay);
+
+/* Parse a route's "listen" group into R, checking the path against others. */
+void config_listen_parse(struct config_ctx *, const config_setting_t *,
+    struct route_conf *r, struct config_pos *pos);
 
 /* Parse and check one element of a "routes" list (INDEX is 1-based). */
 void config_route_parse(struct config_ctx *, const config_setting_t *,

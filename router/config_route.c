@@ -1,14 +1,9 @@
-/* One element of a "routes" list: parsing, checking, and its summary. */
-#include <sys/socket.h>
+/* One element of a "routes" list: parsing and checking it. */
 #include <sys/stat.h>
-#include <sys/un.h>
 
-#include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config_priv.h"
 
@@ -23,18 +18,11 @@ struct route_parse {
 	struct route_conf *r;
 	struct config_pos *pos;
 	struct relay_conf own; /* the route's relay group, before merging */
+	int relay_bad;         /* its relay group was reported already */
 };
 
 static const char *const route_keys[] = { "name", "listen", "pipe",
 	"relay_args", "relay", "adapter", "mode", "max_connections", NULL };
-
-static const char *
-route_file_of(const config_setting_t *s)
-{
-	const char *f = config_setting_source_file(s);
-
-	return f != NULL ? f : "(config)";
-}
 
 /* The name comes first so that every later message can carry it. */
 static void
@@ -82,172 +70,13 @@ route_parse_name(struct route_parse *rp, const config_setting_t *route)
 		if (other->name != NULL && strcmp(other->name, name) == 0) {
 			config_err_at(ctx, s, rp->pos->label,
 			    "duplicate route name; the first is at %s:%u",
-			    route_file_of(other->name_set),
+			    config_file_of(other->name_set),
 			    config_setting_source_line(other->name_set));
 			break;
 		}
 	}
 	rp->pos->name = name;
 	rp->pos->name_set = s;
-}
-
-/* "0660" or "660": permission bits only; setuid and friends make no sense. */
-static int
-route_mode_parse(const char *s, mode_t *out)
-{
-	size_t len = strlen(s), i;
-	mode_t m = 0;
-
-	if (len == 4 && s[0] == '0') {
-		s++;
-		len--;
-	}
-	if (len != 3)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '7')
-			return -1;
-		m = (mode_t)(m * 8 + (mode_t)(s[i] - '0'));
-	}
-	*out = m;
-	return 0;
-}
-
-static void
-route_parse_mode(struct route_parse *rp, const config_setting_t *s)
-{
-	const char *v = NULL;
-	mode_t m = 0;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		/* libconfig reads 0660 as decimal 660: say how to write it. */
-		config_err_at(rp->ctx, s, rp->pos->label, "\"listen.mode\" must "
-		    "be an octal string such as \"0660\", not %s",
-		    config_type_name(s));
-		return;
-	}
-	v = config_setting_get_string(s);
-	if (route_mode_parse(v, &m) != 0) {
-		config_err_at(rp->ctx, s, rp->pos->label, "listen.mode \"%s\" is "
-		    "not an octal permission mode such as \"0660\"", v);
-		return;
-	}
-	if ((m & 0600) != 0600) {
-		config_err_at(rp->ctx, s, rp->pos->label, "listen.mode \"%s\" "
-		    "does not let the owner read and write the socket", v);
-		return;
-	}
-	rp->r->listen_mode = m;
-}
-
-static void
-route_parse_group(struct route_parse *rp, const config_setting_t *s)
-{
-	struct group gr, *grp = NULL;
-	char *buf = NULL, *end = NULL, *nbuf = NULL;
-	const char *v = NULL;
-	size_t size = 1024;
-	unsigned long id;
-	int e;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		config_err_at(rp->ctx, s, rp->pos->label, "\"listen.group\" must be "
-		    "a string (a group name or number), not %s", config_type_name(s));
-		goto out;
-	}
-	v = config_setting_get_string(s);
-	if (*v >= '0' && *v <= '9') {
-		/* A number need not have a name (containers, NFS): take it as is. */
-		errno = 0;
-		id = strtoul(v, &end, 10);
-		if (*end != '\0' || errno != 0 || id >= (unsigned long)(gid_t)-1 ||
-		    (unsigned long)(gid_t)id != id) {
-			config_err_at(rp->ctx, s, rp->pos->label, "listen.group \"%s\" "
-			    "is neither a group name nor a valid group id", v);
-			goto out;
-		}
-		rp->r->listen_gid = (gid_t)id;
-		rp->r->has_group = 1;
-		goto out;
-	}
-	for (;;) {
-		nbuf = realloc(buf, size);
-		if (nbuf == NULL) {
-			rp->ctx->oom = 1;
-			goto out;
-		}
-		buf = nbuf;
-		e = getgrnam_r(v, &gr, buf, size, &grp);
-		if (e != ERANGE || size > (1u << 20))
-			break;
-		size *= 2;
-	}
-	if (grp == NULL) {
-		if (e != 0 && e != ENOENT && e != ESRCH)
-			config_err_at(rp->ctx, s, rp->pos->label, "listen.group \"%s\": "
-			    "cannot look it up: %s", v, strerror(e));
-		else
-			config_err_at(rp->ctx, s, rp->pos->label,
-			    "listen.group \"%s\": no such group", v);
-		goto out;
-	}
-	rp->r->listen_gid = grp->gr_gid;
-	rp->r->has_group = 1;
-out:
-	free(buf);
-}
-
-static void
-route_check_path(struct route_parse *rp, const config_setting_t *s, char *path)
-{
-	struct config_ctx *ctx = rp->ctx;
-	const struct config_pos *other = NULL;
-	size_t i, limit = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
-
-	if (strlen(path) > limit) {
-		config_err_at(ctx, s, rp->pos->label, "listen.path \"%s\" is %zu "
-		    "bytes; the limit is %zu", path, strlen(path), limit);
-		free(path);
-		return;
-	}
-	rp->r->listen_path = path;
-	for (i = 0; i + 1 < ctx->cfg->nroutes; i++) {
-		other = &ctx->pos[i];
-		if (other->path_set != NULL &&
-		    strcmp(ctx->cfg->routes[i].listen_path, path) == 0) {
-			config_err_at(ctx, s, rp->pos->label, "listen.path \"%s\" is "
-			    "already used by %s (%s:%u)", path, other->label,
-			    route_file_of(other->path_set),
-			    config_setting_source_line(other->path_set));
-			return;
-		}
-	}
-	rp->pos->path_set = s;
-}
-
-static void
-route_parse_listen(struct route_parse *rp, const config_setting_t *s)
-{
-	static const char *const keys[] = { "path", "mode", "group", NULL };
-	const config_setting_t *m = NULL;
-	char *path = NULL;
-
-	if (!config_setting_is_group(s)) {
-		config_err_at(rp->ctx, s, rp->pos->label, "\"listen\" must be a "
-		    "group like { path = \"...\"; }, not %s", config_type_name(s));
-		return;
-	}
-	config_check_keys(rp->ctx, s, "listen.", keys, rp->pos->label, NULL);
-	if ((m = config_setting_get_member(s, "path")) == NULL)
-		config_err_at(rp->ctx, s, rp->pos->label,
-		    "missing \"listen.path\"");
-	else if (config_get_path(rp->ctx, m, "listen.path",
-	    CONFIG_PATH_ABSOLUTE, rp->pos->label, &path) == 0)
-		route_check_path(rp, m, path);
-	if ((m = config_setting_get_member(s, "mode")) != NULL)
-		route_parse_mode(rp, m);
-	if ((m = config_setting_get_member(s, "group")) != NULL)
-		route_parse_group(rp, m);
 }
 
 static void
@@ -419,7 +248,127 @@ route_merge_relay(struct route_parse *rp, const config_setting_t *route,
 	if (eff->cwd == NULL && stat(ROUTE_DEFAULT_CWD, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		eff->cwd = route_strdup_or_null(rp->ctx, ROUTE_DEFAULT_CWD);
-	if (eff->path == NULL && !rp->own_relay_bad)
+	if (eff->path == NULL && !rp->relay_bad && !rp->ctx->global_relay_bad)
 		config_err_at(rp->ctx, route, rp->pos->label, "no relay.path: "
 		    "set relay = { path = \"...\"; } here or at the top level");
 }
+
+/* Make room for one more route and its position record. */
+static int
+route_grow(struct config_ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	struct route_conf *nroutes = NULL;
+	struct config_pos *npos = NULL;
+	size_t ncap;
+
+	if (cfg->nroutes < ctx->routes_cap)
+		return 0;
+	ncap = ctx->routes_cap ? ctx->routes_cap * 2 : 8;
+	nroutes = realloc(cfg->routes, ncap * sizeof *nroutes);
+	if (nroutes == NULL)
+		return -1;
+	cfg->routes = nroutes;
+	npos = realloc(ctx->pos, ncap * sizeof *npos);
+	if (npos == NULL)
+		return -1;
+	ctx->pos = npos;
+	ctx->routes_cap = ncap;
+	return 0;
+}
+
+void
+config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
+    unsigned index, const struct relay_conf *global)
+{
+	struct route_parse rp;
+	const config_setting_t *m = NULL;
+	const char *key = NULL;
+	int i, len;
+
+	memset(&rp, 0, sizeof rp);
+	ctx->nentries++;
+	if (!config_setting_is_group(s)) {
+		config_err_at(ctx, s, NULL, "route #%u: must be a group "
+		    "{ name = \"...\"; ... }, not %s", index, config_type_name(s));
+		return;
+	}
+	if (route_grow(ctx) != 0) {
+		ctx->oom = 1;
+		return;
+	}
+	rp.ctx = ctx;
+	rp.r = &ctx->cfg->routes[ctx->cfg->nroutes];
+	rp.pos = &ctx->pos[ctx->cfg->nroutes];
+	ctx->cfg->nroutes++;
+	memset(rp.r, 0, sizeof *rp.r);
+	memset(rp.pos, 0, sizeof *rp.pos);
+	snprintf(rp.pos->label, sizeof rp.pos->label, "route #%u", index);
+	rp.r->file = route_strdup_or_null(ctx, config_file_of(s));
+	rp.r->line = (int)config_setting_source_line(s);
+	rp.r->listen_mode = CONFIG_DEFAULT_MODE;
+	rp.r->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
+	rp.r->mode = ROUTE_MODE_SPAWN;
+
+	route_parse_name(&rp, s);
+
+	/* In file order, so the messages come out sorted by line. */
+	len = config_setting_length(s);
+	for (i = 0; i < len; i++) {
+		m = config_setting_get_elem(s, (unsigned)i);
+		key = config_setting_name(m);
+		if (strcmp(key, "name") == 0)
+			continue;
+		else if (strcmp(key, "listen") == 0)
+			config_listen_parse(ctx, m, rp.r, rp.pos);
+		else if (strcmp(key, "pipe") == 0)
+			route_parse_pipe(&rp, m);
+		else if (strcmp(key, "relay_args") == 0)
+			route_parse_args(&rp, m);
+		else if (strcmp(key, "relay") == 0)
+			rp.relay_bad = config_parse_relay(ctx, m, rp.pos->label,
+			    &rp.own) != 0;
+		else if (strcmp(key, "adapter") == 0)
+			route_parse_adapter(&rp, m);
+		else if (strcmp(key, "mode") == 0)
+			route_parse_route_mode(&rp, m);
+		else if (strcmp(key, "max_connections") == 0)
+			route_parse_max(&rp, m);
+		else
+			config_check_key(ctx, m, "", route_keys, rp.pos->label,
+			    NULL);
+	}
+
+	if (config_setting_get_member(s, "listen") == NULL)
+		config_err_at(ctx, s, rp.pos->label, "missing \"listen\"");
+	if (config_setting_get_member(s, "pipe") == NULL)
+		config_err_at(ctx, s, rp.pos->label, "missing \"pipe\"");
+	route_merge_relay(&rp, s, global);
+
+	/* Callers build argv from these without checking for NULL. */
+	if (rp.r->relay_args == NULL) {
+		rp.r->relay_args = calloc(1, sizeof *rp.r->relay_args);
+		if (rp.r->relay_args == NULL)
+			ctx->oom = 1;
+	}
+	if (rp.r->adapter == NULL)
+		rp.r->adapter = route_strdup_or_null(ctx, "raw");
+}
+
+void
+config_route_free(struct route_conf *r)
+{
+	size_t i;
+
+	free(r->name);
+	free(r->file);
+	free(r->listen_path);
+	free(r->pipe);
+	for (i = 0; r->relay_args != NULL && i < r->relay_nargs; i++)
+		free(r->relay_args[i]);
+	free(r->relay_args);
+	free(r->relay.path);
+	free(r->relay.cwd);
+	free(r->adapter);
+}
+

@@ -154,7 +154,7 @@ expand_path(const char *in, char *err, size_t errlen)
 		}
 		end = strchr(p + 2, '}');
 		if (end == NULL) {
-			expand_error(err, errlen, "unterminated \"${\" in \"%s\"", in);
+			expand_error(err, errlen, "unterminated \"${\"");
 			goto out;
 		}
 		n = (size_t)(end - (p + 2));

@@ -1,0 +1,440 @@
+/*
+ * Loading the configuration: the main file, then every .conf file in
+ * routes.d/ beside it, collecting every problem instead of stopping.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_priv.h"
+#include "expand.h"
+#include "version.h"
+
+#define CONFIG_SHUTDOWN_TIMEOUT_LIMIT 3600
+#define CONFIG_DROPIN_DIR "routes.d"
+
+/* The parsed files, kept so that routes' adapter_setting stays valid. */
+struct config_trees {
+	config_t **v;
+	size_t n;
+};
+
+static const char *const config_main_keys[] = { "plugin_dir",
+	"shutdown_timeout", "relay", "routes", NULL };
+
+/* Directory part of FILE with its trailing "/", or "" for a bare name. */
+static char *
+config_dir_prefix(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return strndup(file, slash != NULL ? (size_t)(slash - file) + 1 : 0);
+}
+
+/*
+ * Parse FILE into a tree kept in cfg->trees. Returns NULL after
+ * reporting when the file cannot be read or has a syntax error.
+ */
+static config_t *
+config_file_read(struct config_ctx *ctx, const char *file)
+{
+	struct config_trees *trees = ctx->cfg->trees;
+	config_t *tree = NULL, **nv = NULL;
+	const char *text = NULL, *efile = NULL;
+	char *dir = NULL;
+	struct stat st;
+	FILE *fp = NULL;
+	int ok = 0;
+
+	/* libconfig says only "file I/O error"; the user needs errno. */
+	if ((fp = fopen(file, "r")) == NULL) {
+		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(EISDIR));
+		goto out;
+	}
+	if ((tree = calloc(1, sizeof *tree)) == NULL) {
+		ctx->oom = 1;
+		goto out;
+	}
+	config_init(tree);
+	if ((dir = config_dir_prefix(file)) == NULL) {
+		ctx->oom = 1;
+		goto out;
+	}
+	/* @include "x" means beside this file, not in our working directory. */
+	config_set_include_dir(tree, *dir != '\0' ? dir : ".");
+	if (!config_read_file(tree, file)) {
+		text = config_error_text(tree);
+		efile = config_error_file(tree) != NULL ?
+		    config_error_file(tree) : file;
+		if (config_error_type(tree) == CONFIG_ERR_FILE_IO)
+			config_err(ctx, efile, 0, NULL, "cannot read: %s",
+			    text != NULL ? text : "I/O error");
+		else if (text == NULL || strcmp(text, "syntax error") == 0)
+			/* Not "syntax error: syntax error". */
+			config_err(ctx, efile, (unsigned)config_error_line(tree),
+			    NULL, "syntax error");
+		else
+			config_err(ctx, efile, (unsigned)config_error_line(tree),
+			    NULL, "syntax error: %s", text);
+		goto out;
+	}
+	if ((nv = realloc(trees->v, (trees->n + 1) * sizeof *nv)) == NULL) {
+		ctx->oom = 1;
+		goto out;
+	}
+	trees->v = nv;
+	trees->v[trees->n++] = tree;
+	ok = 1;
+out:
+	if (!ok)
+		ctx->any_file_failed = 1;
+	if (!ok && tree != NULL) {
+		config_destroy(tree);
+		free(tree);
+		tree = NULL;
+	}
+	if (fp != NULL)
+		fclose(fp);
+	free(dir);
+	return tree;
+}
+
+static void
+config_parse_routes(struct config_ctx *ctx, const config_setting_t *s)
+{
+	int i, len;
+
+	if (!config_setting_is_list(s)) {
+		config_err_at(ctx, s, NULL, "\"routes\" must be a list "
+		    "( { ... }, { ... } ), not %s", config_type_name(s));
+		ctx->routes_bad = 1;
+		return;
+	}
+	len = config_setting_length(s);
+	for (i = 0; i < len; i++)
+		config_route_parse(ctx, config_setting_get_elem(s, (unsigned)i),
+		    (unsigned)i + 1, &ctx->cfg->relay);
+}
+
+static void
+config_parse_timeout(struct config_ctx *ctx, const config_setting_t *s)
+{
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		config_err_at(ctx, s, NULL, "\"shutdown_timeout\" must be a "
+		    "positive number of seconds, not %s", config_type_name(s));
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v <= 0)
+		config_err_at(ctx, s, NULL, "\"shutdown_timeout\" must be a "
+		    "positive number of seconds");
+	else if (v > CONFIG_SHUTDOWN_TIMEOUT_LIMIT)
+		config_err_at(ctx, s, NULL, "\"shutdown_timeout\" is %lld; the "
+		    "limit is %d", v, CONFIG_SHUTDOWN_TIMEOUT_LIMIT);
+	else
+		ctx->cfg->shutdown_timeout = (unsigned)v;
+}
+
+/* Globals first: every route, wherever it is, merges over them. */
+static void
+config_parse_main(struct config_ctx *ctx, config_t *tree)
+{
+	const config_setting_t *root = config_root_setting(tree), *s = NULL;
+	char *dir = NULL;
+
+	config_check_keys(ctx, root, "", config_main_keys, NULL, NULL);
+	if ((s = config_setting_get_member(root, "plugin_dir")) != NULL &&
+	    config_get_path(ctx, s, "plugin_dir", CONFIG_PATH_ABSOLUTE, NULL,
+	    &dir) == 0)
+		ctx->cfg->plugin_dir = dir;
+	if ((s = config_setting_get_member(root, "shutdown_timeout")) != NULL)
+		config_parse_timeout(ctx, s);
+	if ((s = config_setting_get_member(root, "relay")) != NULL)
+		ctx->global_relay_bad = config_parse_relay(ctx, s, NULL,
+		    &ctx->cfg->relay) != 0;
+	if ((s = config_setting_get_member(root, "routes")) != NULL)
+		config_parse_routes(ctx, s);
+}
+
+static void
+config_parse_dropin(struct config_ctx *ctx, config_t *tree)
+{
+	const config_setting_t *root = config_root_setting(tree), *s = NULL;
+	int i, len = config_setting_length(root);
+
+	for (i = 0; i < len; i++) {
+		s = config_setting_get_elem(root, (unsigned)i);
+		if (strcmp(config_setting_name(s), "routes") == 0)
+			config_parse_routes(ctx, s);
+		else
+			config_err_at(ctx, s, NULL, "\"%s\" is not allowed in a "
+			    CONFIG_DROPIN_DIR " file; only \"routes\" is",
+			    config_setting_name(s));
+	}
+}
+
+static int
+config_dropin_filter(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+
+	/* Like the shell's *.conf: hidden files (editors' leftovers) are out. */
+	return d->d_name[0] != '.' && len > 5 &&
+	    strcmp(d->d_name + len - 5, ".conf") == 0;
+}
+
+/* Byte order, not the locale's: the order must not depend on LANG. */
+static int
+config_dropin_compare(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void
+config_load_dropins(struct config_ctx *ctx, const char *main_file)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	config_t *tree = NULL;
+	char *prefix = NULL, *dir = NULL, *file = NULL;
+	int i, n = -1;
+
+	if ((prefix = config_dir_prefix(main_file)) == NULL ||
+	    asprintf(&dir, "%s" CONFIG_DROPIN_DIR, prefix) < 0) {
+		dir = NULL;
+		ctx->oom = 1;
+		goto out;
+	}
+	n = scandir(dir, &names, config_dropin_filter, config_dropin_compare);
+	if (n < 0) {
+		if (errno != ENOENT)
+			config_err(ctx, dir, 0, NULL, "cannot read: %s",
+			    strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (asprintf(&file, "%s/%s", dir, names[i]->d_name) < 0) {
+			file = NULL;
+			ctx->oom = 1;
+			goto out;
+		}
+		/* A directory that happens to be called x.conf is not a file. */
+		if (stat(file, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			if ((tree = config_file_read(ctx, file)) != NULL)
+				config_parse_dropin(ctx, tree);
+		}
+		free(file);
+		file = NULL;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(file);
+	free(dir);
+	free(prefix);
+}
+
+/* The environment wins so tests can use adapters from the build tree. */
+static void
+config_pick_plugin_dir(struct config_ctx *ctx)
+{
+	const char *env = getenv("NPIPEROUTER_PLUGIN_DIR");
+	char *dir = NULL;
+
+	if (env != NULL && *env != '\0')
+		dir = strdup(env);
+	else if (ctx->cfg->plugin_dir != NULL)
+		return;
+	else
+		dir = strdup(NPR_PLUGIN_DIR);
+	if (dir == NULL) {
+		ctx->oom = 1;
+		return;
+	}
+	free(ctx->cfg->plugin_dir);
+	ctx->cfg->plugin_dir = dir;
+}
+
+int
+config_load(const char *file, struct config **cfgp,
+    struct config_errors *errs)
+{
+	struct config_ctx ctx;
+	config_t *tree = NULL;
+	size_t nerrs = errs->n;
+	int rc = -1;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.errs = errs;
+	*cfgp = NULL;
+	if ((ctx.cfg = calloc(1, sizeof *ctx.cfg)) == NULL ||
+	    (ctx.cfg->trees = calloc(1, sizeof *ctx.cfg->trees)) == NULL ||
+	    (ctx.cfg->file = strdup(file)) == NULL) {
+		ctx.oom = 1;
+		goto out;
+	}
+	ctx.cfg->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
+
+	tree = config_file_read(&ctx, file);
+	if (tree != NULL)
+		config_parse_main(&ctx, tree);
+	/* Only a readable main file can have drop-ins "beside" it. */
+	if (tree != NULL || access(file, F_OK) == 0)
+		config_load_dropins(&ctx, file);
+	config_pick_plugin_dir(&ctx);
+
+	/* Not when routes were there but unreadable: that is reported. */
+	if (ctx.nentries == 0 && !ctx.any_file_failed && !ctx.routes_bad &&
+	    !ctx.oom)
+		config_err(&ctx, file, 0, NULL, "no routes configured (add a "
+		    "\"routes\" list here or a *.conf file in "
+		    CONFIG_DROPIN_DIR "/)");
+	if (ctx.oom)
+		config_err(&ctx, file, 0, NULL, "out of memory");
+	if (errs->n != nerrs || ctx.oom)
+		goto out;
+	*cfgp = ctx.cfg;
+	ctx.cfg = NULL;
+	rc = 0;
+out:
+	free(ctx.pos);
+	config_free(ctx.cfg);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nroutes; i++)
+		config_route_free(&cfg->routes[i]);
+	free(cfg->routes);
+	for (i = 0; cfg->trees != NULL && i < cfg->trees->n; i++) {
+		config_destroy(cfg->trees->v[i]);
+		free(cfg->trees->v[i]);
+	}
+	if (cfg->trees != NULL)
+		free(cfg->trees->v);
+	free(cfg->trees);
+	free(cfg->file);
+	free(cfg->plugin_dir);
+	free(cfg->relay.path);
+	free(cfg->relay.cwd);
+	free(cfg);
+}
+
+void
+config_errors_free(struct config_errors *errs)
+{
+	size_t i;
+
+	if (errs == NULL)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->lines[i]);
+	free(errs->lines);
+	errs->lines = NULL;
+	errs->n = 0;
+}
+
+char *
+config_default_path(void)
+{
+	struct passwd pw, *pwp = NULL;
+	const char *base = NULL;
+	char pwbuf[4096];
+	char *path = NULL;
+
+	if (getuid() == 0)
+		return strdup("/etc/npiperouter/npiperouter.conf");
+	/* The XDG spec says a relative $XDG_CONFIG_HOME is to be ignored. */
+	base = getenv("XDG_CONFIG_HOME");
+	if (base != NULL && base[0] == '/') {
+		if (asprintf(&path, "%s/npiperouter/npiperouter.conf", base) < 0)
+			path = NULL;
+		return path;
+	}
+	base = getenv("HOME");
+	if (base == NULL || *base == '\0') {
+		if (getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) != 0 ||
+		    pwp == NULL)
+			return NULL;
+		base = pw.pw_dir;
+	}
+	if (asprintf(&path, "%s/.config/npiperouter/npiperouter.conf",
+	    base) < 0)
+		path = NULL;
+	return path;
+}
+
+/* Append to BUF like snprintf, never past LEN, keeping *OFF in bounds. */
+static void __attribute__((format(printf, 4, 5)))
+route_cat(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off = (size_t)n >= len - *off ? len - 1 : *off + (size_t)n;
+}
+
+void
+config_route_summary(const struct route_conf *r, char *buf, size_t len)
+{
+	struct group gr, *grp = NULL;
+	char grbuf[4096];
+	size_t off = 0, i;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	route_cat(buf, len, &off, "%s: %s (mode %04o", r->name,
+	    r->listen_path, (unsigned)r->listen_mode);
+	if (r->has_group) {
+		if (getgrgid_r(r->listen_gid, &gr, grbuf, sizeof grbuf, &grp) == 0
+		    && grp != NULL)
+			route_cat(buf, len, &off, ", group %s", grp->gr_name);
+		else
+			route_cat(buf, len, &off, ", group %u",
+			    (unsigned)r->listen_gid);
+	}
+	route_cat(buf, len, &off, ") -> %s via %s", r->pipe,
+	    r->relay.path != NULL ? r->relay.path : "(no relay)");
+	for (i = 0; i < r->relay_nargs; i++) {
+		/* Quote what a shell would split, so the line reads back right. */
+		if (r->relay_args[i][0] == '\0' ||
+		    strpbrk(r->relay_args[i], " \t\"'") != NULL)
+			route_cat(buf, len, &off, " \"%s\"", r->relay_args[i]);
+		else
+			route_cat(buf, len, &off, " %s", r->relay_args[i]);
+	}
+	route_cat(buf, len, &off, " [adapter %s, %s, max %u]",
+	    r->adapter != NULL ? r->adapter : "raw",
+	    r->mode == ROUTE_MODE_MUX ? "mux" : "spawn", r->max_connections);
+}
