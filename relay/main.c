@@ -27,6 +27,8 @@ main_connect(const struct options *o, struct target *t,
 	return sock_connect(o, t, err);
 }
 
+int wmain(int, wchar_t **);
+
 int
 wmain(int argc, wchar_t **argv)
 {

@@ -160,8 +160,7 @@ config_parse_main(struct config_ctx *ctx, config_t *tree)
 
 	config_check_keys(ctx, root, "", config_main_keys, NULL, NULL);
 	if ((s = config_setting_get_member(root, "plugin_dir")) != NULL &&
-	    config_get_path(ctx, s, "plugin_dir", CONFIG_PATH_ABSOLUTE, NULL,
-	    &dir) == 0)
+	    config_get_path(ctx, s, "plugin_dir", NULL, &dir) == 0)
 		ctx->cfg->plugin_dir = dir;
 	if ((s = config_setting_get_member(root, "shutdown_timeout")) != NULL)
 		config_parse_timeout(ctx, s);
@@ -295,7 +294,10 @@ config_load(const char *file, struct config **cfgp,
 	tree = config_file_read(&ctx, file);
 	if (tree != NULL)
 		config_parse_main(&ctx, tree);
-	/* Only a readable main file can have drop-ins "beside" it. */
+	else
+		/* Its relay is unknown, not missing: don't blame every route. */
+		ctx.global_relay_bad = 1;
+	/* A syntax error stops only its own file; a missing one stops all. */
 	if (tree != NULL || access(file, F_OK) == 0)
 		config_load_dropins(&ctx, file);
 	config_pick_plugin_dir(&ctx);

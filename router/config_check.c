@@ -184,8 +184,7 @@ config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
 
 int
 config_get_path(struct config_ctx *ctx, const config_setting_t *s,
-    const char *key, enum config_path_rule rule, const char *label,
-    char **out)
+    const char *key, const char *label, char **out)
 {
 	const char *raw = NULL;
 	char *path = NULL;
@@ -208,14 +207,12 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 		goto out;
 	}
 	/*
-	 * Children run in relay.cwd, so a relative path with a "/" would
-	 * silently mean something else there; a bare name is a PATH lookup.
+	 * Relative paths would depend on the router's working directory, and
+	 * for relay.path on relay.cwd; children are not looked up in PATH.
 	 */
-	if (path[0] != '/' &&
-	    (rule == CONFIG_PATH_ABSOLUTE || strchr(path, '/') != NULL)) {
-		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path%s",
-		    key, path, rule == CONFIG_PATH_COMMAND ?
-		    " (a name without \"/\" is looked up in PATH)" : "");
+	if (path[0] != '/') {
+		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path",
+		    key, path);
 		goto out;
 	}
 	*out = path;
@@ -244,8 +241,7 @@ config_parse_relay(struct config_ctx *ctx, const config_setting_t *s,
 	n += config_check_keys(ctx, s, "relay.", keys, label, NULL);
 
 	if ((m = config_setting_get_member(s, "path")) != NULL) {
-		if (config_get_path(ctx, m, "relay.path", CONFIG_PATH_COMMAND,
-		    label, &v) == 0) {
+		if (config_get_path(ctx, m, "relay.path", label, &v) == 0) {
 			free(relay->path);
 			relay->path = v;
 		} else
@@ -253,8 +249,7 @@ config_parse_relay(struct config_ctx *ctx, const config_setting_t *s,
 	}
 	v = NULL;
 	if ((m = config_setting_get_member(s, "cwd")) != NULL) {
-		if (config_get_path(ctx, m, "relay.cwd", CONFIG_PATH_ABSOLUTE,
-		    label, &v) == 0) {
+		if (config_get_path(ctx, m, "relay.cwd", label, &v) == 0) {
 			free(relay->cwd);
 			relay->cwd = v;
 		} else

@@ -64,7 +64,7 @@ listen_parse_group(struct config_ctx *ctx, struct route_conf *r,
     struct config_pos *pos, const config_setting_t *s)
 {
 	struct group gr, *grp = NULL;
-	char *buf = NULL, *end = NULL, *nbuf = NULL;
+	char *buf = NULL, *nbuf = NULL;
 	const char *v = NULL;
 	size_t size = 1024;
 	unsigned long id;
@@ -76,14 +76,14 @@ listen_parse_group(struct config_ctx *ctx, struct route_conf *r,
 		goto out;
 	}
 	v = config_setting_get_string(s);
-	if (*v >= '0' && *v <= '9') {
-		/* A number need not have a name (containers, NFS): take it as is. */
+	/* All digits: a group id, which need not have a name (containers). */
+	if (*v != '\0' && strspn(v, "0123456789") == strlen(v)) {
 		errno = 0;
-		id = strtoul(v, &end, 10);
-		if (*end != '\0' || errno != 0 || id >= (unsigned long)(gid_t)-1 ||
-		    (unsigned long)(gid_t)id != id) {
+		id = strtoul(v, NULL, 10);
+		/* (gid_t)-1 would tell chown to leave the group alone. */
+		if (errno != 0 || id >= (unsigned long)(gid_t)-1) {
 			config_err_at(ctx, s, pos->label, "listen.group \"%s\" "
-			    "is neither a group name nor a valid group id", v);
+			    "is not a valid group id", v);
 			goto out;
 		}
 		r->listen_gid = (gid_t)id;
@@ -162,8 +162,8 @@ config_listen_parse(struct config_ctx *ctx, const config_setting_t *s,
 	if ((m = config_setting_get_member(s, "path")) == NULL)
 		config_err_at(ctx, s, pos->label,
 		    "missing \"listen.path\"");
-	else if (config_get_path(ctx, m, "listen.path",
-	    CONFIG_PATH_ABSOLUTE, pos->label, &path) == 0)
+	else if (config_get_path(ctx, m, "listen.path", pos->label,
+	    &path) == 0)
 		listen_check_path(ctx, r, pos, m, path);
 	if ((m = config_setting_get_member(s, "mode")) != NULL)
 		listen_parse_mode(ctx, r, pos, m);

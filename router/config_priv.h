@@ -65,19 +65,13 @@ int config_check_keys(struct config_ctx *, const config_setting_t *group,
     const char *prefix, const char *const *keys, const char *label,
     const char *hint);
 
-/* How config_get_path() checks the expanded result. */
-enum config_path_rule {
-	CONFIG_PATH_ABSOLUTE, /* must start with "/" */
-	CONFIG_PATH_COMMAND,  /* absolute, or a bare name looked up in PATH */
-};
-
 /*
- * Read a string setting that holds a path, expand it and check it with
- * RULE. KEY is the name used in messages. Returns 0 with *out set, or -1
- * after reporting.
+ * Read a string setting that holds a path, expand it and check that it is
+ * absolute. KEY is the name used in messages. Returns 0 with *out set, or
+ * -1 after reporting.
  */
 int config_get_path(struct config_ctx *, const config_setting_t *,
-    const char *key, enum config_path_rule, const char *label, char **out);
+    const char *key, const char *label, char **out);
 
 /*
  * Parse a relay group { path; cwd; } into RELAY, overwriting only what

@@ -123,7 +123,7 @@ route_parse_args(struct route_parse *rp, const config_setting_t *s)
 		e = config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			config_err_at(rp->ctx, e, rp->pos->label,
-			    "relay_args[%d] must be a string, not %s", i,
+			    "relay_args #%d must be a string, not %s", i + 1,
 			    config_type_name(e));
 			continue;
 		}
@@ -175,7 +175,7 @@ route_parse_adapter(struct route_parse *rp, const config_setting_t *s)
 }
 
 static void
-route_parse_route_mode(struct route_parse *rp, const config_setting_t *s)
+route_parse_mode(struct route_parse *rp, const config_setting_t *s)
 {
 	const char *v = NULL;
 
@@ -248,7 +248,8 @@ route_merge_relay(struct route_parse *rp, const config_setting_t *route,
 	if (eff->cwd == NULL && stat(ROUTE_DEFAULT_CWD, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		eff->cwd = route_strdup_or_null(rp->ctx, ROUTE_DEFAULT_CWD);
-	if (eff->path == NULL && !rp->relay_bad && !rp->ctx->global_relay_bad)
+	if (eff->path == NULL && !rp->relay_bad &&
+	    !rp->ctx->global_relay_bad)
 		config_err_at(rp->ctx, route, rp->pos->label, "no relay.path: "
 		    "set relay = { path = \"...\"; } here or at the top level");
 }
@@ -331,7 +332,7 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 		else if (strcmp(key, "adapter") == 0)
 			route_parse_adapter(&rp, m);
 		else if (strcmp(key, "mode") == 0)
-			route_parse_route_mode(&rp, m);
+			route_parse_mode(&rp, m);
 		else if (strcmp(key, "max_connections") == 0)
 			route_parse_max(&rp, m);
 		else

@@ -1,6 +1,8 @@
 #!/bin/bash
 # The backend speaks first and closes at once; the client, which never
-# half-closes, must get the greeting and then EOF from the router.
+# half-closes, must get the greeting and then EOF from the router: both
+# when the child passes EOF on while it lives (route "shut") and when the
+# child simply exits (route "exit": socat "-" exits -t 0.5 s later).
 . "$(dirname "$0")/lib.sh"
 need socat
 
@@ -8,19 +10,28 @@ start_backend greet greet-close "$T/backend.sock" --greeting "220 closing now"
 cat >"$T/r.conf" <<CONF
 relay = { path = "$SOCAT"; };
 routes = (
-  { name = "gc";
-    listen = { path = "$T/gc.sock"; };
+  { name = "shut";
+    listen = { path = "$T/shut.sock"; };
+    relay_args = [ "-t", "30", "$STDIO" ];
+    pipe = "UNIX-CONNECT:$T/backend.sock";
+  },
+  { name = "exit";
+    listen = { path = "$T/exit.sock"; };
     relay_args = [ "-" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );
 CONF
-start_router "$T/r.conf" "$T/gc.sock"
+start_router "$T/r.conf" "$T/shut.sock" "$T/exit.sock"
 
-for i in 1 2 3; do
-	client 10 "$T/gc.sock" --no-shutdown --out "$T/got$i" ||
-		fail "connection $i: no EOF after the backend closed (status $?)"
-	[[ $(cat "$T/got$i") == "220 closing now" ]] ||
-		fail "connection $i: got '$(cat "$T/got$i")'"
+for r in shut exit; do
+	for i in 1 2 3; do
+		# With socat -t 30, EOF within 5 s proves it came while the child
+		# was alive.
+		client 5 "$T/$r.sock" --no-shutdown --out "$T/got$r$i" ||
+			fail "$r $i: no EOF after the backend closed (status $?)"
+		[[ $(cat "$T/got$r$i") == "220 closing now" ]] ||
+			fail "$r $i: got '$(cat "$T/got$r$i")'"
+	done
 done
 log "ok"

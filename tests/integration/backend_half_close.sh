@@ -15,7 +15,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "hs";
     listen = { path = "$T/hs.sock"; };
-    relay_args = [ "-t", "30", "-" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

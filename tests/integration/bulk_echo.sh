@@ -10,7 +10,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "bulk";
     listen = { path = "$T/bulk.sock"; };
-    relay_args = [ "-t", "10", "-" ];
+    relay_args = [ "-t", "10", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

@@ -14,12 +14,12 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "a";
     listen = { path = "$T/a.sock"; };
-    relay_args = [ "-t", "30", "-" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/echo.sock";
   },
   { name = "b";
     listen = { path = "$T/b.sock"; };
-    relay_args = [ "-t", "30", "-" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/drain.sock";
   }
 );

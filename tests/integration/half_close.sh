@@ -12,7 +12,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "hc";
     listen = { path = "$T/hc.sock"; };
-    relay_args = [ "-t", "10", "-" ];
+    relay_args = [ "-t", "10", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

@@ -11,7 +11,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "late";
     listen = { path = "$T/late.sock"; };
-    relay_args = [ "-t", "30", "-" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

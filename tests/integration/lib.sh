@@ -95,7 +95,10 @@ cleanup() {
 		((${#DESC[@]} == 0)) && break
 		kill -KILL "${DESC[@]}" 2>/dev/null
 	done
-	wait 2>/dev/null
+	# Reap them quietly (no "Killed" job notices in the test output).
+	for pass in "${BG_PIDS[@]}"; do
+		wait "$pass" 2>/dev/null
+	done
 	if ((rc != 0)) && [[ -n $T && -d $T ]]; then
 		log "exit status $rc; logs of $T follow"
 		for f in "$T"/*.err "$T"/*.log; do
@@ -196,6 +199,15 @@ log_has() { grep -qF -- "$1" "$ROUTER_LOG"; }
 # wait_log SECONDS TEXT
 wait_log() { wait_until "$1" "router log line '$2'" log_has "$2"; }
 
+# log_count REGEX: how many router log lines match the extended REGEX.
+log_count() { grep -cE -- "$1" "$ROUTER_LOG" || true; }
+
+# wait_log_count SECONDS N REGEX: wait for at least N matching lines.
+wait_log_count() {
+	wait_until "$1" "$2 router log line(s) matching '$3'" _log_count_ge "$2" "$3"
+}
+_log_count_ge() { (($(log_count "$2") >= $1)); }
+
 # client SECONDS SOCKET [OPTIONS...]: the peer client, bounded twice: by
 # its own --timeout (clear message) and by timeout(1) as a last resort.
 client() {
@@ -224,3 +236,8 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 no_children() { [[ -z $(children_of "$1") ]]; }
 
 SOCAT=$(command -v socat || true)
+# socat's stdio side for relay_args. A plain "-" never passes the backend's
+# EOF on (socat 1.7 neither shuts down nor closes its stdout until it
+# exits, -t seconds later); shut-down makes it shutdown(1, SHUT_WR) at
+# once, the way a well-behaved relay signals EOF on a socket.
+STDIO=STDIO,shut-down

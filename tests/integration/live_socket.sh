@@ -13,12 +13,12 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "free";
     listen = { path = "$T/free.sock"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   },
   { name = "taken";
     listen = { path = "$T/live.sock"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

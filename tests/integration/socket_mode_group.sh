@@ -21,17 +21,17 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "shared";
     listen = { path = "$T/shared.sock"; mode = "0660"; group = "$grp"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   },
   { name = "private";
     listen = { path = "$T/private.sock"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   },
   { name = "world";
     listen = { path = "$T/world.sock"; mode = "0666"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

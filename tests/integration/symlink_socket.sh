@@ -19,7 +19,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "r";
     listen = { path = "$path"; };
-    relay_args = [ "-" ];
+    relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

@@ -1,0 +1,1078 @@
+/*
+ * config_load(): every broken config with its exact message and line,
+ * good configs with their defaults, drop-ins, summaries, default paths
+ * and the example files shipped in etc/.
+ *
+ * Each test runs in a fresh temporary directory holding "main.conf" (and
+ * maybe "routes.d/"), loaded by relative name so the expected lines can
+ * spell out the file names exactly.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libconfig.h>
+
+#include "config.h"
+#include "version.h"
+
+#ifndef NPR_SOURCE_DIR
+#error "NPR_SOURCE_DIR must name the source tree (for etc/)"
+#endif
+
+struct bad_case;
+
+struct fixture {
+	char dir[PATH_MAX];
+	char oldcwd[PATH_MAX];
+	const struct bad_case *bad; /* for the table's tests */
+};
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int
+setup_dir(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	const char *tmp = getenv("TMPDIR");
+
+	if (f == NULL)
+		return -1;
+	f->bad = *state; /* cmocka's initial state: the table row, if any */
+	snprintf(f->dir, sizeof f->dir, "%s/npr-config-XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL || getcwd(f->oldcwd, sizeof f->oldcwd) ==
+	    NULL || chdir(f->dir) != 0) {
+		free(f);
+		return -1;
+	}
+	/* Results must not depend on the caller's environment. */
+	unsetenv("NPIPEROUTER_PLUGIN_DIR");
+	unsetenv("NPR_TEST_UNSET");
+	setenv("NPR_TEST_DIR", "/tmp/npr-test", 1);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	struct fixture *f = *state;
+	int rc = 0;
+
+	if (chdir(f->oldcwd) != 0)
+		rc = -1;
+	if (nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		rc = -1;
+	free(f);
+	return rc;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	const char *slash = strchr(path, '/');
+	char dir[PATH_MAX];
+	FILE *fp = NULL;
+
+	/* One level of directory is all the tests use ("routes.d/x.conf"). */
+	if (slash != NULL) {
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+		mkdir(dir, 0755);
+	}
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Show every line when the count is off: that is what one needs to see. */
+static void
+expect_errors(const struct config_errors *errs, size_t n,
+    const char *const *want)
+{
+	size_t i;
+
+	if (errs->n != n) {
+		for (i = 0; i < errs->n; i++)
+			print_error("got: %s\n", errs->lines[i]);
+		fail_msg("expected %zu error(s), got %zu", n, errs->n);
+	}
+	for (i = 0; i < n; i++)
+		assert_string_equal(errs->lines[i], want[i]);
+}
+
+static struct config *
+load_ok(const char *file)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+	size_t i;
+
+	if (config_load(file, &cfg, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			print_error("error: %s\n", errs.lines[i]);
+		config_errors_free(&errs);
+		fail_msg("config_load(\"%s\") failed", file);
+	}
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* ---- broken configs, one problem (or one cluster) each ---- */
+
+/* Line 1 is always the global relay, line 2 opens route #1. */
+#define RELAY "relay = { path = \"/bin/cat\"; };\n"
+#define OPEN "routes = ( {\n"
+#define NAME "  name = \"a\";\n"
+#define LISTEN "  listen = { path = \"/tmp/npr-a.sock\"; };\n"
+#define PIPE "  pipe = \"//./pipe/a\";\n"
+#define CLOSE "} );\n"
+/* A route with NAME LISTEN PIPE and then, at line 6, X. */
+#define ROUTE_WITH(x) RELAY OPEN NAME LISTEN PIPE x CLOSE
+#define LISTEN_WITH(x) RELAY OPEN NAME "  listen = { " x " };\n" PIPE CLOSE
+
+#define X10 "xxxxxxxxxx"
+#define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+#define A65 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+struct bad_case {
+	const char *what;
+	const char *main;
+	const char *dropin; /* routes.d/10-x.conf, or NULL */
+	size_t n;
+	const char *errs[4];
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "unknown top-level setting with a suggestion",
+	  ROUTE_WITH("") "plugin_dri = \"/x\";\n", NULL, 1,
+	  { "main.conf:7: unknown setting \"plugin_dri\" (did you mean "
+	    "\"plugin_dir\"?)" } },
+	{ "unknown top-level setting",
+	  "colour = 1;\n" RELAY OPEN NAME LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:1: unknown setting \"colour\"" } },
+	{ "unknown route setting",
+	  ROUTE_WITH("  lisen = 1;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": unknown setting \"lisen\" (did you "
+	    "mean \"listen\"?)" } },
+	{ "unknown listen setting hides the path",
+	  LISTEN_WITH("pth = \"/tmp/x\";"), NULL, 2,
+	  { "main.conf:4: route \"a\": unknown setting \"listen.pth\" (did "
+	    "you mean \"listen.path\"?)",
+	    "main.conf:4: route \"a\": missing \"listen.path\"" } },
+	{ "unknown global relay setting",
+	  "relay = { path = \"/bin/cat\"; wd = \"/\"; };\n" OPEN NAME LISTEN
+	  PIPE CLOSE, NULL, 1,
+	  { "main.conf:1: unknown setting \"relay.wd\" (did you mean "
+	    "\"relay.cwd\"?)" } },
+	{ "unknown route relay setting",
+	  ROUTE_WITH("  relay = { args = 1; };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": unknown setting \"relay.args\"" } },
+	{ "option for the raw adapter",
+	  ROUTE_WITH("  adapter = { name = \"raw\"; allow = [ \"x\" ]; };\n"),
+	  NULL, 1,
+	  { "main.conf:6: route \"a\": unknown setting \"adapter.allow\" (the "
+	    "raw adapter has no options)" } },
+	{ "missing name",
+	  RELAY OPEN LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:2: route #1: missing \"name\"" } },
+	{ "missing listen",
+	  RELAY OPEN NAME PIPE CLOSE, NULL, 1,
+	  { "main.conf:2: route \"a\": missing \"listen\"" } },
+	{ "missing listen.path",
+	  LISTEN_WITH("mode = \"0600\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": missing \"listen.path\"" } },
+	{ "missing pipe",
+	  RELAY OPEN NAME LISTEN CLOSE, NULL, 1,
+	  { "main.conf:2: route \"a\": missing \"pipe\"" } },
+	{ "everything missing",
+	  RELAY "routes = ( { } );\n", NULL, 3,
+	  { "main.conf:2: route #1: missing \"name\"",
+	    "main.conf:2: route #1: missing \"listen\"",
+	    "main.conf:2: route #1: missing \"pipe\"" } },
+	{ "name of the wrong type",
+	  RELAY OPEN "  name = 7;\n" LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:3: route #1: \"name\" must be a string, not an "
+	    "integer" } },
+	{ "name that is a boolean",
+	  RELAY OPEN "  name = true;\n" LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:3: route #1: \"name\" must be a string, not a "
+	    "boolean" } },
+	{ "name with a space",
+	  RELAY OPEN "  name = \"my route\";\n" LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:3: route #1: name \"my route\" may only contain "
+	    "letters, digits, \"_\", \".\" and \"-\"" } },
+	{ "empty name",
+	  RELAY OPEN "  name = \"\";\n" LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:3: route #1: \"name\" must not be empty" } },
+	{ "name too long",
+	  RELAY OPEN "  name = \"" A65 "\";\n" LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:3: route #1: name \"" A65 "\" is 65 characters; the "
+	    "limit is 64" } },
+	{ "duplicate name",
+	  RELAY "routes = (\n"
+	  "  { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; },\n"
+	  "  { name = \"a\"; listen = { path = \"/tmp/b\"; }; pipe = \"p\"; }\n"
+	  ");\n", NULL, 1,
+	  { "main.conf:4: route \"a\": duplicate route name; the first is at "
+	    "main.conf:3" } },
+	{ "duplicate socket path after expansion",
+	  RELAY "routes = (\n"
+	  "  { name = \"a\";\n"
+	  "    listen = { path = \"/tmp/npr-test/s\"; }; pipe = \"p\"; },\n"
+	  "  { name = \"b\";\n"
+	  "    listen = { path = \"${NPR_TEST_DIR}/s\"; }; pipe = \"p\"; }\n"
+	  ");\n", NULL, 1,
+	  { "main.conf:6: route \"b\": listen.path \"/tmp/npr-test/s\" is "
+	    "already used by route \"a\" (main.conf:4)" } },
+	{ "socket path too long",
+	  LISTEN_WITH("path = \"/tmp/" X100 "abc\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.path \"/tmp/" X100 "abc\" is "
+	    "108 bytes; the limit is 107" } },
+	{ "relative socket path",
+	  LISTEN_WITH("path = \"run/a.sock\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.path \"run/a.sock\" is not an "
+	    "absolute path" } },
+	{ "empty socket path",
+	  LISTEN_WITH("path = \"\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen.path\" must not be empty" } },
+	{ "socket path of the wrong type",
+	  LISTEN_WITH("path = 1;"), NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen.path\" must be a string, not "
+	    "an integer" } },
+	{ "unset variable in the socket path",
+	  LISTEN_WITH("path = \"${NPR_TEST_UNSET}/a.sock\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.path \"${NPR_TEST_UNSET}/a."
+	    "sock\": ${NPR_TEST_UNSET} is not set" } },
+	{ "unterminated variable in the socket path",
+	  LISTEN_WITH("path = \"/tmp/${HOME\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.path \"/tmp/${HOME\": "
+	    "unterminated \"${\"" } },
+	{ "listen that is not a group",
+	  RELAY OPEN NAME "  listen = \"/tmp/a.sock\";\n" PIPE CLOSE, NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen\" must be a group like { path "
+	    "= \"...\"; }, not a string" } },
+	{ "mode that is not octal",
+	  LISTEN_WITH("path = \"/tmp/a\"; mode = \"0999\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.mode \"0999\" is not an octal "
+	    "permission mode such as \"0660\"" } },
+	{ "mode with setuid bits",
+	  LISTEN_WITH("path = \"/tmp/a\"; mode = \"4755\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.mode \"4755\" is not an octal "
+	    "permission mode such as \"0660\"" } },
+	{ "mode that is a word",
+	  LISTEN_WITH("path = \"/tmp/a\"; mode = \"rw-rw----\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.mode \"rw-rw----\" is not an "
+	    "octal permission mode such as \"0660\"" } },
+	{ "mode written as a number",
+	  LISTEN_WITH("path = \"/tmp/a\"; mode = 0660;"), NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen.mode\" must be an octal "
+	    "string such as \"0660\", not an integer" } },
+	{ "mode that locks the owner out",
+	  LISTEN_WITH("path = \"/tmp/a\"; mode = \"0440\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.mode \"0440\" does not let the "
+	    "owner read and write the socket" } },
+	{ "unknown group",
+	  LISTEN_WITH("path = \"/tmp/a\"; group = \"npr-no-such-group\";"),
+	  NULL, 1,
+	  { "main.conf:4: route \"a\": listen.group \"npr-no-such-group\": no "
+	    "such group" } },
+	{ "group written as a number",
+	  LISTEN_WITH("path = \"/tmp/a\"; group = 0;"), NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen.group\" must be a string (a "
+	    "group name or number), not an integer" } },
+	{ "group name that starts with a digit",
+	  LISTEN_WITH("path = \"/tmp/a\"; group = \"1npr-no-such\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.group \"1npr-no-such\": no such "
+	    "group" } },
+	{ "group id out of range",
+	  LISTEN_WITH("path = \"/tmp/a\"; group = \"99999999999\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.group \"99999999999\" is "
+	    "not a valid group id" } },
+	{ "group id that means \"no change\" to chown",
+	  LISTEN_WITH("path = \"/tmp/a\"; group = \"4294967295\";"), NULL, 1,
+	  { "main.conf:4: route \"a\": listen.group \"4294967295\" is "
+	    "not a valid group id" } },
+	{ "pipe of the wrong type",
+	  RELAY OPEN NAME LISTEN "  pipe = 5;\n" CLOSE, NULL, 1,
+	  { "main.conf:5: route \"a\": \"pipe\" must be a string, not an "
+	    "integer" } },
+	{ "empty pipe",
+	  RELAY OPEN NAME LISTEN "  pipe = \"\";\n" CLOSE, NULL, 1,
+	  { "main.conf:5: route \"a\": \"pipe\" must not be empty" } },
+	{ "relay_args that is a string",
+	  ROUTE_WITH("  relay_args = \"-ep\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"relay_args\" must be a list of "
+	    "strings like [ \"-ep\", \"-s\" ], not a string" } },
+	{ "relay_args with a number",
+	  ROUTE_WITH("  relay_args = ( \"-ep\",\n    5 );\n"), NULL, 1,
+	  { "main.conf:7: route \"a\": relay_args #2 must be a string, not "
+	    "an integer" } },
+	{ "unknown adapter",
+	  ROUTE_WITH("  adapter = { name = \"docker\"; };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": adapter.name \"docker\" is not a known "
+	    "adapter (known: raw)" } },
+	{ "adapter that is a string",
+	  ROUTE_WITH("  adapter = \"raw\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"adapter\" must be a group like { name "
+	    "= \"raw\"; }, not a string" } },
+	{ "adapter without a name",
+	  ROUTE_WITH("  adapter = { };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": missing \"adapter.name\"" } },
+	{ "mux mode",
+	  ROUTE_WITH("  mode = \"mux\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": mode \"mux\" is not implemented yet; "
+	    "use \"spawn\"" } },
+	{ "unknown mode",
+	  ROUTE_WITH("  mode = \"fork\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": mode \"fork\" is unknown; use "
+	    "\"spawn\"" } },
+	{ "mode of the wrong type",
+	  ROUTE_WITH("  mode = 1;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"mode\" must be a string, not an "
+	    "integer" } },
+	{ "zero max_connections",
+	  ROUTE_WITH("  max_connections = 0;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections\" must be a positive "
+	    "integer" } },
+	{ "negative max_connections",
+	  ROUTE_WITH("  max_connections = -3;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections\" must be a positive "
+	    "integer" } },
+	{ "max_connections as a string",
+	  ROUTE_WITH("  max_connections = \"10\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections\" must be a positive "
+	    "integer, not a string" } },
+	{ "max_connections as a float",
+	  ROUTE_WITH("  max_connections = 1.5;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections\" must be a positive "
+	    "integer, not a floating-point number" } },
+	{ "max_connections too large",
+	  ROUTE_WITH("  max_connections = 2000000;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections\" is 2000000; the "
+	    "limit is 1000000" } },
+	{ "no relay anywhere",
+	  "shutdown_timeout = 5;\n" OPEN NAME LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:2: route \"a\": no relay.path: set relay = { path = "
+	    "\"...\"; } here or at the top level" } },
+	{ "relay path relative",
+	  ROUTE_WITH("  relay = { path = \"bin/nprelay.exe\"; };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": relay.path \"bin/nprelay.exe\" is not "
+	    "an absolute path" } },
+	{ "relay path as a bare name: no PATH lookup",
+	  ROUTE_WITH("  relay = { path = \"npiperelay.exe\"; };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": relay.path \"npiperelay.exe\" is not "
+	    "an absolute path" } },
+	{ "relay cwd relative",
+	  ROUTE_WITH("  relay = { cwd = \"c\"; };\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": relay.cwd \"c\" is not an absolute "
+	    "path" } },
+	{ "relay that is a string",
+	  ROUTE_WITH("  relay = \"/bin/cat\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"relay\" must be a group like { path = "
+	    "\"...\"; }, not a string" } },
+	{ "global relay path with an unset variable, reported once",
+	  "relay = { path = \"${NPR_TEST_UNSET}/nprelay.exe\"; };\n"
+	  OPEN NAME LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:1: relay.path \"${NPR_TEST_UNSET}/nprelay.exe\": "
+	    "${NPR_TEST_UNSET} is not set" } },
+	{ "routes that is a group",
+	  RELAY "routes = { a = 1; };\n", NULL, 1,
+	  { "main.conf:2: \"routes\" must be a list ( { ... }, { ... } ), not "
+	    "a group" } },
+	{ "route that is a string",
+	  RELAY "routes = ( \"docker\" );\n", NULL, 1,
+	  { "main.conf:2: route #1: must be a group { name = \"...\"; ... }, "
+	    "not a string" } },
+	{ "shutdown_timeout zero",
+	  "shutdown_timeout = 0;\n" ROUTE_WITH(""), NULL, 1,
+	  { "main.conf:1: \"shutdown_timeout\" must be a positive number of "
+	    "seconds" } },
+	{ "shutdown_timeout as a string",
+	  "shutdown_timeout = \"5\";\n" ROUTE_WITH(""), NULL, 1,
+	  { "main.conf:1: \"shutdown_timeout\" must be a positive number of "
+	    "seconds, not a string" } },
+	{ "shutdown_timeout too large",
+	  "shutdown_timeout = 7200;\n" ROUTE_WITH(""), NULL, 1,
+	  { "main.conf:1: \"shutdown_timeout\" is 7200; the limit is 3600" } },
+	{ "plugin_dir relative",
+	  "plugin_dir = \"lib\";\n" ROUTE_WITH(""), NULL, 1,
+	  { "main.conf:1: plugin_dir \"lib\" is not an absolute path" } },
+	{ "empty file",
+	  "", NULL, 1,
+	  { "main.conf: no routes configured (add a \"routes\" list here or a "
+	    "*.conf file in routes.d/)" } },
+	{ "empty routes list",
+	  RELAY "routes = ( );\n", NULL, 1,
+	  { "main.conf: no routes configured (add a \"routes\" list here or a "
+	    "*.conf file in routes.d/)" } },
+	{ "syntax error",
+	  RELAY "routes = (\n  { name = \"a\"; pipe = ; }\n);\n", NULL, 1,
+	  { "main.conf:3: syntax error" } },
+	{ "duplicate setting",
+	  RELAY OPEN NAME NAME LISTEN PIPE CLOSE, NULL, 1,
+	  { "main.conf:4: syntax error: duplicate setting name" } },
+	{ "global setting in a drop-in",
+	  ROUTE_WITH(""), "relay = { path = \"/bin/cat\"; };\n", 1,
+	  { "routes.d/10-x.conf:1: \"relay\" is not allowed in a routes.d "
+	    "file; only \"routes\" is" } },
+	{ "duplicate name across files",
+	  ROUTE_WITH(""),
+	  "routes = (\n  { name = \"a\"; listen = { path = \"/tmp/b\"; };\n"
+	  "    pipe = \"p\"; } );\n", 1,
+	  { "routes.d/10-x.conf:2: route \"a\": duplicate route name; the "
+	    "first is at main.conf:3" } },
+	{ "duplicate socket path across files",
+	  ROUTE_WITH(""),
+	  "routes = (\n  { name = \"b\";\n"
+	  "    listen = { path = \"/tmp/npr-a.sock\"; }; pipe = \"p\"; } );\n",
+	  1,
+	  { "routes.d/10-x.conf:3: route \"b\": listen.path \"/tmp/npr-a.sock\" "
+	    "is already used by route \"a\" (main.conf:4)" } },
+	{ "syntax error in the main file, drop-ins still checked",
+	  RELAY "x = ;\n",
+	  "routes = ( { name = \"b\"; listen = { path = \"/tmp/b\"; }; } );\n", 2,
+	  { "main.conf:2: syntax error",
+	    "routes.d/10-x.conf:1: route \"b\": missing \"pipe\"" } },
+	{ "syntax error in a drop-in",
+	  ROUTE_WITH(""), "routes = ( { name = \"b\" ",
+	  1, { "routes.d/10-x.conf:1: syntax error" } },
+};
+
+/* Run one case; returns the number of mismatches, each printed. */
+static int
+check_case(const struct bad_case *c)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+	size_t k;
+	int failed = 0;
+
+	write_file("main.conf", c->main);
+	unlink("routes.d/10-x.conf");
+	if (c->dropin != NULL)
+		write_file("routes.d/10-x.conf", c->dropin);
+	if (config_load("main.conf", &cfg, &errs) != -1 || cfg != NULL) {
+		print_error("case \"%s\": loaded without errors\n", c->what);
+		config_free(cfg);
+		return 1;
+	}
+	if (errs.n != c->n) {
+		print_error("case \"%s\": %zu error(s), expected %zu\n", c->what,
+		    errs.n, c->n);
+		for (k = 0; k < errs.n; k++)
+			print_error("   got: %s\n", errs.lines[k]);
+		failed++;
+	} else {
+		for (k = 0; k < c->n; k++) {
+			if (strcmp(errs.lines[k], c->errs[k]) == 0)
+				continue;
+			print_error("case \"%s\":\n  want: %s\n   got: %s\n",
+			    c->what, c->errs[k], errs.lines[k]);
+			failed++;
+		}
+	}
+	config_errors_free(&errs);
+	return failed;
+}
+
+static void
+test_bad_config(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(check_case(f->bad), 0);
+}
+
+/* ---- several problems in several files, all in one run ---- */
+
+static void
+test_errors_everywhere_in_one_run(void **state)
+{
+	static const char *const want[] = {
+		"main.conf:2: \"shutdown_timeout\" must be a positive number of "
+		"seconds",
+		"main.conf:6: route \"two\": listen.path \"rel\" is not an absolute "
+		"path",
+		"main.conf:6: route \"two\": listen.mode \"0999\" is not an octal "
+		"permission mode such as \"0660\"",
+		"main.conf:8: route #3: missing \"name\"",
+		"routes.d/10-a.conf:1: route \"ok\": duplicate route name; the "
+		"first is at main.conf:4",
+		"routes.d/10-a.conf:1: route \"ok\": listen.path \"/tmp/npr-ok\" is "
+		"already used by route \"ok\" (main.conf:4)",
+		"routes.d/10-a.conf:2: route \"ok\": unknown setting \"colour\"",
+		"routes.d/20-b.conf:2: syntax error",
+		"routes.d/30-c.conf:3: route \"c\": listen.group "
+		"\"npr-no-such-group\": no such group",
+		"routes.d/30-c.conf:4: route \"c\": adapter.name \"ssh-agent\" is not "
+		"a known adapter (known: raw)",
+		/* Missing settings come after the route's other problems. */
+		"routes.d/30-c.conf:2: route \"c\": missing \"pipe\"",
+		"routes.d/30-c.conf:5: route #2: \"name\" must be a string, not an "
+		"integer",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+
+	write_file("main.conf",
+	    "relay = { path = \"/bin/cat\"; };\n"
+	    "shutdown_timeout = -1;\n"
+	    "routes = (\n"
+	    "  { name = \"ok\"; listen = { path = \"/tmp/npr-ok\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"two\";\n"
+	    "    listen = { path = \"rel\"; mode = \"0999\"; };\n"
+	    "    pipe = \"p\"; },\n"
+	    "  { listen = { path = \"/tmp/npr-3\"; }; pipe = \"p\"; }\n"
+	    ");\n");
+	write_file("routes.d/10-a.conf",
+	    "routes = ( { name = \"ok\"; listen = { path = \"/tmp/npr-ok\"; };\n"
+	    "  pipe = \"p\"; colour = \"red\"; } );\n");
+	write_file("routes.d/20-b.conf", "routes = ( {\n");
+	write_file("routes.d/30-c.conf",
+	    "routes = (\n"
+	    "  { name = \"c\";\n"
+	    "    listen = { path = \"/tmp/npr-c\"; group = \"npr-no-such-group\"; };\n"
+	    "    adapter = { name = \"ssh-agent\"; }; },\n"
+	    "  { name = 2; listen = { path = \"/tmp/npr-d\"; }; pipe = \"p\"; }\n"
+	    ");\n");
+
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	assert_null(cfg);
+	expect_errors(&errs, sizeof want / sizeof want[0], want);
+	config_errors_free(&errs);
+	assert_null(errs.lines);
+	assert_int_equal(errs.n, 0);
+}
+
+/* Errors are appended: a caller may collect several loads in one list. */
+static void
+test_errors_are_appended(void **state)
+{
+	static const char *const want[] = {
+		"nope.conf: cannot read: No such file or directory",
+		"nope.conf: cannot read: No such file or directory",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+
+	assert_int_equal(config_load("nope.conf", &cfg, &errs), -1);
+	assert_int_equal(config_load("nope.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 2, want);
+	config_errors_free(&errs);
+}
+
+static void
+test_unreadable_files(void **state)
+{
+	static const char *const dir[] = { "adir: cannot read: Is a directory" };
+	static const char *const notdir[] = {
+		"routes.d: cannot read: Not a directory",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+
+	assert_int_equal(mkdir("adir", 0755), 0);
+	assert_int_equal(config_load("adir", &cfg, &errs), -1);
+	expect_errors(&errs, 1, dir);
+	config_errors_free(&errs);
+
+	/* routes.d beside the main file is a plain file here. */
+	write_file("main.conf", ROUTE_WITH(""));
+	write_file("routes.d", "");
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, notdir);
+	config_errors_free(&errs);
+}
+
+/* ---- good configs ---- */
+
+static void
+test_defaults(void **state)
+{
+	struct config *cfg = NULL;
+	const struct route_conf *r = NULL;
+	struct stat st;
+	int have_mnt_c = stat("/mnt/c", &st) == 0 && S_ISDIR(st.st_mode);
+
+	write_file("main.conf",
+	    "relay = { path = \"/bin/cat\"; };\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/npr-a.sock\"; };\n"
+	    "  pipe = \"//./pipe/a\"; } );\n");
+	cfg = load_ok("main.conf");
+	assert_string_equal(cfg->file, "main.conf");
+	assert_string_equal(cfg->plugin_dir, NPR_PLUGIN_DIR);
+	assert_int_equal(cfg->shutdown_timeout, CONFIG_DEFAULT_SHUTDOWN_TIMEOUT);
+	assert_string_equal(cfg->relay.path, "/bin/cat");
+	assert_null(cfg->relay.cwd);
+	assert_int_equal(cfg->nroutes, 1);
+
+	r = &cfg->routes[0];
+	assert_string_equal(r->name, "a");
+	assert_string_equal(r->file, "main.conf");
+	assert_int_equal(r->line, 2);
+	assert_string_equal(r->listen_path, "/tmp/npr-a.sock");
+	assert_int_equal(r->listen_mode, 0600);
+	assert_int_equal(r->has_group, 0);
+	assert_string_equal(r->pipe, "//./pipe/a");
+	assert_non_null(r->relay_args);
+	assert_null(r->relay_args[0]);
+	assert_int_equal(r->relay_nargs, 0);
+	assert_string_equal(r->relay.path, "/bin/cat");
+	/* Windows executables start fast only from a Windows drive. */
+	if (have_mnt_c)
+		assert_string_equal(r->relay.cwd, "/mnt/c");
+	else
+		assert_null(r->relay.cwd);
+	assert_string_equal(r->adapter, "raw");
+	assert_null(r->adapter_setting);
+	assert_int_equal(r->mode, ROUTE_MODE_SPAWN);
+	assert_int_equal(r->max_connections, CONFIG_DEFAULT_MAX_CONNECTIONS);
+	config_free(cfg);
+}
+
+static void
+test_every_setting(void **state)
+{
+	struct config *cfg = NULL;
+	const struct route_conf *r = NULL;
+
+	setenv("HOME", "/home/npr", 1);
+	write_file("main.conf",
+	    "plugin_dir = \"~/plugins\";\n"
+	    "shutdown_timeout = 30;\n"
+	    "relay = { path = \"/opt/nprelay.exe\"; cwd = \"/srv\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"docker.1_x-Y\";\n"
+	    "    listen = { path = \"~/d.sock\"; mode = \"660\"; group = \"0\"; };\n"
+	    "    pipe = \"//./pipe/docker_engine\";\n"
+	    "    relay_args = [ \"-ep\", \"-s\" ];\n"
+	    "    relay = { path = \"${NPR_TEST_DIR}/r.exe\"; };\n"
+	    "    adapter = { name = \"raw\"; };\n"
+	    "    mode = \"spawn\";\n"
+	    "    max_connections = 12;\n"
+	    "  },\n"
+	    "  { name = \"b\"; listen = { path = \"/tmp/b\"; mode = \"0777\"; };\n"
+	    "    pipe = \"p\"; relay = { cwd = \"/\"; }; relay_args = ( ); },\n"
+	    "  { name = \"c\"; listen = { path = \"/tmp/c\"; }; pipe = \"p\";\n"
+	    "    relay = { path = \"/usr/bin/socat\"; }; relay_args = ( \"-\", \"x y\" ); }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	assert_string_equal(cfg->plugin_dir, "/home/npr/plugins");
+	assert_int_equal(cfg->shutdown_timeout, 30);
+	assert_string_equal(cfg->relay.path, "/opt/nprelay.exe");
+	assert_string_equal(cfg->relay.cwd, "/srv");
+	assert_int_equal(cfg->nroutes, 3);
+
+	r = &cfg->routes[0];
+	assert_string_equal(r->name, "docker.1_x-Y");
+	assert_int_equal(r->line, 5);
+	assert_string_equal(r->listen_path, "/home/npr/d.sock");
+	assert_int_equal(r->listen_mode, 0660);
+	assert_int_equal(r->has_group, 1);
+	assert_int_equal(r->listen_gid, 0);
+	assert_int_equal(r->relay_nargs, 2);
+	assert_string_equal(r->relay_args[0], "-ep");
+	assert_string_equal(r->relay_args[1], "-s");
+	assert_null(r->relay_args[2]);
+	/* The route's relay.path wins; cwd still comes from the global. */
+	assert_string_equal(r->relay.path, "/tmp/npr-test/r.exe");
+	assert_string_equal(r->relay.cwd, "/srv");
+	assert_string_equal(r->adapter, "raw");
+	assert_non_null(r->adapter_setting);
+	assert_int_equal(r->mode, ROUTE_MODE_SPAWN);
+	assert_int_equal(r->max_connections, 12);
+
+	r = &cfg->routes[1];
+	assert_int_equal(r->listen_mode, 0777);
+	assert_string_equal(r->relay.path, "/opt/nprelay.exe");
+	assert_string_equal(r->relay.cwd, "/");
+	assert_int_equal(r->relay_nargs, 0);
+	assert_null(r->relay_args[0]);
+
+	r = &cfg->routes[2];
+	assert_string_equal(r->relay.path, "/usr/bin/socat");
+	assert_string_equal(r->relay_args[1], "x y");
+	config_free(cfg);
+}
+
+/* The adapter group stays readable for adapters with options. */
+static void
+test_adapter_setting_kept(void **state)
+{
+	struct config *cfg = NULL;
+	const config_setting_t *s = NULL;
+
+	write_file("main.conf", ROUTE_WITH("  adapter = { name = \"raw\"; };\n"));
+	cfg = load_ok("main.conf");
+	s = (const config_setting_t *)cfg->routes[0].adapter_setting;
+	assert_non_null(s);
+	assert_true(config_setting_is_group(s));
+	assert_string_equal(config_setting_source_file(s), "main.conf");
+	assert_int_equal(config_setting_source_line(s), 6);
+	assert_string_equal(config_setting_get_string(
+	    config_setting_get_member(s, "name")), "raw");
+	config_free(cfg);
+}
+
+static void
+test_plugin_dir_env(void **state)
+{
+	struct config *cfg = NULL;
+
+	write_file("main.conf", "plugin_dir = \"/from/config\";\n" ROUTE_WITH(""));
+	setenv("NPIPEROUTER_PLUGIN_DIR", "/from/env", 1);
+	cfg = load_ok("main.conf");
+	assert_string_equal(cfg->plugin_dir, "/from/env");
+	config_free(cfg);
+
+	setenv("NPIPEROUTER_PLUGIN_DIR", "", 1);
+	cfg = load_ok("main.conf");
+	assert_string_equal(cfg->plugin_dir, "/from/config");
+	config_free(cfg);
+
+	unsetenv("NPIPEROUTER_PLUGIN_DIR");
+	write_file("main.conf", ROUTE_WITH(""));
+	setenv("NPIPEROUTER_PLUGIN_DIR", "/from/env", 1);
+	cfg = load_ok("main.conf");
+	assert_string_equal(cfg->plugin_dir, "/from/env");
+	config_free(cfg);
+	unsetenv("NPIPEROUTER_PLUGIN_DIR");
+}
+
+static void
+test_group_by_name_and_number(void **state)
+{
+	struct config *cfg = NULL;
+	struct group *gr = getgrgid(getgid());
+	char text[512];
+
+	assert_non_null(gr);
+	snprintf(text, sizeof text,
+	    "relay = { path = \"/bin/cat\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"a\"; listen = { path = \"/tmp/a\"; group = \"root\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"b\"; listen = { path = \"/tmp/b\"; group = \"0\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"c\"; listen = { path = \"/tmp/c\"; group = \"%s\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"d\"; listen = { path = \"/tmp/d\"; group = \"%u\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"e\"; listen = { path = \"/tmp/e\"; group = \"54321\"; }; pipe = \"p\"; }\n"
+	    ");\n", gr->gr_name, (unsigned)getgid());
+	write_file("main.conf", text);
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 5);
+	assert_true(cfg->routes[0].has_group);
+	assert_int_equal(cfg->routes[0].listen_gid, 0);
+	assert_int_equal(cfg->routes[1].listen_gid, 0);
+	assert_int_equal(cfg->routes[2].listen_gid, getgid());
+	assert_int_equal(cfg->routes[3].listen_gid, getgid());
+	/* A number needs no name: containers and NFS have such groups. */
+	assert_true(cfg->routes[4].has_group);
+	assert_int_equal(cfg->routes[4].listen_gid, 54321);
+	config_free(cfg);
+}
+
+/* ---- drop-ins ---- */
+
+static void
+test_dropins_merge_in_order(void **state)
+{
+	static const char *const names[] = { "m", "b", "c", "z" };
+	static const char *const files[] = { "main.conf", "routes.d/10-b.conf",
+		"routes.d/20-c.conf", "routes.d/Z.conf" };
+	struct config *cfg = NULL;
+	size_t i;
+
+	write_file("main.conf",
+	    "relay = { path = \"/bin/cat\"; cwd = \"/srv\"; };\n"
+	    "routes = ( { name = \"m\"; listen = { path = \"/tmp/m\"; }; pipe = \"p\"; } );\n");
+	write_file("routes.d/20-c.conf",
+	    "routes = ( { name = \"c\"; listen = { path = \"/tmp/c\"; }; pipe = \"p\"; } );\n");
+	write_file("routes.d/10-b.conf",
+	    "# b\n"
+	    "routes = ( { name = \"b\"; listen = { path = \"/tmp/b\"; }; pipe = \"p\";\n"
+	    "  relay = { path = \"/bin/b\"; }; } );\n");
+	/* Byte order, not the locale's: "Z" sorts before "e". */
+	write_file("routes.d/Z.conf",
+	    "routes = ( { name = \"z\"; listen = { path = \"/tmp/z\"; }; pipe = \"p\"; } );\n");
+	write_file("routes.d/empty.conf", "");
+	/* None of these is read: each would be an error if it were. */
+	write_file("routes.d/.hidden.conf", "garbage");
+	write_file("routes.d/notes.txt", "garbage");
+	write_file("routes.d/old.conf.bak", "garbage");
+	write_file("routes.d/.conf", "garbage");
+	assert_int_equal(mkdir("routes.d/dir.conf", 0755), 0);
+
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 4);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(cfg->routes[i].name, names[i]);
+		assert_string_equal(cfg->routes[i].file, files[i]);
+	}
+	assert_int_equal(cfg->routes[1].line, 2);
+	/* Drop-ins inherit the main file's global relay. */
+	assert_string_equal(cfg->routes[1].relay.path, "/bin/b");
+	assert_string_equal(cfg->routes[1].relay.cwd, "/srv");
+	assert_string_equal(cfg->routes[2].relay.path, "/bin/cat");
+	config_free(cfg);
+}
+
+static void
+test_dropins_only(void **state)
+{
+	struct fixture *f = *state;
+	struct config *cfg = NULL;
+	char main_path[PATH_MAX + 16], want[PATH_MAX + 32];
+
+	write_file("main.conf", "relay = { path = \"/bin/cat\"; };\n");
+	write_file("routes.d/a.conf",
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	/* Found beside the main file, not in the working directory. */
+	snprintf(main_path, sizeof main_path, "%s/main.conf", f->dir);
+	snprintf(want, sizeof want, "%s/routes.d/a.conf", f->dir);
+	assert_int_equal(chdir("/"), 0);
+	cfg = load_ok(main_path);
+	assert_int_equal(cfg->nroutes, 1);
+	assert_string_equal(cfg->routes[0].file, want);
+	config_free(cfg);
+}
+
+static void
+test_include_beside_main(void **state)
+{
+	struct config *cfg = NULL;
+
+	assert_int_equal(mkdir("sub", 0755), 0);
+	write_file("sub/relay.inc", "relay = { path = \"/bin/cat\"; };\n");
+	write_file("sub/main.conf", "@include \"relay.inc\"\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	cfg = load_ok("sub/main.conf");
+	assert_string_equal(cfg->routes[0].relay.path, "/bin/cat");
+	config_free(cfg);
+}
+
+/* ---- the summary line of `npiperouter check` ---- */
+
+static void
+test_summary(void **state)
+{
+	struct config *cfg = NULL;
+	char buf[512];
+
+	write_file("main.conf",
+	    "relay = { path = \"/mnt/c/x/nprelay.exe\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"docker\";\n"
+	    "    listen = { path = \"/tmp/npr-d.sock\"; mode = \"0660\"; group = \"root\"; };\n"
+	    "    pipe = \"//./pipe/docker_engine\"; relay_args = [ \"-ep\", \"-s\" ]; },\n"
+	    "  { name = \"b\"; listen = { path = \"/tmp/b\"; group = \"54321\"; };\n"
+	    "    pipe = \"p\"; relay = { path = \"/bin/cat\"; };\n"
+	    "    relay_args = [ \"a b\", \"\" ]; max_connections = 3; }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	config_route_summary(&cfg->routes[0], buf, sizeof buf);
+	assert_string_equal(buf, "docker: /tmp/npr-d.sock (mode 0660, group "
+	    "root) -> //./pipe/docker_engine via /mnt/c/x/nprelay.exe -ep -s "
+	    "[adapter raw, spawn, max 256]");
+	config_route_summary(&cfg->routes[1], buf, sizeof buf);
+	assert_string_equal(buf, "b: /tmp/b (mode 0600, group 54321) -> p via "
+	    "/bin/cat \"a b\" \"\" [adapter raw, spawn, max 3]");
+
+	/* Cut short, never overrun, always terminated. */
+	memset(buf, 'X', sizeof buf);
+	config_route_summary(&cfg->routes[0], buf, 10);
+	assert_string_equal(buf, "docker: /");
+	assert_int_equal(buf[10], 'X');
+	config_route_summary(&cfg->routes[0], buf, 1);
+	assert_string_equal(buf, "");
+	config_free(cfg);
+}
+
+/* ---- default file locations ---- */
+
+/* Returns the number of mismatches, printed. */
+static int
+check_user_paths(void)
+{
+	static const struct {
+		const char *xdg, *home, *want;
+	} cases[] = {
+		{ "/x/cfg", "/home/u", "/x/cfg/npiperouter/npiperouter.conf" },
+		{ NULL, "/home/u", "/home/u/.config/npiperouter/npiperouter.conf" },
+		/* The XDG spec says to ignore a relative or empty value. */
+		{ "rel", "/home/u", "/home/u/.config/npiperouter/npiperouter.conf" },
+		{ "", "/home/u", "/home/u/.config/npiperouter/npiperouter.conf" },
+	};
+	struct passwd *pw = getpwuid(getuid());
+	char want[PATH_MAX + 64];
+	char *p = NULL;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (cases[i].xdg != NULL)
+			setenv("XDG_CONFIG_HOME", cases[i].xdg, 1);
+		else
+			unsetenv("XDG_CONFIG_HOME");
+		setenv("HOME", cases[i].home, 1);
+		p = config_default_path();
+		if (p == NULL || strcmp(p, cases[i].want) != 0) {
+			print_error("default path: want %s, got %s\n", cases[i].want,
+			    p != NULL ? p : "NULL");
+			bad++;
+		}
+		free(p);
+	}
+	/* Without $HOME, the password database knows. */
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("HOME");
+	snprintf(want, sizeof want, "%s/.config/npiperouter/npiperouter.conf",
+	    pw != NULL ? pw->pw_dir : "?");
+	p = config_default_path();
+	if (p == NULL || strcmp(p, want) != 0) {
+		print_error("default path: want %s, got %s\n", want,
+		    p != NULL ? p : "NULL");
+		bad++;
+	}
+	free(p);
+	return bad;
+}
+
+static void
+test_default_path(void **state)
+{
+	char *p = NULL;
+	pid_t pid;
+	int status;
+
+	if (getuid() != 0) {
+		assert_int_equal(check_user_paths(), 0);
+		return;
+	}
+	setenv("XDG_CONFIG_HOME", "/x/cfg", 1);
+	p = config_default_path();
+	assert_non_null(p);
+	assert_string_equal(p, "/etc/npiperouter/npiperouter.conf");
+	free(p);
+
+	/* The user case needs a user: become "nobody" in a child. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(100);
+		_exit(check_user_paths() == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		fail_msg("cannot become uid 65534 to test the user's default path");
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- the examples a user copies ---- */
+
+static void
+load_example(const char *name, size_t nroutes, const char *const *summaries)
+{
+	struct config *cfg = NULL;
+	char path[PATH_MAX], buf[512];
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/etc/%s", NPR_SOURCE_DIR, name);
+	cfg = load_ok(path);
+	assert_int_equal(cfg->nroutes, nroutes);
+	for (i = 0; i < nroutes; i++) {
+		config_route_summary(&cfg->routes[i], buf, sizeof buf);
+		assert_string_equal(buf, summaries[i]);
+	}
+	config_free(cfg);
+}
+
+static void
+test_examples(void **state)
+{
+	static const char *const minimal[] = {
+		"docker: /run/user/1000/docker.sock (mode 0600) -> "
+		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s "
+		"[adapter raw, spawn, max 256]",
+		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
+		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/nprelay.exe -ei -s "
+		"[adapter raw, spawn, max 256]",
+	};
+	static const char *const full[] = {
+		"docker: /run/user/1000/docker.sock (mode 0600) -> "
+		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s "
+		"[adapter raw, spawn, max 256]",
+		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
+		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/npiperelay.exe -ei -s "
+		"[adapter raw, spawn, max 256]",
+	};
+
+	/* What a login session (systemd or WSL) provides. */
+	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	load_example("npiperouter.conf", 2, minimal);
+	load_example("npiperouter-full.conf", 2, full);
+}
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
+
+int
+main(void)
+{
+	const struct CMUnitTest fixed[] = {
+		TEST(test_errors_everywhere_in_one_run),
+		TEST(test_errors_are_appended),
+		TEST(test_unreadable_files),
+		TEST(test_defaults),
+		TEST(test_every_setting),
+		TEST(test_adapter_setting_kept),
+		TEST(test_plugin_dir_env),
+		TEST(test_group_by_name_and_number),
+		TEST(test_dropins_merge_in_order),
+		TEST(test_dropins_only),
+		TEST(test_include_beside_main),
+		TEST(test_summary),
+		TEST(test_default_path),
+		TEST(test_examples),
+	};
+	size_t nbad = sizeof bad_cases / sizeof bad_cases[0];
+	size_t nfixed = sizeof fixed / sizeof fixed[0], i;
+	struct CMUnitTest *tests = calloc(nbad + nfixed, sizeof *tests);
+	int rc;
+
+	if (tests == NULL)
+		return 1;
+	/* One test per broken config, named after it, so a failure says which. */
+	for (i = 0; i < nbad; i++) {
+		tests[i].name = bad_cases[i].what;
+		tests[i].test_func = test_bad_config;
+		tests[i].setup_func = setup_dir;
+		tests[i].teardown_func = teardown_dir;
+		tests[i].initial_state = (void *)&bad_cases[i];
+	}
+	memcpy(tests + nbad, fixed, sizeof fixed);
+	rc = _cmocka_run_group_tests("config", tests, nbad + nfixed, NULL, NULL);
+	free(tests);
+	return rc;
+}

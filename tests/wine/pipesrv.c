@@ -1,0 +1,268 @@
+/*
+ * Named-pipe server for the Wine tests of nprelay.exe.
+ *
+ *   pipesrv.exe --name //./pipe/NAME [--mode byte|msg] [options]
+ *
+ * byte  like the OpenSSH agent: a byte-mode pipe that echoes; a client
+ *       cannot half-close one, so --close-after ends the connection.
+ * msg   like Docker (go-winio): a message-mode pipe that echoes; a
+ *       zero-byte message is the client's half-close, after which the
+ *       server sends its reply (--report), optionally its own zero-byte
+ *       message (--zero-eof, then waits for the client to go), and closes.
+ *
+ *   --instances N     at most N instances (a busy pipe when all are used)
+ *   --busy MS         hold the first instance with a client of our own
+ *                     for MS ms before anyone else can have it
+ *   --delay MS        create the pipe only after MS ms (a late pipe)
+ *   --count N         exit after N connections ended
+ *   --close-after B   close a connection once B bytes were echoed
+ *   --die-after B     exit the whole process once B bytes were echoed
+ *   --timeout S       exit after S seconds whatever happens (default 120)
+ *
+ * Events go to stdout, one line each, for the test scripts to check:
+ * "ready", "eof-msg N" (zero-byte message after N bytes), "broken N"
+ * (client gone after N bytes), "closed N" (--close-after), "zero-read N".
+ */
+#include <winsock2.h>
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUFSIZE (64 * 1024)
+
+static struct {
+	char name[256];
+	int msg;
+	long instances, busy_ms, delay_ms, count, timeout_s;
+	long long close_after, die_after;
+	int report, zero_eof;
+} opt = { .instances = PIPE_UNLIMITED_INSTANCES, .timeout_s = 120,
+	.close_after = -1, .die_after = -1 };
+
+static HANDLE slots;		/* semaphore: free instances */
+static HANDLE ended;		/* semaphore: finished connections */
+static CRITICAL_SECTION out_lock;
+
+static void
+say(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	DWORD n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	EnterCriticalSection(&out_lock);
+	WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), line, (DWORD)strlen(line),
+	    &n, NULL);
+	LeaveCriticalSection(&out_lock);
+}
+
+static int
+write_all(HANDLE h, const char *buf, DWORD len)
+{
+	DWORD n;
+
+	/* One WriteFile per message on a message pipe, even for 0 bytes. */
+	return WriteFile(h, buf, len, &n, NULL) && n == len ? 0 : -1;
+}
+
+static DWORD WINAPI
+serve_cb(void *arg)
+{
+	HANDLE h = arg;
+	char *buf = malloc(BUFSIZE), reply[64];
+	long long total = 0;
+	DWORD n, e;
+
+	for (;;) {
+		if (!ReadFile(h, buf, BUFSIZE, &n, NULL)) {
+			e = GetLastError();
+			if (e != ERROR_MORE_DATA) {
+				say("broken %lld", total);
+				goto out;
+			}
+		}
+		if (n == 0 && opt.msg)
+			break;
+		if (n == 0) {
+			say("zero-read %lld", total);
+			continue;
+		}
+		if (write_all(h, buf, n) != 0) {
+			say("broken %lld", total);
+			goto out;
+		}
+		total += n;
+		if (opt.die_after >= 0 && total >= opt.die_after) {
+			say("dying %lld", total);
+			ExitProcess(0);
+		}
+		if (opt.close_after >= 0 && total >= opt.close_after) {
+			FlushFileBuffers(h);
+			say("closed %lld", total);
+			goto out;
+		}
+	}
+	say("eof-msg %lld", total);
+	if (opt.report) {
+		snprintf(reply, sizeof reply, "received %lld bytes\n", total);
+		write_all(h, reply, (DWORD)strlen(reply));
+	}
+	if (opt.zero_eof) {
+		/* Our own half-close; the pipe stays open until the client
+		 * leaves, so only a zero-byte read can tell it the end. */
+		write_all(h, buf, 0);
+		while (ReadFile(h, buf, BUFSIZE, &n, NULL) ||
+		    GetLastError() == ERROR_MORE_DATA)
+			;
+		say("client left");
+	}
+	FlushFileBuffers(h);
+out:
+	DisconnectNamedPipe(h);
+	CloseHandle(h);
+	free(buf);
+	ReleaseSemaphore(slots, 1, NULL);
+	ReleaseSemaphore(ended, 1, NULL);
+	return 0;
+}
+
+static DWORD WINAPI
+holder_cb(void *arg)
+{
+	HANDLE h;
+
+	h = CreateFileA(opt.name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+	    OPEN_EXISTING, 0, NULL);
+	SetEvent((HANDLE)arg);
+	Sleep((DWORD)opt.busy_ms);
+	say("holder leaves");
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	return 0;
+}
+
+static DWORD WINAPI
+watchdog_cb(void *arg)
+{
+	Sleep((DWORD)opt.timeout_s * 1000);
+	say("timeout");
+	ExitProcess(2);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pipesrv.exe --name PIPE [--mode byte|msg] "
+	    "[--instances N] [--busy MS] [--delay MS] [--count N]\n"
+	    "  [--close-after B] [--die-after B] [--report] [--zero-eof] "
+	    "[--timeout S]\n");
+	exit(64);
+}
+
+static void
+parse(int argc, char **argv)
+{
+	char *p;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--report") == 0) { opt.report = 1; continue; }
+		if (strcmp(a, "--zero-eof") == 0) { opt.zero_eof = 1; continue; }
+		if (v == NULL)
+			usage();
+		i++;
+		if (strcmp(a, "--name") == 0) {
+			snprintf(opt.name, sizeof opt.name, "%s", v);
+			for (p = opt.name; *p; p++)
+				if (*p == '/')
+					*p = '\\';
+		} else if (strcmp(a, "--mode") == 0)
+			opt.msg = strcmp(v, "msg") == 0;
+		else if (strcmp(a, "--instances") == 0)
+			opt.instances = atol(v);
+		else if (strcmp(a, "--busy") == 0)
+			opt.busy_ms = atol(v);
+		else if (strcmp(a, "--delay") == 0)
+			opt.delay_ms = atol(v);
+		else if (strcmp(a, "--count") == 0)
+			opt.count = atol(v);
+		else if (strcmp(a, "--close-after") == 0)
+			opt.close_after = atoll(v);
+		else if (strcmp(a, "--die-after") == 0)
+			opt.die_after = atoll(v);
+		else if (strcmp(a, "--timeout") == 0)
+			opt.timeout_s = atol(v);
+		else
+			usage();
+	}
+	if (opt.name[0] == '\0' || opt.instances < 1 || opt.instances > 255)
+		usage();
+}
+
+static DWORD WINAPI
+accept_cb(void *arg)
+{
+	DWORD type;
+	HANDLE h, ready_ev = NULL;
+	int first = 1;
+
+	type = opt.msg ? PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE :
+	    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE;
+	for (;;) {
+		WaitForSingleObject(slots, INFINITE);
+		h = CreateNamedPipeA(opt.name, PIPE_ACCESS_DUPLEX, type |
+		    PIPE_WAIT, (DWORD)opt.instances, BUFSIZE, BUFSIZE, 0, NULL);
+		if (h == INVALID_HANDLE_VALUE) {
+			fprintf(stderr, "pipesrv: CreateNamedPipe %s: error "
+			    "%lu\n", opt.name, GetLastError());
+			ExitProcess(1);
+		}
+		if (first && opt.busy_ms > 0) {
+			ready_ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+			CloseHandle(CreateThread(NULL, 0, holder_cb, ready_ev,
+			    0, NULL));
+		} else if (first)
+			say("ready");
+		if (!ConnectNamedPipe(h, NULL) &&
+		    GetLastError() != ERROR_PIPE_CONNECTED) {
+			CloseHandle(h);
+			ReleaseSemaphore(slots, 1, NULL);
+			continue;
+		}
+		CloseHandle(CreateThread(NULL, 0, serve_cb, h, 0, NULL));
+		if (first && ready_ev != NULL) {
+			WaitForSingleObject(ready_ev, INFINITE);
+			say("ready");
+		}
+		first = 0;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	HANDLE acceptor;
+	long served;
+
+	InitializeCriticalSection(&out_lock);
+	parse(argc, argv);
+	CloseHandle(CreateThread(NULL, 0, watchdog_cb, NULL, 0, NULL));
+	slots = CreateSemaphoreA(NULL, opt.instances, opt.instances, NULL);
+	ended = CreateSemaphoreA(NULL, 0, 0x7fffffff, NULL);
+	if (opt.delay_ms > 0)
+		Sleep((DWORD)opt.delay_ms);
+	acceptor = CreateThread(NULL, 0, accept_cb, NULL, 0, NULL);
+	if (opt.count <= 0)
+		WaitForSingleObject(acceptor, INFINITE);
+	for (served = 0; served < opt.count; served++)
+		WaitForSingleObject(ended, INFINITE);
+	say("done");
+	ExitProcess(0);
+}
