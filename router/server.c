@@ -60,20 +60,23 @@ static void
 server_phase_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	static int killed;
 
-	if (srv->phase == SERVER_DRAINING) {
+	switch (srv->phase) {
+	case SERVER_DRAINING:
 		server_terminate(srv);
-	} else if (!killed) {
+		break;
+	case SERVER_TERMINATING:
 		log_warn("stopping: %u relay(s) ignored SIGTERM; killing them",
 		    srv->nsessions);
+		srv->phase = SERVER_KILLING;
 		server_signal_all(srv, SIGKILL);
-		killed = 1;
 		server_arm_phase(srv, SERVER_TERM_GRACE_SECS);
-	} else {
+		break;
+	default:
 		/* Only clients that never read what is owed to them are left. */
 		log_warn("stopping: closing %u stuck session(s)", srv->nsessions);
 		event_base_loopbreak(srv->base);
+		break;
 	}
 }
 

@@ -11,7 +11,8 @@ struct route;
 enum server_phase {
 	SERVER_RUNNING,
 	SERVER_DRAINING,    /* not accepting; sessions may finish */
-	SERVER_TERMINATING, /* relays told to end */
+	SERVER_TERMINATING, /* relays sent SIGTERM */
+	SERVER_KILLING,     /* relays sent SIGKILL */
 };
 
 struct server {

@@ -89,15 +89,25 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	# Kill everything below this shell, the router's relay children
-	# included; twice, in case something was being spawned.
+	# included; twice, in case something was being spawned. Disowned
+	# first: no "Killed" job notices in the test output.
+	disown -a 2>/dev/null
+	local -a killed=()
 	for pass in 1 2; do
 		descendants "$$"
 		((${#DESC[@]} == 0)) && break
 		kill -KILL "${DESC[@]}" 2>/dev/null
+		killed+=("${DESC[@]}")
 	done
-	# Reap them quietly (no "Killed" job notices in the test output).
-	for pass in "${BG_PIDS[@]}"; do
-		wait "$pass" 2>/dev/null
+	# Dead before their files go away (bounded: a process stuck in the
+	# kernel must not hang the test).
+	for ((pass = 0; pass < 200; pass++)); do
+		for f in "${killed[@]}"; do
+			alive "$f" && break
+			f=
+		done
+		[[ -z ${f:-} ]] && break
+		sleep 0.01
 	done
 	if ((rc != 0)) && [[ -n $T && -d $T ]]; then
 		log "exit status $rc; logs of $T follow"

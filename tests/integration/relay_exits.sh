@@ -28,10 +28,11 @@ CONF
 start_router "$T/r.conf" "$T/true.sock" "$T/false.sock" "$T/good.sock"
 
 echo "hello" >"$T/in"
-# Once without sending (pure EOF), once sending into the dead child.
+# Once without sending (pure EOF), once sending into the dead child: that
+# client goes on sending after EOF and ends only if the router closes it.
 client 5 "$T/true.sock" --no-shutdown --expect-bytes 0 ||
 	fail "relay /bin/true: client saw no EOF (status $?)"
-client 5 "$T/true.sock" --send-random 1M --no-shutdown --allow-reset --stop-on-eof \
+client 5 "$T/true.sock" --send-random 1G --rate 64M --no-shutdown --allow-reset \
 	--expect-bytes 0 || fail "relay /bin/true: client sending saw no EOF (status $?)"
 client 5 "$T/false.sock" --no-shutdown --allow-reset --expect-bytes 0 ||
 	fail "relay /bin/false: client saw no EOF (status $?)"
