@@ -1,12 +1,12 @@
-/* npiperouter: command line. */
+/* npiperouter: command line parsing; the commands live in command.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "config.h"
 #include "log.h"
-#include "server.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -16,16 +16,22 @@ static const char usage_text[] =
 "(nprelay.exe or npiperelay.exe), one config file for every route.\n"
 "\n"
 "Commands:\n"
-"  run      serve every configured route in the foreground\n"
-"  check    validate the configuration and list its routes\n"
+"  run              serve every route in the foreground (systemd, terminals)\n"
+"  start            serve in the background unless already running for this\n"
+"                   config (safe to call from every shell's .bashrc)\n"
+"  stop             stop the background instance; waits until it is gone\n"
+"  reload           re-read the config in the running instance (as SIGHUP)\n"
+"  status [--json]  routes, connections and bytes of the running instance\n"
+"  check            validate the config and list its routes\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   config file (default: %s)\n"
-"  -v, --verbose       log debug messages too (run)\n"
+"  -v, --verbose       log debug messages too (run, start)\n"
+"      --json          machine-readable output (status)\n"
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
 "\n"
-"Exit status: 0 on success, 1 on a config or runtime error, 2 on bad usage.\n";
+"Exit status: 0 success, 1 error, 2 bad usage, 3 not running (status).\n";
 
 static void
 usage(FILE *f)
@@ -36,61 +42,20 @@ usage(FILE *f)
 	free(def);
 }
 
-static int
-cmd_check(const char *file)
-{
-	struct config *cfg = NULL;
-	struct config_errors errs = { NULL, 0 };
-	char line[1024];
-
-	if (config_load(file, &cfg, &errs) != 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.lines[i]);
-		fprintf(stderr, "%s: %zu error(s)\n", file, errs.n);
-		config_errors_free(&errs);
-		return 1;
-	}
-	for (size_t i = 0; i < cfg->nroutes; i++) {
-		config_route_summary(&cfg->routes[i], line, sizeof line);
-		printf("%s\n", line);
-	}
-	printf("%s: %zu route(s), OK\n", file, cfg->nroutes);
-	config_free(cfg);
-	return 0;
-}
-
-static int
-cmd_run(const char *file)
-{
-	struct config *cfg = NULL;
-	struct config_errors errs = { NULL, 0 };
-	int rc;
-
-	if (config_load(file, &cfg, &errs) != 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			log_error("%s", errs.lines[i]);
-		config_errors_free(&errs);
-		return 1;
-	}
-	log_info("npiperouter %s using %s", NPR_VERSION, file);
-	rc = server_run(cfg);
-	config_free(cfg);
-	return rc;
-}
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = NULL;
 	char *file = NULL;
-	int ch, verbose = 0, rc = 2;
+	int ch, verbose = 0, json = 0, rc = 2;
 
 	/* The command comes first; options may follow it. */
 	if (argc > 1 && argv[1][0] != '-') {
@@ -106,6 +71,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -136,10 +104,27 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	log_init(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	/* A daemon re-reads its file on reload from wherever it runs. */
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "start") == 0) {
+		char *abs = realpath(file, NULL);
+
+		if (abs != NULL) {
+			free(file);
+			file = abs;
+		}
+	}
 	if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(file);
+		rc = command_check(file);
 	else if (strcmp(cmd, "run") == 0)
-		rc = cmd_run(file);
+		rc = command_run(file);
+	else if (strcmp(cmd, "start") == 0)
+		rc = command_start(file);
+	else if (strcmp(cmd, "stop") == 0)
+		rc = command_stop(file);
+	else if (strcmp(cmd, "reload") == 0)
+		rc = command_reload(file);
+	else if (strcmp(cmd, "status") == 0)
+		rc = command_status(file, json);
 	else {
 		fprintf(stderr, "npiperouter: unknown command \"%s\"\n", cmd);
 		usage(stderr);

@@ -2,6 +2,8 @@
 #include "route.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "activation.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -71,9 +74,16 @@ route_open(struct server *srv, const struct route_conf *rc)
 	r->server = srv;
 	r->conf = rc;
 	TAILQ_INIT(&r->sessions);
-	fd = listener_open(rc->listen_path, rc->listen_mode,
-	    rc->has_group ? rc->listen_gid : LISTENER_NO_GROUP, &r->sock_st,
-	    &replaced, err, sizeof err);
+	if ((fd = activation_take(rc->name)) != -1) {
+		r->activated = 1;
+		evutil_make_socket_nonblocking(fd);
+		log_info("route \"%s\": using the socket passed by systemd",
+		    rc->name);
+	} else {
+		fd = listener_open(rc->listen_path, rc->listen_mode,
+		    rc->has_group ? rc->listen_gid : LISTENER_NO_GROUP,
+		    &r->sock_st, &replaced, err, sizeof err);
+	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
 		free(r);
@@ -88,7 +98,9 @@ route_open(struct server *srv, const struct route_conf *rc)
 	if (r->listener == NULL || r->ev_retry == NULL)
 		fatalx("out of memory for a listener");
 	evconnlistener_set_error_cb(r->listener, route_error_cb);
-	log_info("route \"%s\": listening on %s", rc->name, rc->listen_path);
+	if (!r->activated)
+		log_info("route \"%s\": listening on %s", rc->name,
+		    rc->listen_path);
 	return r;
 }
 
@@ -99,7 +111,8 @@ route_close_listener(struct route *r)
 		return;
 	evconnlistener_free(r->listener);
 	r->listener = NULL;
-	listener_remove(r->conf->listen_path, &r->sock_st);
+	if (!r->activated)
+		listener_remove(r->conf->listen_path, &r->sock_st);
 }
 
 void
@@ -120,9 +133,22 @@ route_free(struct route *r)
 }
 
 void
+route_set_error(struct route *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->last_error, sizeof r->last_error, fmt, ap);
+	va_end(ap);
+	r->last_error_at = time(NULL);
+}
+
+void
 route_session_ended(struct route *r, struct session *s)
 {
 	TAILQ_REMOVE(&r->sessions, s, entry);
+	r->bytes_up += s->up.bytes;
+	r->bytes_down += s->down.bytes;
 	r->active--;
 	if (r->full && r->active < r->conf->max_connections) {
 		r->full = 0;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -18,11 +19,26 @@ struct route {
 	struct stat sock_st; /* the socket file we made, to remove only ours */
 	struct event *ev_retry; /* resume accepting after EMFILE */
 	int full;               /* paused at max_connections */
+	int activated;          /* socket passed by systemd: not ours to remove */
+	int retired;            /* removed by a reload; sessions finishing */
+	int kept;               /* scratch flag of a reload */
 
+	/* Counters for `status`; bytes of sessions still open are added
+	 * when they end. */
 	unsigned active;
 	uint64_t total;
+	uint64_t bytes_up;
+	uint64_t bytes_down;
+	uint64_t relay_starts;
+	uint64_t relay_failures;
+	char last_error[256];
+	time_t last_error_at;
 	TAILQ_HEAD(, session) sessions;
 };
+
+/* Remember the latest failure of the route for `status`. */
+void route_set_error(struct route *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Start listening; on failure returns NULL with the reason logged. */
 struct route *route_open(struct server *, const struct route_conf *);

@@ -1,15 +1,19 @@
-/* The daemon: one event loop serving every configured route, and its
- * orderly shutdown. */
+/* The daemon: one event loop serving every configured route, reloads, and
+ * its orderly shutdown. */
 #include "server.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
+#include "activation.h"
 #include "child.h"
+#include "control.h"
 #include "log.h"
+#include "notify.h"
 #include "route.h"
 #include "session.h"
 
@@ -31,10 +35,20 @@ server_signal_all(struct server *srv, int sig)
 		route_signal_sessions(srv->routes[i], sig);
 }
 
-/* Stop accepting and let open sessions finish on their own for a while. */
 static void
-server_drain(struct server *srv)
+server_update_status(struct server *srv)
 {
+	notify_status("%zu route(s), %u open connection(s)", srv->nroutes,
+	    srv->nsessions);
+}
+
+/* Stop accepting and let open sessions finish on their own for a while. */
+void
+server_stop(struct server *srv)
+{
+	if (srv->phase != SERVER_RUNNING)
+		return;
+	notify_stopping();
 	srv->phase = SERVER_DRAINING;
 	for (size_t i = 0; i < srv->nroutes; i++)
 		route_close_listener(srv->routes[i]);
@@ -80,23 +94,145 @@ server_phase_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static struct route *
+server_find_route(struct server *srv, const char *name)
+{
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		if (!srv->routes[i]->retired &&
+		    strcmp(srv->routes[i]->conf->name, name) == 0)
+			return srv->routes[i];
+	}
+	return NULL;
+}
+
+static int
+server_same_listen(const struct route_conf *a, const struct route_conf *b)
+{
+	return strcmp(a->listen_path, b->listen_path) == 0 &&
+	    a->listen_mode == b->listen_mode && a->has_group == b->has_group &&
+	    (!a->has_group || a->listen_gid == b->listen_gid);
+}
+
+/* Remove route I from the table, keeping the order of the others. */
+static void
+server_drop_route(struct server *srv, size_t i)
+{
+	route_free(srv->routes[i]);
+	memmove(&srv->routes[i], &srv->routes[i + 1],
+	    (srv->nroutes - i - 1) * sizeof *srv->routes);
+	srv->nroutes--;
+}
+
+/* A route the config no longer has: stop listening, let sessions finish. */
+static void
+server_retire_route(struct server *srv, struct route *r)
+{
+	log_info("route \"%s\": removed; %u open session(s) may finish",
+	    r->conf->name, r->active);
+	route_close_listener(r);
+	r->retired = 1;
+}
+
+int
+server_reload(struct server *srv, struct config_errors *errs)
+{
+	struct config *ncfg = NULL, **olds;
+	struct route **routes, *r;
+	const struct route_conf *nc;
+	char *kept = NULL;
+	size_t i, n = 0;
+	int failed = 0;
+
+	if (srv->phase != SERVER_RUNNING)
+		return -1;
+	notify_reloading();
+	log_info("reloading %s", srv->cfg->file);
+	if (config_load(srv->cfg->file, &ncfg, errs) != 0) {
+		for (i = 0; i < errs->n; i++)
+			log_error("%s", errs->lines[i]);
+		log_error("reload failed; the running configuration was kept");
+		notify_ready();
+		return -1;
+	}
+	routes = calloc(srv->nroutes + ncfg->nroutes, sizeof *routes);
+	kept = calloc(ncfg->nroutes + 1, 1);
+	if (routes == NULL || kept == NULL)
+		fatalx("out of memory");
+
+	/* Same name and same socket: the route, its listener and sessions
+	 * stay; new sessions take the new settings. */
+	for (i = 0; i < ncfg->nroutes; i++) {
+		nc = &ncfg->routes[i];
+		r = server_find_route(srv, nc->name);
+		if (r != NULL && server_same_listen(r->conf, nc)) {
+			r->conf = nc;
+			r->kept = 1;
+			kept[i] = 1;
+			routes[n++] = r;
+		}
+	}
+	/* Retire the rest before opening new sockets: a path may move from
+	 * a removed route to a new one. */
+	for (i = 0; i < srv->nroutes; i++) {
+		r = srv->routes[i];
+		if (!r->kept && !r->retired)
+			server_retire_route(srv, r);
+		r->kept = 0;
+	}
+	for (i = 0; i < ncfg->nroutes; i++) {
+		if (kept[i])
+			continue;
+		if ((r = route_open(srv, &ncfg->routes[i])) == NULL) {
+			failed = 1;
+			continue;
+		}
+		log_info("route \"%s\": added", r->conf->name);
+		routes[n++] = r;
+	}
+	/* Retired routes with sessions stay until those end. */
+	for (i = 0; i < srv->nroutes; i++) {
+		r = srv->routes[i];
+		if (r->retired && r->active > 0)
+			routes[n++] = r;
+		else if (r->retired)
+			route_free(r);
+	}
+	free(kept);
+	free(srv->routes);
+	srv->routes = routes;
+	srv->nroutes = n;
+
+	olds = realloc(srv->old_cfgs, (srv->nold_cfgs + 1) * sizeof *olds);
+	if (olds == NULL)
+		fatalx("out of memory");
+	srv->old_cfgs = olds;
+	srv->old_cfgs[srv->nold_cfgs++] = srv->cfg;
+	srv->cfg = ncfg;
+	log_info("reloaded: %zu route(s)", ncfg->nroutes);
+	notify_ready();
+	server_update_status(srv);
+	/* The new config is in force; only some sockets are missing. */
+	return failed ? -1 : 0;
+}
+
 static void
 server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
+	struct config_errors errs = { NULL, 0 };
 
 	switch (sig) {
 	case SIGCHLD:
 		child_reap();
 		break;
 	case SIGHUP:
-		log_warn("SIGHUP: reloading is not supported yet; restart "
-		    "npiperouter to apply a changed config");
+		server_reload(srv, &errs);
+		config_errors_free(&errs);
 		break;
 	default:
 		log_info("received %s", strsignal((int)sig));
 		if (srv->phase == SERVER_RUNNING)
-			server_drain(srv);
+			server_stop(srv);
 		else if (srv->phase == SERVER_DRAINING)
 			server_terminate(srv);
 		break;
@@ -117,8 +253,18 @@ void
 server_session_ended(struct server *srv)
 {
 	srv->nsessions--;
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		if (srv->routes[i]->retired && srv->routes[i]->active == 0) {
+			log_info("route \"%s\": last session ended",
+			    srv->routes[i]->conf->name);
+			server_drop_route(srv, i);
+			break;
+		}
+	}
 	if (srv->phase != SERVER_RUNNING && srv->nsessions == 0)
 		event_base_loopbreak(srv->base);
+	else if (srv->phase == SERVER_RUNNING)
+		server_update_status(srv);
 }
 
 static void
@@ -126,12 +272,18 @@ server_free(struct server *srv)
 {
 	struct session *s;
 
+	control_free(srv->control);
 	for (size_t i = 0; i < srv->nroutes; i++) {
 		while ((s = TAILQ_FIRST(&srv->routes[i]->sessions)) != NULL)
 			session_abort(s);
-		route_free(srv->routes[i]);
 	}
+	while (srv->nroutes > 0)
+		server_drop_route(srv, srv->nroutes - 1);
 	free(srv->routes);
+	config_free(srv->cfg);
+	for (size_t i = 0; i < srv->nold_cfgs; i++)
+		config_free(srv->old_cfgs[i]);
+	free(srv->old_cfgs);
 	if (srv->ev_phase != NULL)
 		event_free(srv->ev_phase);
 	event_free(srv->ev_term);
@@ -142,14 +294,16 @@ server_free(struct server *srv)
 }
 
 int
-server_run(struct config *cfg)
+server_run(struct config *cfg, const struct server_opts *opts)
 {
 	struct server srv;
 	struct route *r;
+	char err[512];
 	int rc = 1, failed = 0;
 
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
+	srv.started = time(NULL);
 	/* Write errors are handled where they happen, per connection. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((srv.base = event_base_new()) == NULL)
@@ -163,6 +317,7 @@ server_run(struct config *cfg)
 
 	if ((srv.routes = calloc(cfg->nroutes, sizeof *srv.routes)) == NULL)
 		fatalx("out of memory");
+	activation_init();
 	/* Try every route so one start reports every socket problem. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		if ((r = route_open(&srv, &cfg->routes[i])) == NULL)
@@ -170,9 +325,23 @@ server_run(struct config *cfg)
 		else
 			srv.routes[srv.nroutes++] = r;
 	}
+	activation_close_unused();
 	if (failed)
 		goto out;
+	if (opts->ctl_path != NULL) {
+		srv.control = control_open(&srv, opts->ctl_path, err, sizeof err);
+		if (srv.control == NULL) {
+			log_error("control socket: %s", err);
+			goto out;
+		}
+	}
 	log_info("ready: %zu route(s)", srv.nroutes);
+	notify_ready();
+	server_update_status(&srv);
+	if (opts->ready_fd != -1) {
+		(void)!write(opts->ready_fd, "R", 1);
+		close(opts->ready_fd);
+	}
 	event_base_dispatch(srv.base);
 	log_info("stopped");
 	rc = 0;

@@ -304,6 +304,12 @@ session_exit_cb(pid_t pid, int status, void *arg)
 	secs = (double)(now.tv_sec - s->started.tv_sec) +
 	    (double)(now.tv_nsec - s->started.tv_nsec) / 1e9;
 	child_describe_status(status, how, sizeof how);
+	/* A relay we ended ourselves has not failed. */
+	if (status != 0 && s->linger_signal == 0 &&
+	    s->route->server->phase == SERVER_RUNNING) {
+		s->route->relay_failures++;
+		route_set_error(s->route, "relay %s", how);
+	}
 	session_log(s, status == 0 || s->linger_signal != 0 ? LOG_LEVEL_INFO :
 	    LOG_LEVEL_WARN, "relay %s after %.3fs (%llu bytes up, %llu down)",
 	    how, secs, (unsigned long long)s->up.bytes,
@@ -366,8 +372,11 @@ session_start(struct route *route, int client_fd, unsigned id)
 	if (child_spawn(argv, rc->relay.cwd, sv[1], errp[1], &s->pid, err,
 	    sizeof err) != 0) {
 		session_log(s, LOG_LEVEL_WARN, "%s", err);
+		route->relay_failures++;
+		route_set_error(route, "%s", err);
 		goto fail;
 	}
+	route->relay_starts++;
 	free(argv);
 	close(sv[1]);
 	close(errp[1]);

@@ -1,0 +1,323 @@
+/*
+ * The seam between a session's bufferevents and its adapter: shows the
+ * adapter contiguous spans of what arrived, carries out its verdicts
+ * (pass on without copying, consume, wait for more, hold for the other
+ * side, close), and keeps the router's limits whatever a plugin does.
+ * Raw sessions skip all of it: their bytes move in one
+ * evbuffer_add_buffer(), as without adapters.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "adapter_priv.h"
+#include "config.h"
+#include "log.h"
+
+/*
+ * Local answers waiting for a sender that does not read them: past this
+ * the sender is only filling our memory, and its session ends.
+ */
+#define ADAPTER_REPLY_MAX (1024 * 1024)
+
+/* One direction: what came from one side. */
+struct adapter_dir {
+	/* The session's buffers, kept so held frames can be retried. */
+	struct evbuffer *in;
+	struct evbuffer *forward;
+	struct evbuffer *reply;
+	size_t skip;   /* bytes to pass on unseen; SIZE_MAX: all from now on */
+	size_t need;   /* call the adapter once IN holds this many */
+	unsigned held : 1;
+};
+
+struct adapter_session {
+	const struct adapter_route *ar;
+	int raw;
+	struct npr_session s;
+	struct adapter_dir dir[2]; /* by enum npr_side */
+};
+
+struct npr_io {
+	struct evbuffer *forward;
+	struct evbuffer *reply;
+	char *err;
+	size_t errlen;
+	int oom;
+	int failed;
+};
+
+static const char *const adapter_side_names[] = { "client", "relay" };
+
+void
+adapter_host_log(const struct npr_session *s, enum npr_log_level level,
+    const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	/* The two enums share their values (checked in adapter_session_open). */
+	if ((enum log_level)level > log_get_level())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_msg((enum log_level)level, "route \"%s\" #%u: %s", s->route, s->id,
+	    msg);
+}
+
+int
+adapter_host_forward(struct npr_io *io, const void *buf, size_t len)
+{
+	if (evbuffer_add(io->forward, buf, len) != 0) {
+		io->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+adapter_host_reply(struct npr_io *io, const void *buf, size_t len)
+{
+	if (evbuffer_add(io->reply, buf, len) != 0) {
+		io->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+enum npr_verdict
+adapter_host_fail(struct npr_io *io, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(io->err, io->errlen, fmt, ap);
+	va_end(ap);
+	io->failed = 1;
+	return NPR_CLOSE;
+}
+
+struct adapter_session *
+adapter_session_open(const struct route_conf *rc, unsigned id,
+    const struct ucred *peer, char *err, size_t errlen)
+{
+	_Static_assert((int)NPR_LOG_DEBUG == (int)LOG_LEVEL_DEBUG &&
+	    (int)NPR_LOG_ERROR == (int)LOG_LEVEL_ERROR,
+	    "npr_log_level and log_level must agree");
+	struct adapter_session *as = NULL;
+	const struct npr_adapter *a = NULL;
+
+	if ((as = calloc(1, sizeof *as)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	as->ar = rc->adapter_route;
+	/* Routes built without the config loader (tests) are raw. */
+	as->raw = as->ar == NULL || as->ar->raw;
+	as->s.size = sizeof as->s;
+	as->s.host = &adapter_host;
+	as->s.route = rc->name;
+	as->s.id = id;
+	as->s.pid = peer != NULL ? peer->pid : 0;
+	as->s.uid = peer != NULL ? peer->uid : (uid_t)-1;
+	as->s.gid = peer != NULL ? peer->gid : (gid_t)-1;
+	if (as->raw)
+		return as;
+	a = as->ar->adapter;
+	as->s.route_state = as->ar->state;
+	if (a->open != NULL && a->open(&as->s, err, errlen) != 0) {
+		free(as);
+		return NULL;
+	}
+	return as;
+}
+
+/* Move N bytes of IN on without copying what can be moved whole. */
+static int
+adapter_move(struct evbuffer *in, struct evbuffer *out, size_t n)
+{
+	if (n >= evbuffer_get_length(in))
+		return evbuffer_add_buffer(out, in);
+	return evbuffer_remove_buffer(in, out, n) == (int)n ? 0 : -1;
+}
+
+/*
+ * Give the adapter what side SIDE sent until it waits. Returns 1 when
+ * something was consumed, 0 when not, -1 with ERR when the session ends.
+ */
+static int
+adapter_run(struct adapter_session *as, enum npr_side side, char *err,
+    size_t errlen)
+{
+	const struct npr_adapter *a = as->ar->adapter;
+	struct adapter_dir *d = &as->dir[side];
+	const char *who = adapter_side_names[side];
+	const unsigned char *buf = NULL;
+	struct npr_io io;
+	enum npr_verdict v;
+	size_t avail, view, n;
+	int moved = 0;
+
+	d->held = 0;
+	while ((avail = evbuffer_get_length(d->in)) > 0) {
+		if (d->skip > 0) {
+			n = avail < d->skip ? avail : d->skip;
+			if (adapter_move(d->in, d->forward, n) != 0)
+				goto oom;
+			if (d->skip != SIZE_MAX)
+				d->skip -= n;
+			moved = 1;
+			continue;
+		}
+		if (d->need > avail)
+			break;
+		view = avail < NPR_ADAPTER_VIEW_MAX ? avail : NPR_ADAPTER_VIEW_MAX;
+		if ((buf = evbuffer_pullup(d->in, (ev_ssize_t)view)) == NULL)
+			goto oom;
+		memset(&io, 0, sizeof io);
+		io.forward = d->forward;
+		io.reply = d->reply;
+		io.err = err;
+		io.errlen = errlen;
+		err[0] = '\0';
+		n = 0;
+		v = a->data(&as->s, side, buf, view, &n, &io);
+		if (io.oom)
+			goto oom;
+		if (evbuffer_get_length(d->reply) > ADAPTER_REPLY_MAX) {
+			snprintf(err, errlen, "the %s does not read the %s adapter's "
+			    "answers (over %d bytes waiting)", who, a->name,
+			    ADAPTER_REPLY_MAX);
+			return -1;
+		}
+		d->need = 0;
+		switch (v) {
+		case NPR_PASS:
+			if (n == 0)
+				goto bad;
+			if (adapter_move(d->in, d->forward, n < view ? n : view) != 0)
+				goto oom;
+			if (n > view)
+				d->skip = n == NPR_PASS_ALL ? SIZE_MAX : n - view;
+			moved = 1;
+			break;
+		case NPR_CONSUME:
+			if (n == 0 || n > view)
+				goto bad;
+			evbuffer_drain(d->in, n);
+			moved = 1;
+			break;
+		case NPR_NEED:
+			if (n > NPR_ADAPTER_VIEW_MAX || (n <= view &&
+			    view == NPR_ADAPTER_VIEW_MAX)) {
+				snprintf(err, errlen, "the %s adapter needs a frame of "
+				    "more than %d bytes from the %s", a->name,
+				    NPR_ADAPTER_VIEW_MAX, who);
+				return -1;
+			}
+			d->need = n > view ? n : view + 1;
+			return moved;
+		case NPR_HOLD:
+			if (avail > NPR_ADAPTER_VIEW_MAX) {
+				snprintf(err, errlen, "the %s sent over %d bytes while "
+				    "waiting for an answer", who, NPR_ADAPTER_VIEW_MAX);
+				return -1;
+			}
+			d->held = 1;
+			return moved;
+		case NPR_CLOSE:
+			if (!io.failed || err[0] == '\0')
+				snprintf(err, errlen, "the %s adapter closed the "
+				    "session", a->name);
+			return -1;
+		default:
+			goto bad;
+		}
+	}
+	return moved;
+bad:
+	snprintf(err, errlen, "the %s adapter answered %d with %zu of %zu bytes "
+	    "from the %s: not a valid verdict", a->name, (int)v, n, view, who);
+	return -1;
+oom:
+	snprintf(err, errlen, "out of memory in the %s adapter's session",
+	    a->name);
+	return -1;
+}
+
+int
+adapter_session_input(struct adapter_session *as, int from_client,
+    struct evbuffer *in, struct evbuffer *forward, struct evbuffer *reply,
+    char *err, size_t errlen)
+{
+	enum npr_side side = from_client ? NPR_FROM_CLIENT : NPR_FROM_RELAY;
+	struct adapter_dir *d = &as->dir[side], *o = &as->dir[!side];
+	int rc;
+
+	if (as->raw)
+		return evbuffer_add_buffer(forward, in) == 0 ? 0 : -1;
+	d->in = in;
+	d->forward = forward;
+	d->reply = reply;
+	if ((rc = adapter_run(as, side, err, errlen)) < 0)
+		return -1;
+	/* Each retry consumes bytes, so this ends. */
+	while (rc > 0 && o->held && o->in != NULL) {
+		if ((rc = adapter_run(as, !side, err, errlen)) <= 0)
+			break;
+		if (!d->held || (rc = adapter_run(as, side, err, errlen)) <= 0)
+			break;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int
+adapter_session_eof(struct adapter_session *as, int from_client, char *err,
+    size_t errlen)
+{
+	enum npr_side side = from_client ? NPR_FROM_CLIENT : NPR_FROM_RELAY;
+	const struct adapter_dir *d = &as->dir[side];
+	size_t left;
+
+	if (as->raw || d->in == NULL || d->held || d->skip == SIZE_MAX)
+		return 0;
+	left = evbuffer_get_length(d->in);
+	if (d->skip > 0 && left == 0) {
+		snprintf(err, errlen, "the %s ended %zu bytes before the end of "
+		    "a frame", adapter_side_names[side], d->skip);
+		return -1;
+	}
+	if (left == 0)
+		return 0;
+	if (d->need > left)
+		snprintf(err, errlen, "the %s ended inside a frame: %zu of %zu "
+		    "bytes", adapter_side_names[side], left, d->need);
+	else
+		snprintf(err, errlen, "the %s ended inside a frame (%zu bytes "
+		    "left over)", adapter_side_names[side], left);
+	return -1;
+}
+
+int
+adapter_session_pending(const struct adapter_session *as, int from_client)
+{
+	const struct adapter_dir *d =
+	    &as->dir[from_client ? NPR_FROM_CLIENT : NPR_FROM_RELAY];
+
+	return d->held && d->in != NULL && evbuffer_get_length(d->in) > 0;
+}
+
+void
+adapter_session_close(struct adapter_session *as)
+{
+	if (as == NULL)
+		return;
+	if (!as->raw && as->ar->adapter->close != NULL)
+		as->ar->adapter->close(&as->s);
+	free(as);
+}

@@ -1,0 +1,69 @@
+/*
+ * Framing adapters inside the router (DESIGN.md §5): loading them by name
+ * at config time, and the narrow seam a session calls for its bytes. The
+ * plugin side of the ABI is include/npiperouter/adapter.h.
+ */
+#ifndef NPR_ADAPTER_H
+#define NPR_ADAPTER_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct config_ctx;
+struct config_setting_t;
+struct evbuffer;
+struct route_conf;
+
+/* A route's adapter: the loaded plugin (or built-in) and its options. */
+struct adapter_route;
+/* One session's adapter state. */
+struct adapter_session;
+
+/*
+ * Config time: find adapter NAME (built in, or NAME.so in the config's
+ * plugin_dir), load it and let it read GROUP, the route's "adapter" group
+ * (NAME_SET is its "name" member, where load errors point). Every problem
+ * is reported to CTX under LABEL; returns NULL then.
+ */
+struct adapter_route *adapter_route_load(struct config_ctx *ctx,
+    const struct config_setting_t *group,
+    const struct config_setting_t *name_set, const char *name,
+    const char *label, const char *route_name);
+void adapter_route_free(struct adapter_route *);
+
+/*
+ * A client connected to route RC (session number ID, credentials PEER or
+ * NULL when unknown). Returns NULL with the reason in ERR when the adapter
+ * turns the client away. A route without an adapter_route is raw.
+ */
+struct adapter_session *adapter_session_open(const struct route_conf *rc,
+    unsigned id, const struct ucred *peer, char *err, size_t errlen);
+
+/*
+ * Bytes are waiting in IN, from the client or from the relay. Frames to
+ * pass on go to FORWARD, local answers to REPLY (back to the sender); what
+ * is incomplete or held stays in IN. The same three buffers must be given
+ * for a side every time (the bufferevents' own): frames held on one side
+ * are retried from here after the other side moved. Returns 0, or -1 with
+ * the reason in ERR when the session must end. Raw moves IN whole.
+ */
+int adapter_session_input(struct adapter_session *, int from_client,
+    struct evbuffer *in, struct evbuffer *forward, struct evbuffer *reply,
+    char *err, size_t errlen);
+
+/*
+ * That side sent EOF. Returns -1 with the reason in ERR when it ended in
+ * the middle of a frame (the session must end), else 0.
+ */
+int adapter_session_eof(struct adapter_session *, int from_client,
+    char *err, size_t errlen);
+
+/*
+ * 1 while complete frames from that side wait for the other side
+ * (NPR_HOLD): its EOF must not be passed on yet.
+ */
+int adapter_session_pending(const struct adapter_session *, int from_client);
+
+void adapter_session_close(struct adapter_session *);
+
+#endif

@@ -1,0 +1,265 @@
+/* The subcommands of npiperouter: check and run the config here, or start,
+ * stop, reload and ask a background instance through its control socket. */
+#include "command.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "runtime.h"
+#include "server.h"
+#include "version.h"
+
+/* Longest a `stop` waits for the instance to exit. */
+#define COMMAND_STOP_WAIT_SECS 3700
+
+/* Load FILE, printing every problem; NULL when it does not validate. */
+static struct config *
+command_load(const char *file, int to_log)
+{
+	struct config *cfg = NULL;
+	struct config_errors errs = { NULL, 0 };
+
+	if (config_load(file, &cfg, &errs) == 0)
+		return cfg;
+	for (size_t i = 0; i < errs.n; i++) {
+		if (to_log)
+			log_error("%s", errs.lines[i]);
+		else
+			fprintf(stderr, "%s\n", errs.lines[i]);
+	}
+	if (!to_log)
+		fprintf(stderr, "%s: %zu error(s)\n", file, errs.n);
+	config_errors_free(&errs);
+	return NULL;
+}
+
+int
+command_check(const char *file)
+{
+	struct config *cfg = NULL;
+	char line[1024];
+
+	if ((cfg = command_load(file, 0)) == NULL)
+		return 1;
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		config_route_summary(&cfg->routes[i], line, sizeof line);
+		printf("%s\n", line);
+	}
+	printf("%s: %zu route(s), OK\n", file, cfg->nroutes);
+	config_free(cfg);
+	return 0;
+}
+
+static int
+command_paths(const char *file, struct runtime_paths *p)
+{
+	char err[512];
+
+	if (runtime_paths_init(file, p, err, sizeof err) != 0) {
+		fprintf(stderr, "npiperouter: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+command_run(const char *file)
+{
+	struct server_opts opts = { NULL, -1 };
+	struct runtime_paths p;
+	struct config *cfg = NULL;
+	pid_t owner = 0;
+	int lock;
+
+	if ((cfg = command_load(file, 1)) == NULL)
+		return 1;
+	if (command_paths(file, &p) != 0)
+		goto fail;
+	if ((lock = runtime_lock(&p, &owner)) == -1) {
+		log_error("another npiperouter (pid %ld) already serves %s",
+		    (long)owner, file);
+		goto fail;
+	}
+	log_info("npiperouter %s using %s", NPR_VERSION, file);
+	opts.ctl_path = p.ctl;
+	return server_run(cfg, &opts);
+fail:
+	config_free(cfg);
+	return 1;
+}
+
+/* Show the end of a background instance's log after a failed start. */
+static void
+command_show_log_tail(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	off_t size;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	lseek(fd, size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0,
+	    SEEK_SET);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)n, stderr);
+	close(fd);
+}
+
+/* In the forked child: detach and serve, logging to the instance's log. */
+static void __attribute__((noreturn))
+command_daemon(struct config *cfg, const struct runtime_paths *p, int lock,
+    int ready_fd)
+{
+	struct server_opts opts = { p->ctl, ready_fd };
+	int null_fd, log_fd;
+
+	setsid();
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	log_fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (null_fd == -1 || log_fd == -1)
+		_exit(1);
+	dup2(null_fd, 0);
+	dup2(log_fd, 1);
+	dup2(log_fd, 2);
+	log_init(log_get_level());
+	runtime_lock_set_pid(lock, getpid());
+	log_info("npiperouter %s started in the background for %s",
+	    NPR_VERSION, cfg->file);
+	exit(server_run(cfg, &opts));
+}
+
+int
+command_start(const char *file)
+{
+	struct runtime_paths p;
+	struct config *cfg = NULL;
+	pid_t owner = 0, pid;
+	int lock = -1, ready[2] = { -1, -1 }, rc = 1;
+	char c;
+
+	if ((cfg = command_load(file, 0)) == NULL)
+		return 1;
+	if (command_paths(file, &p) != 0)
+		goto out;
+	if ((lock = runtime_lock(&p, &owner)) == -1) {
+		if (errno != EWOULDBLOCK) {
+			fprintf(stderr, "npiperouter: %s: %s\n", p.lock,
+			    strerror(errno));
+			goto out;
+		}
+		printf("npiperouter is already running for %s (pid %ld)\n",
+		    file, (long)owner);
+		rc = 0;
+		goto out;
+	}
+	if (pipe2(ready, O_CLOEXEC) != 0 || (pid = fork()) == -1) {
+		fprintf(stderr, "npiperouter: cannot start: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		command_daemon(cfg, &p, lock, ready[1]);
+	}
+	/* The lock stays held through the child's copy of the fd. */
+	close(ready[1]);
+	ready[1] = -1;
+	if (read(ready[0], &c, 1) == 1) {
+		printf("npiperouter started (pid %ld) for %s; log: %s\n",
+		    (long)pid, file, p.log);
+		rc = 0;
+	} else {
+		waitpid(pid, NULL, 0);
+		fprintf(stderr, "npiperouter failed to start; from %s:\n", p.log);
+		command_show_log_tail(p.log);
+	}
+out:
+	for (int i = 0; i < 2; i++)
+		if (ready[i] != -1)
+			close(ready[i]);
+	if (lock != -1)
+		close(lock);
+	config_free(cfg);
+	return rc;
+}
+
+/* Send CMD to the instance for FILE. Prints its answer; *RUNNING says
+ * whether any instance answered. Returns the exit status. */
+static int
+command_ask(const char *file, const char *cmd, int *running,
+    struct runtime_paths *p)
+{
+	char *text = NULL, err[512];
+	int rc;
+
+	*running = 0;
+	if (command_paths(file, p) != 0)
+		return 1;
+	rc = control_request(p->ctl, cmd, &text, err, sizeof err);
+	if (rc == -1)
+		return 1;
+	*running = 1;
+	fputs(text, rc == 0 ? stdout : stderr);
+	free(text);
+	return rc;
+}
+
+int
+command_stop(const char *file)
+{
+	struct runtime_paths p;
+	int running, rc;
+
+	rc = command_ask(file, "stop", &running, &p);
+	if (!running) {
+		printf("npiperouter is not running for %s\n", file);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (runtime_wait_unlocked(&p, COMMAND_STOP_WAIT_SECS) != 0) {
+		fprintf(stderr, "npiperouter: still running\n");
+		return 1;
+	}
+	printf("stopped\n");
+	return 0;
+}
+
+int
+command_reload(const char *file)
+{
+	struct runtime_paths p;
+	int running, rc;
+
+	rc = command_ask(file, "reload", &running, &p);
+	if (!running)
+		fprintf(stderr, "npiperouter is not running for %s\n", file);
+	return rc;
+}
+
+int
+command_status(const char *file, int json)
+{
+	struct runtime_paths p;
+	int running, rc;
+
+	rc = command_ask(file, json ? "status json" : "status", &running, &p);
+	if (running)
+		return rc;
+	if (json)
+		printf("{\"running\":false,\"config\":\"%s\"}\n", file);
+	else
+		printf("npiperouter is not running for %s\n", file);
+	return COMMAND_NOT_RUNNING;
+}

@@ -1,0 +1,27 @@
+/*
+ * The control socket of a running instance, and its client. One request
+ * line per connection ("status", "status json", "reload", "stop"); the
+ * answer is "ok" or "error" on its first line, then the text, then EOF.
+ */
+#ifndef NPR_CONTROL_H
+#define NPR_CONTROL_H
+
+#include <stddef.h>
+
+struct server;
+struct control;
+
+/* Serve requests on PATH (mode 0600; only our uid and root may ask). */
+struct control *control_open(struct server *, const char *path, char *err,
+    size_t errlen);
+void control_free(struct control *);
+
+/*
+ * Client: send CMD to the instance at PATH and return its answer in *TEXT
+ * (malloc'd). Returns 0 for "ok", 1 for "error", -1 when no instance
+ * answered (ERR says why).
+ */
+int control_request(const char *path, const char *cmd, char **text,
+    char *err, size_t errlen);
+
+#endif

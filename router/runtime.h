@@ -1,0 +1,33 @@
+/* Per-instance runtime files: lock, control socket and background log. */
+#ifndef NPR_RUNTIME_H
+#define NPR_RUNTIME_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* One instance per config file: its files are named after that file. */
+struct runtime_paths {
+	char dir[256];  /* $XDG_RUNTIME_DIR/npiperouter, /run/npiperouter */
+	char lock[300]; /* held by the running instance, holds its pid */
+	char ctl[300];  /* control socket */
+	char log[300];  /* log of a background instance (`start`) */
+};
+
+/* Fill P for CONFIG_FILE and create the folder (0700) if needed. */
+int runtime_paths_init(const char *config_file, struct runtime_paths *p,
+    char *err, size_t errlen);
+
+/*
+ * Take the instance lock without waiting and record our pid in it. Returns
+ * the fd (close-on-exec; keep it open while running); -1 with errno
+ * EWOULDBLOCK and *OWNER set when another instance holds it.
+ */
+int runtime_lock(const struct runtime_paths *, pid_t *owner);
+
+/* Record PID (after a fork) in the lock file held through FD. */
+void runtime_lock_set_pid(int fd, pid_t pid);
+
+/* Wait up to SECS for the instance holding the lock to exit: 0 if gone. */
+int runtime_wait_unlocked(const struct runtime_paths *, unsigned secs);
+
+#endif
