@@ -43,6 +43,7 @@ struct adapter_session {
 };
 
 struct npr_io {
+	const char *name; /* the adapter's, to prefix its reason */
 	struct evbuffer *forward;
 	struct evbuffer *reply;
 	char *err;
@@ -53,6 +54,12 @@ struct npr_io {
 
 static const char *const adapter_side_names[] = { "client", "relay" };
 
+_Static_assert((int)NPR_LOG_ERROR == (int)LOG_LEVEL_ERROR &&
+    (int)NPR_LOG_WARN == (int)LOG_LEVEL_WARN &&
+    (int)NPR_LOG_INFO == (int)LOG_LEVEL_INFO &&
+    (int)NPR_LOG_DEBUG == (int)LOG_LEVEL_DEBUG,
+    "npr_log_level and log_level must agree");
+
 void
 adapter_host_log(const struct npr_session *s, enum npr_log_level level,
     const char *fmt, ...)
@@ -60,7 +67,7 @@ adapter_host_log(const struct npr_session *s, enum npr_log_level level,
 	char msg[1536];
 	va_list ap;
 
-	/* The two enums share their values (checked in adapter_session_open). */
+	/* The two enums share their values (checked above). */
 	if ((enum log_level)level > log_get_level())
 		return;
 	va_start(ap, fmt);
@@ -94,9 +101,14 @@ enum npr_verdict
 adapter_host_fail(struct npr_io *io, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
+	/* "ssh-agent: frame of ...": the log line says who ended it. */
+	n = snprintf(io->err, io->errlen, "%s: ", io->name);
+	if (n < 0 || (size_t)n >= io->errlen)
+		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(io->err, io->errlen, fmt, ap);
+	vsnprintf(io->err + n, io->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	io->failed = 1;
 	return NPR_CLOSE;
@@ -106,9 +118,6 @@ struct adapter_session *
 adapter_session_open(const struct route_conf *rc, unsigned id,
     const struct ucred *peer, char *err, size_t errlen)
 {
-	_Static_assert((int)NPR_LOG_DEBUG == (int)LOG_LEVEL_DEBUG &&
-	    (int)NPR_LOG_ERROR == (int)LOG_LEVEL_ERROR,
-	    "npr_log_level and log_level must agree");
 	struct adapter_session *as = NULL;
 	const struct npr_adapter *a = NULL;
 
@@ -180,6 +189,7 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 		if ((buf = evbuffer_pullup(d->in, (ev_ssize_t)view)) == NULL)
 			goto oom;
 		memset(&io, 0, sizeof io);
+		io.name = a->name;
 		io.forward = d->forward;
 		io.reply = d->reply;
 		io.err = err;

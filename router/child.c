@@ -12,6 +12,63 @@
 
 extern char **environ;
 
+/*
+ * What a relay inherits of our environment. A Windows relay started
+ * through WSL interop gets the environment copied into a Windows process
+ * block, and long environments make those starts fail; a systemd unit's
+ * environment is not what a login shell has either. So relays see this
+ * short list, the same wherever the router was started.
+ */
+static const char *const child_env_keep[] = {
+	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
+	"TMPDIR", "XDG_RUNTIME_DIR",
+	"WSL_INTEROP", "WSL_DISTRO_NAME", "WSLENV",
+	/* Wine, for relays run under it (tests, plain Linux). */
+	"WINEPREFIX", "WINEDEBUG", "WINEARCH", "WINESERVER", "WINELOADER",
+	"WINEDLLOVERRIDES",
+	NULL,
+};
+
+static char **child_env;
+
+static int
+child_env_wanted(const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (size_t i = 0; child_env_keep[i] != NULL; i++) {
+		if (strlen(child_env_keep[i]) == n &&
+		    strncmp(child_env_keep[i], entry, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+child_env_init(const char *interop)
+{
+	size_t n = 0, max = sizeof child_env_keep / sizeof *child_env_keep + 1;
+
+	free(child_env);
+	if ((child_env = calloc(max, sizeof *child_env)) == NULL)
+		return;
+	for (char **e = environ; *e != NULL && n < max - 2; e++) {
+		if (child_env_wanted(*e) &&
+		    (interop == NULL || strncmp(*e, "WSL_INTEROP=", 12) != 0))
+			child_env[n++] = *e;
+	}
+	if (interop != NULL)
+		child_env[n++] = (char *)interop;
+	child_env[n] = NULL;
+}
+
+void
+child_env_free(void)
+{
+	free(child_env);
+	child_env = NULL;
+}
+
 struct child_watch {
 	pid_t pid;
 	child_exit_cb cb;
@@ -54,7 +111,8 @@ child_spawn(char *const argv[], const char *cwd, int stdio_fd, int stderr_fd,
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
-	error = posix_spawn(pidp, argv[0], &fa, &attr, argv, environ);
+	error = posix_spawn(pidp, argv[0], &fa, &attr, argv,
+	    child_env != NULL ? child_env : environ);
 	if (error != 0) {
 		if (error == ENOENT && cwd != NULL && access(cwd, X_OK) != 0)
 			snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s",

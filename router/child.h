@@ -8,6 +8,14 @@
 typedef void (*child_exit_cb)(pid_t, int status, void *arg);
 
 /*
+ * Build the short environment relays get from ours; INTEROP, when not
+ * NULL, is a "WSL_INTEROP=..." entry to use instead of ours (a daemon
+ * started by systemd has none). Kept until child_env_free().
+ */
+void child_env_init(const char *interop);
+void child_env_free(void);
+
+/*
  * Start ARGV[0] with stdin and stdout on STDIO_FD and stderr on STDERR_FD,
  * in CWD when not NULL, in a process group of its own (so a terminal's ^C
  * reaches only the router, which then ends its children in order) and with

@@ -151,6 +151,27 @@ config_parse_timeout(struct config_ctx *ctx, const config_setting_t *s)
 		ctx->cfg->shutdown_timeout = (unsigned)v;
 }
 
+/* The environment wins so tests can use adapters from the build tree. */
+static void
+config_pick_plugin_dir(struct config_ctx *ctx)
+{
+	const char *env = getenv("NPIPEROUTER_PLUGIN_DIR");
+	char *dir = NULL;
+
+	if (env != NULL && *env != '\0')
+		dir = strdup(env);
+	else if (ctx->cfg->plugin_dir != NULL)
+		return;
+	else
+		dir = strdup(NPR_PLUGIN_DIR);
+	if (dir == NULL) {
+		ctx->oom = 1;
+		return;
+	}
+	free(ctx->cfg->plugin_dir);
+	ctx->cfg->plugin_dir = dir;
+}
+
 /* Globals first: every route, wherever it is, merges over them. */
 static void
 config_parse_main(struct config_ctx *ctx, config_t *tree)
@@ -159,9 +180,14 @@ config_parse_main(struct config_ctx *ctx, config_t *tree)
 	char *dir = NULL;
 
 	config_check_keys(ctx, root, "", config_main_keys, NULL, NULL);
-	if ((s = config_setting_get_member(root, "plugin_dir")) != NULL &&
-	    config_get_path(ctx, s, "plugin_dir", NULL, &dir) == 0)
-		ctx->cfg->plugin_dir = dir;
+	if ((s = config_setting_get_member(root, "plugin_dir")) != NULL) {
+		if (config_get_path(ctx, s, "plugin_dir", NULL, &dir) == 0)
+			ctx->cfg->plugin_dir = dir;
+		else
+			ctx->plugin_dir_bad = 1;
+	}
+	/* Routes load their adapters from it as they are parsed. */
+	config_pick_plugin_dir(ctx);
 	if ((s = config_setting_get_member(root, "shutdown_timeout")) != NULL)
 		config_parse_timeout(ctx, s);
 	if ((s = config_setting_get_member(root, "relay")) != NULL)
@@ -250,27 +276,6 @@ out:
 	free(prefix);
 }
 
-/* The environment wins so tests can use adapters from the build tree. */
-static void
-config_pick_plugin_dir(struct config_ctx *ctx)
-{
-	const char *env = getenv("NPIPEROUTER_PLUGIN_DIR");
-	char *dir = NULL;
-
-	if (env != NULL && *env != '\0')
-		dir = strdup(env);
-	else if (ctx->cfg->plugin_dir != NULL)
-		return;
-	else
-		dir = strdup(NPR_PLUGIN_DIR);
-	if (dir == NULL) {
-		ctx->oom = 1;
-		return;
-	}
-	free(ctx->cfg->plugin_dir);
-	ctx->cfg->plugin_dir = dir;
-}
-
 int
 config_load(const char *file, struct config **cfgp,
     struct config_errors *errs)
@@ -292,15 +297,16 @@ config_load(const char *file, struct config **cfgp,
 	ctx.cfg->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
 
 	tree = config_file_read(&ctx, file);
-	if (tree != NULL)
+	if (tree != NULL) {
 		config_parse_main(&ctx, tree);
-	else
+	} else {
 		/* Its relay is unknown, not missing: don't blame every route. */
 		ctx.global_relay_bad = 1;
+		config_pick_plugin_dir(&ctx);
+	}
 	/* A syntax error stops only its own file; a missing one stops all. */
 	if (tree != NULL || access(file, F_OK) == 0)
 		config_load_dropins(&ctx, file);
-	config_pick_plugin_dir(&ctx);
 
 	/* Not when routes were there but unreadable: that is reported. */
 	if (ctx.nentries == 0 && !ctx.any_file_failed && !ctx.routes_bad &&

@@ -9,6 +9,7 @@
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 256
 #define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT 5
 
+struct adapter_route;
 struct config_setting_t; /* libconfig's */
 struct config_trees;
 
@@ -43,6 +44,8 @@ struct route_conf {
 	 * options can read them and report file:line; valid until config_free.
 	 */
 	const struct config_setting_t *adapter_setting;
+	/* The adapter loaded and configured; NULL (raw) when no group. */
+	struct adapter_route *adapter_route;
 	enum route_mode mode;
 	unsigned max_connections;
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter.h"
 #include "config_priv.h"
 
 #define ROUTE_NAME_MAX 64
@@ -136,10 +137,10 @@ route_parse_args(struct route_parse *rp, const config_setting_t *s)
 	}
 }
 
+/* Loading and configuring it now lets `npiperouter check` catch it all. */
 static void
 route_parse_adapter(struct route_parse *rp, const config_setting_t *s)
 {
-	static const char *const raw_keys[] = { "name", NULL };
 	const config_setting_t *m = NULL;
 	const char *name = NULL;
 
@@ -161,13 +162,10 @@ route_parse_adapter(struct route_parse *rp, const config_setting_t *s)
 		return;
 	}
 	name = config_setting_get_string(m);
-	if (strcmp(name, "raw") != 0) {
-		config_err_at(rp->ctx, m, rp->pos->label, "adapter.name \"%s\" "
-		    "is not a known adapter (known: raw)", name);
+	rp->r->adapter_route = adapter_route_load(rp->ctx, s, m, name,
+	    rp->pos->label, rp->r->name);
+	if (rp->r->adapter_route == NULL)
 		return;
-	}
-	config_check_keys(rp->ctx, s, "adapter.", raw_keys, rp->pos->label,
-	    "the raw adapter has no options");
 	free(rp->r->adapter);
 	rp->r->adapter = strdup(name);
 	if (rp->r->adapter == NULL)
@@ -371,5 +369,6 @@ config_route_free(struct route_conf *r)
 	free(r->relay.path);
 	free(r->relay.cwd);
 	free(r->adapter);
+	adapter_route_free(r->adapter_route);
 }
 

@@ -291,6 +291,7 @@ server_free(struct server *srv)
 	event_free(srv->ev_hup);
 	event_free(srv->ev_chld);
 	event_base_free(srv->base);
+	child_env_free();
 }
 
 int
@@ -317,6 +318,7 @@ server_run(struct config *cfg, const struct server_opts *opts)
 
 	if ((srv.routes = calloc(cfg->nroutes, sizeof *srv.routes)) == NULL)
 		fatalx("out of memory");
+	child_env_init(NULL);
 	activation_init();
 	/* Try every route so one start reports every socket problem. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {
