@@ -239,7 +239,7 @@ adapter_route_load(struct config_ctx *ctx, const config_setting_t *group,
 {
 	struct adapter_route *ar = NULL;
 	const char *dir = ctx->cfg->plugin_dir;
-	char path[4096], err[1024], known[ADAPTER_KNOWN_MAX];
+	char path[4096], err[4096 + 512], known[ADAPTER_KNOWN_MAX];
 	size_t len = strlen(name);
 
 	if ((ar = calloc(1, sizeof *ar)) == NULL) {

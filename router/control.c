@@ -62,7 +62,7 @@ control_answer(struct control_conn *c, const char *cmd, struct evbuffer *out)
 	} else if (strcmp(cmd, "reload") == 0) {
 		if (server_reload(srv, &errs) == 0) {
 			evbuffer_add_printf(out, "ok\nreloaded %s: %zu route(s)\n",
-			    srv->cfg->file, srv->nroutes);
+			    srv->cfg->file, srv->cfg->nroutes);
 		} else {
 			evbuffer_add_printf(out, "error\n");
 			for (size_t i = 0; i < errs.n; i++)

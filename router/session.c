@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "adapter.h"
 #include "child.h"
 #include "log.h"
 #include "route.h"
@@ -78,7 +79,7 @@ session_dir_finished(const struct session_dir *d)
 static void
 session_pass_eof(struct session_dir *d)
 {
-	if (!d->eof || d->shut || d->dead)
+	if (!d->eof || d->shut || d->dead || d->held)
 		return;
 	if (evbuffer_get_length(bufferevent_get_output(d->dst)) != 0)
 		return;
@@ -104,6 +105,38 @@ session_dir_kill(struct session_dir *d)
 	}
 }
 
+/* The adapter ended the session (a refused or broken frame): nothing more
+ * goes either way; the relay sees EOF and exits, or the linger timer ends it. */
+static void
+session_refuse(struct session *s, const char *why)
+{
+	session_log(s, LOG_LEVEL_WARN, "%s; closing the session", why);
+	route_set_error(s->route, "%s", why);
+	session_dir_kill(&s->up);
+	session_dir_kill(&s->down);
+	bufferevent_disable(s->client, EV_READ);
+	shutdown(bufferevent_getfd(s->client), SHUT_RDWR);
+	shutdown(bufferevent_getfd(s->relay), SHUT_RDWR);
+	session_update(s);
+}
+
+/* Frames the adapter holds keep their side's EOF back; bytes from one
+ * side can release the other side's. */
+static void
+session_sync_held(struct session *s)
+{
+	unsigned up = adapter_session_pending(s->adapter, 1) != 0;
+	unsigned down = adapter_session_pending(s->adapter, 0) != 0;
+
+	if (up == s->up.held && down == s->down.held)
+		return;
+	s->up.held = up;
+	s->down.held = down;
+	session_pass_eof(&s->up);
+	session_pass_eof(&s->down);
+	session_update(s);
+}
+
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -112,13 +145,18 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *out;
 	size_t n = evbuffer_get_length(in);
+	char err[512];
 
 	if (d->dead) {
 		evbuffer_drain(in, n);
 		return;
 	}
 	out = bufferevent_get_output(d->dst);
-	evbuffer_add_buffer(out, in);
+	if (adapter_session_input(s->adapter, d == &s->up, in, out,
+	    bufferevent_get_output(bev), err, sizeof err) != 0) {
+		session_refuse(s, err);
+		return;
+	}
 	d->bytes += n;
 	if (evbuffer_get_length(out) >= SESSION_HIGH_WATER) {
 		/* Slow reader: stop reading until it has taken half. */
@@ -127,6 +165,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		    SESSION_HIGH_WATER / 2, 0);
 		d->paused = 1;
 	}
+	session_sync_held(s);
 }
 
 static void
@@ -151,6 +190,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct session *s = arg;
 	struct session_dir *d;
 	const char *side = bev == s->client ? "client" : "relay";
+	char err[512];
 
 	if (what & BEV_EVENT_READING) {
 		d = session_dir_from(s, bev);
@@ -161,6 +201,11 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			session_log(s, LOG_LEVEL_DEBUG, "%s sent EOF", side);
 		d->eof = 1;
 		bufferevent_disable(bev, EV_READ);
+		if (!d->dead && adapter_session_eof(s->adapter, d == &s->up, err,
+		    sizeof err) != 0) {
+			session_refuse(s, err);
+			return;
+		}
 		session_pass_eof(d);
 	}
 	if (what & BEV_EVENT_WRITING) {
@@ -242,6 +287,7 @@ session_free(struct session *s)
 		bufferevent_free(s->relay);
 	if (s->ev_linger != NULL)
 		event_free(s->ev_linger);
+	adapter_session_close(s->adapter);
 	route_session_ended(s->route, s);
 	free(s);
 }
@@ -354,6 +400,8 @@ session_start(struct route *route, int client_fd, unsigned id)
 	struct session *s = NULL;
 	char **argv = NULL, err[512];
 	int sv[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct ucred peer;
+	socklen_t peerlen = sizeof peer;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
@@ -361,6 +409,20 @@ session_start(struct route *route, int client_fd, unsigned id)
 	s->id = id;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
+
+	/* Before the relay starts: an adapter may turn the client away. */
+	if (getsockopt(client_fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerlen) != 0) {
+		session_log(s, LOG_LEVEL_DEBUG, "no peer credentials: %s",
+		    strerror(errno));
+		peer.pid = 0;
+		peer.uid = (uid_t)-1;
+		peer.gid = (gid_t)-1;
+	}
+	s->adapter = adapter_session_open(rc, id, &peer, err, sizeof err);
+	if (s->adapter == NULL) {
+		session_log(s, LOG_LEVEL_WARN, "adapter %s: %s", rc->adapter, err);
+		goto fail;
+	}
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    pipe2(errp, O_CLOEXEC) != 0) {
@@ -414,6 +476,7 @@ fail:
 			close(errp[i]);
 	}
 	close(client_fd);
+	adapter_session_close(s->adapter);
 	route_session_ended(route, s);
 	free(s);
 	return NULL;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct adapter_session;
 struct route;
 
 enum session_state {
@@ -26,6 +27,7 @@ struct session_dir {
 	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
 	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
 	unsigned paused : 1; /* src reading stopped until dst drains */
+	unsigned held : 1;   /* the adapter holds frames from src: EOF waits */
 };
 
 struct session {
@@ -39,6 +41,7 @@ struct session {
 	struct bufferevent *relay_err; /* the relay's stderr, logged by line */
 	struct session_dir up;         /* client -> relay */
 	struct session_dir down;       /* relay -> client */
+	struct adapter_session *adapter; /* frames what passes, both ways */
 
 	pid_t pid;
 	int exited;

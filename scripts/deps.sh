@@ -9,7 +9,7 @@ packages=(
   # the Windows relay, cross-compiled and run under Wine
   gcc-mingw-w64-x86-64 wine wine64
   # tests and demo
-  libcmocka-dev socat
+  libcmocka-dev socat jq
 )
 
 missing=()
