@@ -48,6 +48,14 @@ struct route_conf {
 	struct adapter_route *adapter_route;
 	enum route_mode mode;
 	unsigned max_connections;
+
+	/* Peers allowed in (SO_PEERCRED); both empty: whoever the socket
+	 * mode lets in. A peer passes if its uid is listed or its primary
+	 * or any supplementary group is. */
+	unsigned *allow_uids;
+	size_t nallow_uids;
+	unsigned *allow_gids;
+	size_t nallow_gids;
 };
 
 struct config {

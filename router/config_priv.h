@@ -89,6 +89,10 @@ void config_listen_parse(struct config_ctx *, const config_setting_t *,
 void config_route_parse(struct config_ctx *, const config_setting_t *,
     unsigned index, const struct relay_conf *global);
 
+/* Parse "allow_uids" (GROUPS 0) or "allow_groups" (GROUPS 1) into R. */
+void config_access_parse(struct config_ctx *, const config_setting_t *,
+    const char *label, int groups, struct route_conf *r);
+
 void config_route_free(struct route_conf *);
 
 #endif

@@ -23,7 +23,8 @@ struct route_parse {
 };
 
 static const char *const route_keys[] = { "name", "listen", "pipe",
-	"relay_args", "relay", "adapter", "mode", "max_connections", NULL };
+	"relay_args", "relay", "adapter", "mode", "max_connections",
+	"allow_uids", "allow_groups", NULL };
 
 /* The name comes first so that every later message can carry it. */
 static void
@@ -333,6 +334,10 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 			route_parse_mode(&rp, m);
 		else if (strcmp(key, "max_connections") == 0)
 			route_parse_max(&rp, m);
+		else if (strcmp(key, "allow_uids") == 0)
+			config_access_parse(ctx, m, rp.pos->label, 0, rp.r);
+		else if (strcmp(key, "allow_groups") == 0)
+			config_access_parse(ctx, m, rp.pos->label, 1, rp.r);
 		else
 			config_check_key(ctx, m, "", route_keys, rp.pos->label,
 			    NULL);
@@ -369,6 +374,8 @@ config_route_free(struct route_conf *r)
 	free(r->relay.path);
 	free(r->relay.cwd);
 	free(r->adapter);
+	free(r->allow_uids);
+	free(r->allow_gids);
 	adapter_route_free(r->adapter_route);
 }
 

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "access.h"
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
@@ -27,7 +28,17 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct route *r = arg;
 	struct server *srv = r->server;
+	struct ucred cred;
 
+	if (access_peer(fd, &cred) != 0 || !access_allowed(r->conf, &cred)) {
+		/* Before anything is spawned: a refused peer costs nothing. */
+		log_warn("route \"%s\": refused peer pid %ld uid %ld gid %ld "
+		    "(not in allow_uids/allow_groups)", r->conf->name,
+		    (long)cred.pid, (long)cred.uid, (long)cred.gid);
+		r->refused++;
+		close(fd);
+		return;
+	}
 	r->active++;
 	r->total++;
 	srv->nsessions++;

@@ -31,6 +31,7 @@ struct route {
 	uint64_t bytes_down;
 	uint64_t relay_starts;
 	uint64_t relay_failures;
+	uint64_t refused; /* peers not in the allow-lists */
 	char last_error[256];
 	time_t last_error_at;
 	TAILQ_HEAD(, session) sessions;

@@ -106,12 +106,14 @@ status_render_json(const struct server *srv, struct evbuffer *out)
 		evbuffer_add_printf(out, ",\"mode\":\"%s\",\"listening\":%s,"
 		    "\"active\":%u,\"total\":%llu,\"bytes_up\":%llu,"
 		    "\"bytes_down\":%llu,\"relay_starts\":%llu,"
-		    "\"relay_failures\":%llu,\"last_error\":",
+		    "\"relay_failures\":%llu,\"refused\":%llu,"
+		    "\"last_error\":",
 		    status_mode(r), r->listener != NULL ? "true" : "false",
 		    r->active, (unsigned long long)r->total,
 		    (unsigned long long)c.up, (unsigned long long)c.down,
 		    (unsigned long long)r->relay_starts,
-		    (unsigned long long)r->relay_failures);
+		    (unsigned long long)r->relay_failures,
+		    (unsigned long long)r->refused);
 		if (r->last_error[0] != '\0')
 			status_json_string(out, r->last_error);
 		else
