@@ -22,6 +22,29 @@
  * on a connection that cannot be accepted. */
 #define ROUTE_RETRY_SECS 1
 
+/* Out of descriptors: leave new clients in the listen backlog for a
+ * while instead of taking connections that cannot be served. */
+static void
+route_pause(struct route *r, const char *why)
+{
+	struct timeval tv = { ROUTE_RETRY_SECS, 0 };
+
+	log_warn("route \"%s\": %s; pausing accepting for %ds", r->conf->name,
+	    why, ROUTE_RETRY_SECS);
+	evconnlistener_disable(r->listener);
+	evtimer_add(r->ev_retry, &tv);
+}
+
+static void
+route_error_cb(struct evconnlistener *l, void *arg)
+{
+	char why[128];
+
+	snprintf(why, sizeof why, "cannot accept: %s",
+	    strerror(EVUTIL_SOCKET_ERROR()));
+	route_pause(arg, why);
+}
+
 static void
 route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -48,7 +71,10 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evconnlistener_disable(l);
 		r->full = 1;
 	}
-	session_start(r, fd, ++srv->next_session_id);
+	r->out_of_fds = 0;
+	if (session_start(r, fd, ++srv->next_session_id) == NULL &&
+	    r->out_of_fds && r->listener != NULL)
+		route_pause(r, "out of file descriptors");
 }
 
 static void
@@ -60,18 +86,7 @@ route_retry_cb(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(r->listener);
 }
 
-static void
-route_error_cb(struct evconnlistener *l, void *arg)
-{
-	struct route *r = arg;
-	struct timeval tv = { ROUTE_RETRY_SECS, 0 };
-	int error = EVUTIL_SOCKET_ERROR();
 
-	log_warn("route \"%s\": cannot accept: %s; pausing %ds", r->conf->name,
-	    strerror(error), ROUTE_RETRY_SECS);
-	evconnlistener_disable(l);
-	evtimer_add(r->ev_retry, &tv);
-}
 
 struct route *
 route_open(struct server *srv, const struct route_conf *rc)

@@ -22,6 +22,7 @@ struct route {
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
 	int kept;               /* scratch flag of a reload */
+	int out_of_fds;         /* a session just failed for lack of fds */
 
 	/* Counters for `status`; bytes of sessions still open are added
 	 * when they end. */

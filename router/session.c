@@ -428,6 +428,8 @@ session_start(struct route *route, int client_fd, unsigned id)
 	    pipe2(errp, O_CLOEXEC) != 0) {
 		session_log(s, LOG_LEVEL_WARN, "cannot start relay: %s",
 		    strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			route->out_of_fds = 1;
 		goto fail;
 	}
 	argv = session_argv(rc);

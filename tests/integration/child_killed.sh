@@ -14,6 +14,8 @@ routes = (
     listen = { path = "$T/k.sock"; };
     relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
+    # The next client is served only once the broken session is freed.
+    max_connections = 1;
   }
 );
 CONF

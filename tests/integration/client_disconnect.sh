@@ -1,5 +1,6 @@
 #!/bin/bash
 # The client dies in the middle of a transfer: the router keeps serving,
+# the session is freed (max_connections = 1 and the next client is served),
 # the relay child goes away soon after, and so does the backend connection.
 . "$(dirname "$0")/lib.sh"
 need socat
@@ -12,6 +13,8 @@ routes = (
     listen = { path = "$T/d.sock"; };
     relay_args = [ "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
+    # The next client is served only once the broken session is freed.
+    max_connections = 1;
   }
 );
 CONF

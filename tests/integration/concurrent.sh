@@ -30,7 +30,7 @@ mkdir "$T/c"
 pids=()
 for ((i = 0; i < N; i++)); do
 	for r in a b; do
-		timeout -k 2 90 "$NPTEST_PEER" client "$T/$r.sock" --timeout 80 \
+		timeout -k 2 50 "$NPTEST_PEER" client "$T/$r.sock" --timeout 40 \
 			--send-random $((20000 + i * 97)) --send-copy "$T/c/$r$i.sent" \
 			--out "$T/c/$r$i.got" --hold-until "$T/release" \
 			2>"$T/c/$r$i.err" &

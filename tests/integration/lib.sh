@@ -7,6 +7,8 @@
 #   NPTEST_PEER   the test peer (tests/tools)
 #   NPR_ETC_DIR   the example configs (check_examples.sh only)
 #   NPR_KEEP_TMP  set to 1 to keep the temporary directory of a test
+#   NPR_TEST_TMP  where those directories go (default /tmp; keep it short:
+#                 socket paths must fit in 108 bytes)
 
 set -euo pipefail
 
@@ -136,6 +138,10 @@ need timeout sha256sum stat
 # Socket paths must fit in sun_path (108 bytes): keep the directory short.
 T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-XXXXXX")
 chmod 755 "$T"
+# The router's lock and control socket go here, not into the user's
+# runtime folder (or /run for root).
+export XDG_RUNTIME_DIR=$T/rt
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 # bg NAME CMD...: run CMD in the background, output to $T/NAME.out and
 # $T/NAME.err (never to the test's own stdout, which ctest waits on).

@@ -17,9 +17,6 @@ ops_cleanup() {
 }
 trap ops_cleanup EXIT
 
-# Lock, control socket and background log of every instance go here.
-export XDG_RUNTIME_DIR=$T/rt
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 need jq
 
 # status_json CONF: the running instance's status.

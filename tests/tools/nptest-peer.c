@@ -47,6 +47,7 @@ peer_usage(FILE *f)
 "until EOF. Client options:\n"
 "  --send FILE          send the contents of FILE (\"-\": standard input)\n"
 "  --send-random N      send N pseudo-random bytes (suffix K, M or G)\n"
+"  --send-bytes N       send N constant bytes (cheapest: for benchmarks)\n"
 "  --seed N             seed of --send-random (default: from the pid/time)\n"
 "  --send-copy FILE     write the bytes actually sent to FILE\n"
 "  --rate N             send at most N bytes per second\n"

@@ -19,6 +19,7 @@ struct client_opts {
 	const char *socket_path;
 	const char *send_path;	/* NULL: nothing, "-": stdin */
 	int has_random;
+	int pattern;		/* --send-bytes: constant bytes, no PRNG */
 	uint64_t send_random;
 	int has_seed;
 	uint64_t seed;
@@ -79,6 +80,7 @@ client_parse(struct client_opts *o, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "send", required_argument, NULL, 'S' },
 		{ "send-random", required_argument, NULL, 'R' },
+		{ "send-bytes", required_argument, NULL, 'B' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "send-copy", required_argument, NULL, 'C' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -109,6 +111,13 @@ client_parse(struct client_opts *o, int argc, char **argv)
 			if (peer_parse_size(optarg, &o->send_random) == -1)
 				goto bad;
 			o->has_random = 1;
+			o->pattern = 0;
+			break;
+		case 'B':
+			if (peer_parse_size(optarg, &o->send_random) == -1)
+				goto bad;
+			o->has_random = 1;
+			o->pattern = 1;
 			break;
 		case 'e':
 			if (peer_parse_size(optarg, &o->seed) == -1)
@@ -175,7 +184,7 @@ client_parse(struct client_opts *o, int argc, char **argv)
 		    "expected one SOCKET argument");
 	if (o->send_path != NULL && o->has_random)
 		peer_exit(PEER_EXIT_USAGE, "client",
-		    "--send and --send-random exclude each other");
+		    "--send excludes --send-random and --send-bytes");
 	o->socket_path = argv[optind];
 	return;
 bad:
@@ -241,7 +250,9 @@ client_fill(struct client *c, int in_ready)
 			c->send_done = 1;
 			return;
 		}
-		peer_random_fill(&c->rng, c->sbuf, len);
+		/* The pattern is written once: the buffer is never changed. */
+		if (!c->o.pattern)
+			peer_random_fill(&c->rng, c->sbuf, len);
 		c->random_left -= len;
 		c->s_len = len;
 		return;
@@ -421,6 +432,8 @@ peer_client_main(int argc, char **argv)
 	if (c->rng == 0)
 		c->rng = 1;
 	c->random_left = c->o.send_random;
+	if (c->o.pattern)
+		memset(c->sbuf, 0x5a, sizeof c->sbuf);
 
 	if (c->o.timeout > 0) {
 		memset(&sa, 0, sizeof sa);
@@ -522,5 +535,12 @@ peer_client_main(int argc, char **argv)
 		peer_exit(PEER_EXIT_FAIL, "client",
 		    "received %" PRIu64 " bytes, expected %" PRIu64,
 		    c->received, c->o.expect_bytes);
+	if (c->out_fd > STDERR_FILENO)
+		close(c->out_fd);
+	if (c->copy_fd > STDERR_FILENO)
+		close(c->copy_fd);
+	if (c->in_fd > STDERR_FILENO)
+		close(c->in_fd);
+	free(c);
 	return PEER_EXIT_OK;
 }

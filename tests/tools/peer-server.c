@@ -621,5 +621,10 @@ peer_server_main(int argc, char **argv)
 	unlink(s->o.socket_path);
 	if (s->o.pidfile != NULL)
 		unlink(s->o.pidfile);
+	for (i = 0; i < s->nconns; i++)
+		conn_free(s, s->conns[i]);
+	free(s->conns);
+	free(pfd);
+	free(s);
 	return PEER_EXIT_OK;
 }

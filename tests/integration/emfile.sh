@@ -1,0 +1,50 @@
+#!/bin/bash
+# Out of file descriptors (EMFILE): the router pauses accepting instead of
+# spinning on a connection it cannot take, logs it, stays alive, and
+# serves again once descriptors are free.
+. "$(dirname "$0")/lib.sh"
+need socat
+
+start_backend echo echo "$T/backend.sock"
+cat >"$T/r.conf" <<CONF
+relay = { path = "$SOCAT"; };
+routes = (
+  { name = "fd"; listen = { path = "$T/fd.sock"; };
+    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock"; }
+);
+CONF
+# Room for the router's own descriptors and a handful of sessions only.
+bg router bash -c 'ulimit -n 32 && exec "$0" run -c "$1" -v' "$NPIPEROUTER" "$T/r.conf"
+ROUTER_PID=$BG_PID
+ROUTER_LOG=$T/router.err
+wait_until 15 "router socket" _listening "$ROUTER_PID" "$T/fd.sock" router
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# 40 clients that each send a line and then hold their connection open.
+for i in $(seq 1 40); do
+	echo "client $i" >"$T/in$i"
+	bg "c$i" "$NPTEST_PEER" client "$T/fd.sock" --timeout 60 --send "$T/in$i" \
+		--out "$T/out$i" --hold-until "$T/release" --allow-reset
+done
+wait_log_count 15 1 'cannot accept: Too many open files|out of file descriptors; pausing'
+before=$(cpu_ticks "$ROUTER_PID")
+sleep 3
+after=$(cpu_ticks "$ROUTER_PID")
+hz=$(getconf CLK_TCK)
+# A router spinning on accept() burns the whole 3 s; a paused one nearly
+# nothing. Half a second is far from both.
+(((after - before) * 2 < hz)) ||
+	fail "router used $(((after - before) * 1000 / hz)) ms of CPU in 3 s while out of descriptors"
+n=$(log_count 'pausing accepting')
+((n <= 10)) || fail "$n 'pausing accepting' lines in about 3 s: the router is not pausing"
+alive "$ROUTER_PID" || fail "router died"
+
+# Everyone lets go; the router serves new clients again.
+touch "$T/release"
+for i in $(seq 1 5); do
+	client 20 "$T/fd.sock" --send-random 64K --send-copy "$T/s$i" --out "$T/g$i" ||
+		fail "not served after descriptors were freed"
+	same_file "$T/s$i" "$T/g$i"
+done
+log "ok"
