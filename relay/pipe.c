@@ -58,7 +58,7 @@ pipe_open(const struct options *o, struct target *t, struct nprelay_error *err)
 	wchar_t *name = NULL;
 	HANDLE h = INVALID_HANDLE_VALUE;
 	DWORD e, left, flags = 0;
-	int rc = -1;
+	int rc = -1, said = 0;
 
 	if ((name = pipe_name(o->target)) == NULL) {
 		error_set(err, NPRELAY_EIO, ERROR_NOT_ENOUGH_MEMORY, "open pipe");
@@ -88,11 +88,13 @@ pipe_open(const struct options *o, struct target *t, struct nprelay_error *err)
 			 * it, hence the loop.  A pipe that disappeared makes
 			 * it fail at once: back off then, as for a missing one.
 			 */
-			report_verbose("all pipe instances are busy, waiting");
+			if (!said++)
+				report_verbose("all pipe instances are busy, "
+				    "waiting");
 			if (WaitNamedPipeW(name, left) ||
 			    GetLastError() == ERROR_SEM_TIMEOUT)
 				continue;
-		} else
+		} else if (!said++)
 			report_verbose("pipe does not exist yet, waiting");
 		if (!waiter_sleep(&w)) {
 			error_set(err, NPRELAY_ETIMEOUT, e,

@@ -152,7 +152,7 @@ sock_connect(const struct options *o, struct target *t,
 	struct assuan_info info;
 	struct waiter w;
 	SOCKET s = INVALID_SOCKET;
-	int retry, rc = -1;
+	int retry, rc = -1, said = 0;
 
 	waiter_init(&w, o->limit_ms);
 	for (;;) {
@@ -161,7 +161,8 @@ sock_connect(const struct options *o, struct target *t,
 			break;
 		if (!o->poll || !retry)
 			goto out;
-		report_verbose("%s, waiting", err->what);
+		if (!said++)
+			report_verbose("%s, waiting", err->what);
 		if (!waiter_sleep(&w)) {
 			char what[sizeof err->what];
 

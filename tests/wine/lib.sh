@@ -67,14 +67,18 @@ cleanup() {
 	local rc=$? pass f
 	set +e
 	trap - EXIT INT TERM
-	for pass in 1 2; do
-		descendants "$$"
-		((${#DESC[@]} == 0)) && break
-		kill -KILL "${DESC[@]}" 2>/dev/null
-	done
-	for pass in "${BG_PIDS[@]}"; do
-		wait "$pass" 2>/dev/null
-	done
+	# Twice, in case something was being started; the braces keep bash's
+	# "Killed" job notices out of the test output.
+	{
+		for pass in 1 2; do
+			descendants "$$"
+			((${#DESC[@]} == 0)) && break
+			kill -KILL "${DESC[@]}"
+		done
+		for pass in "${BG_PIDS[@]}"; do
+			wait "$pass"
+		done
+	} 2>/dev/null
 	if ((rc != 0)) && [[ -n $T && -d $T ]]; then
 		log "exit status $rc; logs follow"
 		for f in "$T"/*.log "$T"/*.err; do
@@ -100,7 +104,7 @@ need wine wineserver timeout sha256sum socat
 H=${NPR_WINE_HELPERS_DIR:-}
 [[ -n $H && -f $H/pipesrv.exe && -f $H/assuansrv.exe ]] ||
 	fail "NPR_WINE_HELPERS_DIR must hold pipesrv.exe and assuansrv.exe (got '$H')"
-[[ -n ${WINEPREFIX:-} && -f $WINEPREFIX/system.reg ]] ||
+[[ -n ${WINEPREFIX:-} && -d $WINEPREFIX/drive_c/windows/system32 ]] ||
 	fail "WINEPREFIX '${WINEPREFIX:-}' is not set up: the wine.setup fixture must run first"
 export WINEPREFIX
 T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/nprw-XXXXXX")
@@ -200,3 +204,53 @@ expect_err() {
 }
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# --- the whole chain: client -> npiperouter -> wine nprelay.exe -> pipe ---
+
+# chain_init: the router and the test client must be there (NPIPEROUTER,
+# NPTEST_PEER from ctest).
+chain_init() {
+	[[ -n ${NPIPEROUTER:-} && -x $NPIPEROUTER ]] ||
+		fail "NPIPEROUTER must name the router binary (got '${NPIPEROUTER:-}')"
+	[[ -n ${NPTEST_PEER:-} && -x $NPTEST_PEER ]] ||
+		fail "NPTEST_PEER must name the test client (got '${NPTEST_PEER:-}')"
+	WINE=$(command -v wine)
+}
+
+# route NAME PIPE RELAY-FLAGS...: one route block for the config, its
+# socket $T/NAME.sock, its relay wine + nprelay.exe + flags + PIPE.
+route() {
+	local name=$1 pipe=$2 f args="\"$NPRELAY_EXE\""
+	shift 2
+	for f in "$@"; do
+		args+=", \"$f\""
+	done
+	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; }' \
+		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args"
+}
+
+# start_router CONF SOCKET...: returns once every socket exists.
+start_router() {
+	local conf=$1 s
+	shift
+	bg router "$NPIPEROUTER" run -c "$conf" -v
+	ROUTER_PID=$BG_PID
+	for s in "$@"; do
+		wait_until 20 "router socket $s" _router_up "$s"
+	done
+}
+
+_router_up() {
+	[[ -S $1 ]] && return 0
+	alive "$ROUTER_PID" || fail "router exited early: $(cat "$T/router.err")"
+	return 1
+}
+
+# client SECONDS SOCKET ARGS...: nptest-peer client, bounded in time.
+client() {
+	local secs=$1 sock=$2
+	shift 2
+	timeout -k 2 $((secs + 5)) "$NPTEST_PEER" client "$sock" --timeout "$secs" "$@"
+}
+
+router_log_has() { grep -qF -- "$1" "$T/router.err" "$T/router.log" 2>/dev/null; }

@@ -17,6 +17,8 @@
  *   --count N         exit after N connections ended
  *   --close-after B   close a connection once B bytes were echoed
  *   --die-after B     exit the whole process once B bytes were echoed
+ *   --send B          first send B bytes of "0123456789abcde\n" repeated,
+ *                     in one WriteFile (one message on a message pipe)
  *   --timeout S       exit after S seconds whatever happens (default 120)
  *
  * Events go to stdout, one line each, for the test scripts to check:
@@ -35,7 +37,7 @@ static struct {
 	char name[256];
 	int msg;
 	long instances, busy_ms, delay_ms, count, timeout_s;
-	long long close_after, die_after;
+	long long close_after, die_after, send;
 	int report, zero_eof;
 } opt = { .instances = PIPE_UNLIMITED_INSTANCES, .timeout_s = 120,
 	.close_after = -1, .die_after = -1 };
@@ -70,14 +72,39 @@ write_all(HANDLE h, const char *buf, DWORD len)
 	return WriteFile(h, buf, len, &n, NULL) && n == len ? 0 : -1;
 }
 
+static int
+send_pattern(HANDLE h)
+{
+	static const char line[] = "0123456789abcde\n";
+	char *big;
+	long long i;
+	int rc;
+
+	if ((big = malloc((size_t)opt.send)) == NULL)
+		return -1;
+	for (i = 0; i < opt.send; i++)
+		big[i] = line[i % 16];
+	rc = write_all(h, big, (DWORD)opt.send);
+	free(big);
+	return rc;
+}
+
 static DWORD WINAPI
 serve_cb(void *arg)
 {
 	HANDLE h = arg;
 	char *buf = malloc(BUFSIZE), reply[64];
 	long long total = 0;
+	int gone = 0;
 	DWORD n, e;
 
+	if (opt.send > 0 && send_pattern(h) != 0) {
+		say("broken 0");
+		goto out;
+	}
+	/* TOTAL counts what was read.  A failed echo does not stop the
+	 * reading: what the client sent before leaving (its zero-byte
+	 * message with -ei -s, say) is still in the pipe to be seen. */
 	for (;;) {
 		if (!ReadFile(h, buf, BUFSIZE, &n, NULL)) {
 			e = GetLastError();
@@ -92,11 +119,9 @@ serve_cb(void *arg)
 			say("zero-read %lld", total);
 			continue;
 		}
-		if (write_all(h, buf, n) != 0) {
-			say("broken %lld", total);
-			goto out;
-		}
 		total += n;
+		if (!gone && write_all(h, buf, n) != 0)
+			gone = 1;
 		if (opt.die_after >= 0 && total >= opt.die_after) {
 			say("dying %lld", total);
 			ExitProcess(0);
@@ -194,6 +219,8 @@ parse(int argc, char **argv)
 			opt.count = atol(v);
 		else if (strcmp(a, "--close-after") == 0)
 			opt.close_after = atoll(v);
+		else if (strcmp(a, "--send") == 0)
+			opt.send = atoll(v);
 		else if (strcmp(a, "--die-after") == 0)
 			opt.die_after = atoll(v);
 		else if (strcmp(a, "--timeout") == 0)

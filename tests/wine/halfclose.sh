@@ -1,0 +1,93 @@
+#!/bin/bash
+# Half-close and the exit flags: -s (zero-byte message after stdin EOF),
+# -ei (with -s the zero-byte message still goes out first), -ep, and the
+# npiperelay default of running until both sides have ended.
+. "$(dirname "$0")/lib.sh"
+
+printf hello >"$T/hello"
+
+# Message mode, Docker-like: the server answers only after our zero-byte
+# message, then sends its own zero-byte message and keeps the pipe open
+# until we leave, so the relay must take a zero-byte read as EOF.
+p=$(pipe_name s)
+start_pipesrv s --name "$p" --mode msg --report --zero-eof --count 1
+run_relay s "$T/hello" -s "$p"
+expect_rc 0 "-s" s
+printf 'helloreceived 5 bytes\n' >"$T/s.want"
+cmp -s "$T/s.out" "$T/s.want" || fail "-s: output '$(cat "$T/s.out")'"
+wait_server s "eof-msg 5"
+wait_server s "client left"
+ok "-s: zero-byte message reaches the server; its reply after our half-close and its zero-byte EOF arrive (${MS} ms)"
+
+# Without -s the server never learns about stdin EOF and both wait.
+p=$(pipe_name nos)
+start_pipesrv nos --name "$p" --mode msg --report --zero-eof --count 1
+RELAY_TIMEOUT=3 run_relay nos "$T/hello" "$p"
+expect_rc 124 "no -s (relay must still be waiting when killed)" nos
+[[ $(cat "$T/nos.out") == hello ]] || fail "no -s: output '$(cat "$T/nos.out")'"
+wait_server nos "broken 5"
+server_has nos "eof-msg 5" && fail "no -s: the server saw a zero-byte message"
+ok "no -s: no zero-byte message is sent; the relay keeps waiting for the pipe"
+
+# -ei -s: npiperelay exits before the zero-byte write; we send it first.
+p=$(pipe_name eis)
+start_pipesrv eis --name "$p" --mode msg --report --zero-eof --count 1
+run_relay eis "$T/hello" -ei -s "$p"
+expect_rc 0 "-ei -s" eis
+wait_server eis "eof-msg 5"
+ok "-ei -s: the zero-byte message is sent before exiting (${MS} ms)"
+
+# -ei alone: exit at stdin EOF, no half-close.
+p=$(pipe_name ei)
+start_pipesrv ei --name "$p" --mode msg --report --zero-eof --count 1
+run_relay ei "$T/hello" -ei "$p"
+expect_rc 0 "-ei" ei
+wait_server ei "broken 5"
+server_has ei "eof-msg 5" && fail "-ei: the server saw a zero-byte message"
+ok "-ei: exits at stdin EOF without half-closing (${MS} ms)"
+
+# -s on a byte-mode pipe (OpenSSH agent) is harmless: no zero-byte read.
+p=$(pipe_name sbyte)
+start_pipesrv sbyte --name "$p" --mode byte --close-after 5 --count 1
+run_relay sbyte "$T/hello" -s "$p"
+expect_rc 0 "-s on a byte pipe" sbyte
+[[ $(cat "$T/sbyte.out") == hello ]] || fail "-s byte: output '$(cat "$T/sbyte.out")'"
+wait_server sbyte "closed 5"
+server_has sbyte "zero-read 5" && fail "-s on a byte pipe gave the server a zero-byte read"
+ok "-s on a byte-mode pipe: no effect on the server"
+
+# The target ends while stdin stays open.  stdin is a FIFO whose writer
+# is this shell (fd 7), closed only when the test says so.
+# target_ends NAME ARGS...: starts the relay in the background.
+target_ends() {
+	local name=$1
+	shift
+	mkfifo "$T/$name.fifo"
+	p=$(pipe_name "$name")
+	start_pipesrv "$name" --name "$p" --mode byte --close-after 5 --count 1
+	timeout -k 5 60 wine "$NPRELAY_EXE" "$@" "$p" <"$T/$name.fifo" \
+		>"$T/$name.out" 2>"$T/$name.err" &
+	RELAY_PID=$!
+	BG_PIDS+=("$RELAY_PID")
+	exec 7>"$T/$name.fifo"
+	printf hello >&7
+	wait_server "$name" "closed 5"
+}
+
+# -ep: exit at the pipe's EOF although stdin is open.
+target_ends ep -ep
+wait_exit "$RELAY_PID" 10
+exec 7>&-
+((EXIT_STATUS == 0)) || fail "-ep: exit status $EXIT_STATUS"
+[[ $(cat "$T/ep.out") == hello ]] || fail "-ep: output '$(cat "$T/ep.out")'"
+ok "-ep: exits at the pipe's EOF while stdin is still open"
+
+# Default: the relay outlives the pipe's EOF until stdin ends (npiperelay).
+target_ends noep
+sleep 2
+alive "$RELAY_PID" || fail "without -ep the relay exited before stdin EOF"
+[[ $(cat "$T/noep.out") == hello ]] || fail "no -ep: output '$(cat "$T/noep.out")'"
+exec 7>&-
+wait_exit "$RELAY_PID" 10
+((EXIT_STATUS == 0)) || fail "no -ep: exit status $EXIT_STATUS"
+ok "no -ep: keeps running after the pipe's EOF until stdin EOF, then exits 0"
