@@ -12,7 +12,7 @@ run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
   local name=$1 dir=$2
   shift 2
   echo "== $name: configure and build ($dir)"
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPR_RELAY=ON -DNPR_TESTS=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs" >/dev/null
   echo "== $name: ctest"
   (cd "$dir" && ctest --output-on-failure --no-tests=error -j"$jobs" </dev/null)
