@@ -23,14 +23,17 @@ set(CPACK_PACKAGE_VENDOR npiperouter)
 set(CPACK_PACKAGE_CONTACT ${NPR_DEB_MAINTAINER})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "route unix sockets in WSL to Windows named pipes")
-set(CPACK_PACKAGE_DESCRIPTION
-  "One daemon and one config file that connect Linux programs inside WSL \
-(docker, ssh, git, gpg) to the Windows services that only speak named pipes \
-or libassuan sockets: Docker Desktop, the Windows OpenSSH agent, Gpg4win's \
-gpg-agent. Each connection runs a relay (nprelay.exe, included) with correct \
-half-close, bounded buffering, per-route access control and adapters for \
-the ssh-agent and Assuan protocols. Comes with systemd units (user, system, \
-socket-activated) and `npiperouter doctor` for WSL interop problems.")
+# Wrapped by hand: dpkg shows these lines as they are.
+string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
+  "One daemon and one config file that connect Linux programs inside WSL"
+  "(docker, ssh, git, gpg) to Windows services that only speak named pipes"
+  "or libassuan sockets: Docker Desktop, the Windows OpenSSH agent,"
+  "Gpg4win's gpg-agent. Each connection runs a relay (nprelay.exe,"
+  "included) with correct half-close and bounded buffering; routes have"
+  "access control and ssh-agent and Assuan adapters."
+  ""
+  "Comes with systemd units (user, system, socket-activated) and"
+  "'npiperouter doctor', which finds WSL interop problems.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 

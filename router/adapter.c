@@ -32,6 +32,7 @@ struct adapter_dir {
 	struct evbuffer *reply;
 	size_t skip;   /* bytes to pass on unseen; SIZE_MAX: all from now on */
 	size_t need;   /* call the adapter once IN holds this many */
+	unsigned need_known : 1; /* the adapter said how big its frame is */
 	unsigned held : 1;
 };
 
@@ -167,6 +168,7 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 	struct adapter_dir *d = &as->dir[side];
 	const char *who = adapter_side_names[side];
 	const unsigned char *buf = NULL;
+	unsigned char *exact = NULL;
 	struct npr_io io;
 	enum npr_verdict v;
 	size_t avail, view, n;
@@ -196,7 +198,19 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 		io.errlen = errlen;
 		err[0] = '\0';
 		n = 0;
+#ifdef NPR_ADAPTER_EXACT_VIEW
+		/*
+		 * Sanitizer and fuzz builds show an exact-size copy, so that an
+		 * adapter reading past LEN is caught instead of reading the
+		 * chain's spare room.
+		 */
+		if ((exact = malloc(view)) == NULL)
+			goto oom;
+		buf = memcpy(exact, buf, view);
+#endif
 		v = a->data(&as->s, side, buf, view, &n, &io);
+		free(exact);
+		exact = NULL;
 		if (io.oom)
 			goto oom;
 		if (evbuffer_get_length(d->reply) > ADAPTER_REPLY_MAX) {
@@ -206,6 +220,7 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 			return -1;
 		}
 		d->need = 0;
+		d->need_known = 0;
 		switch (v) {
 		case NPR_PASS:
 			if (n == 0)
@@ -230,7 +245,8 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 				    NPR_ADAPTER_VIEW_MAX, who);
 				return -1;
 			}
-			d->need = n > view ? n : view + 1;
+			d->need_known = n > view;
+			d->need = d->need_known ? n : view + 1;
 			return moved;
 		case NPR_HOLD:
 			if (avail > NPR_ADAPTER_VIEW_MAX) {
@@ -304,7 +320,7 @@ adapter_session_eof(struct adapter_session *as, int from_client, char *err,
 	}
 	if (left == 0)
 		return 0;
-	if (d->need > left)
+	if (d->need_known)
 		snprintf(err, errlen, "the %s ended inside a frame: %zu of %zu "
 		    "bytes", adapter_side_names[side], left, d->need);
 	else

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "doctor.h"
 #include "log.h"
 #include "runtime.h"
 #include "server.h"
@@ -262,4 +263,19 @@ command_status(const char *file, int json)
 	else
 		printf("npiperouter is not running for %s\n", file);
 	return COMMAND_NOT_RUNNING;
+}
+
+int
+command_doctor(const char *file)
+{
+	struct config *cfg = NULL;
+	int rc;
+
+	/* A broken config is one more finding; the other checks still run. */
+	cfg = command_load(file, 0);
+	rc = doctor_run(cfg, file, stdout);
+	if (cfg == NULL)
+		rc = 1;
+	config_free(cfg);
+	return rc;
 }

@@ -11,5 +11,6 @@ int command_start(const char *file);
 int command_stop(const char *file);
 int command_reload(const char *file);
 int command_status(const char *file, int json);
+int command_doctor(const char *file);
 
 #endif

@@ -23,6 +23,7 @@ static const char usage_text[] =
 "  reload           re-read the config in the running instance (as SIGHUP)\n"
 "  status [--json]  routes, connections and bytes of the running instance\n"
 "  check            validate the config and list its routes\n"
+"  doctor           check WSL interop, relays, sockets and pipes\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   config file (default: %s)\n"
@@ -125,6 +126,8 @@ main(int argc, char *argv[])
 		rc = command_reload(file);
 	else if (strcmp(cmd, "status") == 0)
 		rc = command_status(file, json);
+	else if (strcmp(cmd, "doctor") == 0)
+		rc = command_doctor(file);
 	else {
 		fprintf(stderr, "npiperouter: unknown command \"%s\"\n", cmd);
 		usage(stderr);

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "activation.h"
 #include "child.h"
 #include "control.h"
+#include "doctor.h"
 #include "log.h"
 #include "notify.h"
 #include "route.h"
@@ -92,6 +94,28 @@ server_phase_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(srv->base);
 		break;
 	}
+}
+
+/*
+ * Relays started outside a terminal (systemd, `start` from a closed
+ * shell) have no live WSL_INTEROP and cannot start Windows programs:
+ * hand them the interop socket that answers.
+ */
+static void
+server_env_init(void)
+{
+	static char var[160];
+	const char *env = getenv("WSL_INTEROP");
+	char sock[108];
+
+	if ((env == NULL || !doctor_socket_answers(env)) &&
+	    doctor_find_interop_socket(sock, sizeof sock) != NULL) {
+		snprintf(var, sizeof var, "WSL_INTEROP=%s", sock);
+		log_info("relays use the WSL interop socket %s", sock);
+		child_env_init(var);
+		return;
+	}
+	child_env_init(NULL);
 }
 
 static struct route *
@@ -208,6 +232,7 @@ server_reload(struct server *srv, struct config_errors *errs)
 	srv->old_cfgs = olds;
 	srv->old_cfgs[srv->nold_cfgs++] = srv->cfg;
 	srv->cfg = ncfg;
+	server_env_init(); /* the terminal that gave us WSL_INTEROP may be gone */
 	log_info("reloaded: %zu route(s)", ncfg->nroutes);
 	notify_ready();
 	server_update_status(srv);
@@ -318,7 +343,7 @@ server_run(struct config *cfg, const struct server_opts *opts)
 
 	if ((srv.routes = calloc(cfg->nroutes, sizeof *srv.routes)) == NULL)
 		fatalx("out of memory");
-	child_env_init(NULL);
+	server_env_init();
 	activation_init();
 	/* Try every route so one start reports every socket problem. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {

@@ -6,10 +6,17 @@ set -euo pipefail
 packages=(
   # build
   pkg-config libevent-dev libconfig-dev libsystemd-dev
+  # the ssh-agent adapter's SHA-256 (key fingerprints)
+  nettle-dev
   # the Windows relay, cross-compiled and run under Wine
   gcc-mingw-w64-x86-64 wine wine64
   # tests and demo
   libcmocka-dev socat jq
+  # the adapters' tests with the real programs, and their fuzzers
+  openssh-client gpg-agent gpgconf clang libclang-rt-dev
+  # units, man pages, .deb: systemd-analyze and systemd-socket-activate,
+  # groff/mandoc/man for lint, dpkg-shlibdeps and file for cpack -G DEB
+  systemd groff-base man-db mandoc dpkg-dev file
 )
 
 missing=()

@@ -332,7 +332,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown adapter",
 	  ROUTE_WITH("  adapter = { name = \"docker\"; };\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": adapter.name \"docker\" is not a known "
-	    "adapter (known: raw)" } },
+	    "adapter: no " NPR_PLUGIN_DIR "/docker.so (known: raw)" } },
 	{ "adapter that is a string",
 	  ROUTE_WITH("  adapter = \"raw\";\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"adapter\" must be a group like { name "
@@ -527,7 +527,7 @@ test_errors_everywhere_in_one_run(void **state)
 		"routes.d/30-c.conf:3: route \"c\": listen.group "
 		"\"npr-no-such-group\": no such group",
 		"routes.d/30-c.conf:4: route \"c\": adapter.name \"ssh-agent\" is not "
-		"a known adapter (known: raw)",
+		"a known adapter: no " NPR_PLUGIN_DIR "/ssh-agent.so (known: raw)",
 		/* Missing settings come after the route's other problems. */
 		"routes.d/30-c.conf:2: route \"c\": missing \"pipe\"",
 		"routes.d/30-c.conf:5: route #2: \"name\" must be a string, not an "

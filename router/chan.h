@@ -1,0 +1,52 @@
+/*
+ * A channel: one side of a session (the client's socket, or the relay's
+ * stdin and stdout), with an input and an output buffer.
+ *
+ * Like a libevent socket bufferevent, but it reads up to CHAN_READ_MAX per
+ * call where libevent 2.1 reads at most 4096 bytes, which halved relay
+ * throughput, and it may read and write through different descriptors:
+ * a relay that ends its output by closing stdout alone is then seen.
+ * Event flags are libevent's BEV_EVENT_* values.
+ */
+#ifndef NPR_CHAN_H
+#define NPR_CHAN_H
+
+#include <stddef.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#define CHAN_READ_MAX (64 * 1024)
+
+struct chan;
+
+typedef void (*chan_cb)(struct chan *, void *arg);
+typedef void (*chan_event_cb)(struct chan *, short what, void *arg);
+
+/* RFD and WFD (the same fd for a socket) are non-blocking; freed with it. */
+struct chan *chan_new(struct event_base *, int rfd, int wfd);
+void chan_free(struct chan *);
+
+/*
+ * READ_CB: new bytes in the input. WRITE_CB: the output fell to the low
+ * watermark or below after a write. EVENT_CB: EOF or error while reading
+ * (BEV_EVENT_READING), or an error while writing (BEV_EVENT_WRITING).
+ */
+void chan_setcb(struct chan *, chan_cb read_cb, chan_cb write_cb,
+    chan_event_cb event_cb, void *arg);
+void chan_enable_read(struct chan *);
+void chan_disable_read(struct chan *);
+/* Stop writing for good: the output is dropped from now on. */
+void chan_disable_write(struct chan *);
+void chan_set_write_low(struct chan *, size_t);
+
+struct evbuffer *chan_input(struct chan *);
+struct evbuffer *chan_output(struct chan *);
+
+/* EOF to the peer once the output is written: the caller waits for an
+ * empty output first. */
+void chan_shutdown_write(struct chan *);
+/* Tell the peer nothing more is read or written (RST-free close). */
+void chan_shutdown(struct chan *);
+
+#endif

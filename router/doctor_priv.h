@@ -1,0 +1,48 @@
+/* Shared by doctor.c and doctor_probe.c; nothing else includes this. */
+#ifndef NPR_DOCTOR_PRIV_H
+#define NPR_DOCTOR_PRIV_H
+
+#include <stdio.h>
+#include <sys/un.h>
+
+#include "doctor.h"
+
+struct route_conf;
+
+/* Long enough for nprelay.exe -p to fail on a missing pipe first. */
+#define DOCTOR_PIPE_TIMEOUT_MS 5000
+
+enum doctor_level { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
+
+struct doctor {
+	FILE *out;
+	const char *root;
+	unsigned timeout_ms;
+	enum doctor_wsl wsl;
+	int interop_ok; /* Windows programs can start */
+	char interop[sizeof ((struct sockaddr_un *)0)->sun_path]; /* or "" */
+	char automount[256];
+	unsigned nok, nwarn, nfail;
+};
+
+/* One finding: a line with the status word, counted. */
+void doctor_say(struct doctor *, enum doctor_level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define DOCTOR_PROBE_TIMEOUT (-1) /* killed after timeout_ms */
+#define DOCTOR_PROBE_NOSTART (-2) /* could not be started */
+
+struct doctor_probe {
+	int status;    /* exit status, or one of the two above */
+	char err[256]; /* first line the relay wrote to stderr */
+};
+
+/*
+ * Run the route's relay the way a connection does, with stdin at EOF: a
+ * relay that reaches its pipe exits 0 (nprelay.exe and npiperelay.exe
+ * with -ei or -ep), one that cannot exits non-zero with a message.
+ */
+void doctor_probe_run(struct doctor *, const struct route_conf *,
+    struct doctor_probe *);
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The commented-out adapter routes of etc/npiperouter-full.conf are valid:
+# uncommented (the lines between the "# ---- BEGIN ADAPTER EXAMPLES" and
+# "# ---- END" markers lose their leading "# ", as the file tells users),
+# the file passes `check` with the plugins built here.
+. "$(dirname "$0")/lib.sh"
+full=${NPR_ETC_DIR:-}/npiperouter-full.conf
+[[ -f $full ]] || fail "NPR_ETC_DIR must name etc/ (got '${NPR_ETC_DIR:-}')"
+export XDG_RUNTIME_DIR=$T
+
+grep -q '^# ---- BEGIN ADAPTER EXAMPLES' "$full" || fail "no adapter examples in $full"
+sed '/^# ---- BEGIN ADAPTER EXAMPLES/,/^# ---- END/ { /^# ----/! s/^# \{0,1\}// }' \
+	"$full" >"$T/full.conf"
+out=$("$NPIPEROUTER" check -c "$T/full.conf" 2>&1) || fail "check failed:
+$out"
+for a in ssh-agent assuan; do
+	[[ $out == *"[adapter $a, "* ]] || fail "no route with adapter $a in:
+$out"
+done
+log "$(grep -c adapter <<<"$out") adapter routes check OK"
+log "ok"
