@@ -79,8 +79,8 @@ struct child_watch {
 static struct child_watch *child_watches;
 
 int
-child_spawn(char *const argv[], const char *cwd, int stdio_fd, int stderr_fd,
-    pid_t *pidp, char *err, size_t errlen)
+child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
+    int stderr_fd, pid_t *pidp, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -91,8 +91,8 @@ child_spawn(char *const argv[], const char *cwd, int stdio_fd, int stderr_fd,
 	posix_spawnattr_init(&attr);
 
 	/* dup2 clears close-on-exec on 0-2; every other fd of ours has it set. */
-	posix_spawn_file_actions_adddup2(&fa, stdio_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, stdio_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
+	posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, stderr_fd, 2);
 	if (cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);

@@ -16,14 +16,14 @@ void child_env_init(const char *interop);
 void child_env_free(void);
 
 /*
- * Start ARGV[0] with stdin and stdout on STDIO_FD and stderr on STDERR_FD,
+ * Start ARGV[0] with stdin, stdout and stderr on the three fds,
  * in CWD when not NULL, in a process group of its own (so a terminal's ^C
  * reaches only the router, which then ends its children in order) and with
  * default signal dispositions and an empty signal mask. Returns 0 and the
  * pid, or -1 with the reason in ERR (exec failures are reported here too).
  */
-int child_spawn(char *const argv[], const char *cwd, int stdio_fd,
-    int stderr_fd, pid_t *pidp, char *err, size_t errlen);
+int child_spawn(char *const argv[], const char *cwd, int stdin_fd,
+    int stdout_fd, int stderr_fd, pid_t *pidp, char *err, size_t errlen);
 
 /* Call CB when PID is reaped; child_forget() cancels that. */
 int child_watch(pid_t, child_exit_cb cb, void *arg);

@@ -24,6 +24,7 @@
 #include <event2/util.h>
 
 #include "adapter.h"
+#include "chan.h"
 #include "child.h"
 #include "log.h"
 #include "route.h"
@@ -31,7 +32,6 @@
 
 /* Bytes buffered towards one side before reading from the other stops. */
 #define SESSION_HIGH_WATER (256 * 1024)
-#define SESSION_READ_MAX (64 * 1024)
 /* A relay line on stderr longer than this is logged in pieces. */
 #define SESSION_ERR_LINE_MAX 1024
 /* Grace for a relay that keeps running after both directions ended. */
@@ -58,15 +58,15 @@ session_log(struct session *s, enum log_level level, const char *fmt, ...)
 }
 
 static struct session_dir *
-session_dir_from(struct session *s, struct bufferevent *bev)
+session_dir_from(struct session *s, struct chan *c)
 {
-	return bev == s->up.src ? &s->up : &s->down;
+	return c == s->up.src ? &s->up : &s->down;
 }
 
 static struct session_dir *
-session_dir_to(struct session *s, struct bufferevent *bev)
+session_dir_to(struct session *s, struct chan *c)
 {
-	return bev == s->up.dst ? &s->up : &s->down;
+	return c == s->up.dst ? &s->up : &s->down;
 }
 
 static int
@@ -81,9 +81,9 @@ session_pass_eof(struct session_dir *d)
 {
 	if (!d->eof || d->shut || d->dead || d->held)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(d->dst)) != 0)
+	if (evbuffer_get_length(chan_output(d->dst)) != 0)
 		return;
-	shutdown(bufferevent_getfd(d->dst), SHUT_WR);
+	chan_shutdown_write(d->dst);
 	d->shut = 1;
 }
 
@@ -92,16 +92,13 @@ session_pass_eof(struct session_dir *d)
 static void
 session_dir_kill(struct session_dir *d)
 {
-	struct evbuffer *out = bufferevent_get_output(d->dst);
-
 	d->dead = 1;
-	evbuffer_drain(out, evbuffer_get_length(out));
-	bufferevent_disable(d->dst, EV_WRITE);
+	chan_disable_write(d->dst);
 	if (d->paused) {
 		d->paused = 0;
-		bufferevent_setwatermark(d->dst, EV_WRITE, 0, 0);
+		chan_set_write_low(d->dst, 0);
 		if (!d->eof)
-			bufferevent_enable(d->src, EV_READ);
+			chan_enable_read(d->src);
 	}
 }
 
@@ -114,9 +111,9 @@ session_refuse(struct session *s, const char *why)
 	route_set_error(s->route, "%s", why);
 	session_dir_kill(&s->up);
 	session_dir_kill(&s->down);
-	bufferevent_disable(s->client, EV_READ);
-	shutdown(bufferevent_getfd(s->client), SHUT_RDWR);
-	shutdown(bufferevent_getfd(s->relay), SHUT_RDWR);
+	chan_disable_read(s->client);
+	chan_shutdown(s->client);
+	chan_shutdown(s->relay);
 	session_update(s);
 }
 
@@ -138,11 +135,11 @@ session_sync_held(struct session *s)
 }
 
 static void
-session_read_cb(struct bufferevent *bev, void *arg)
+session_read_cb(struct chan *c, void *arg)
 {
 	struct session *s = arg;
-	struct session_dir *d = session_dir_from(s, bev);
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct session_dir *d = session_dir_from(s, c);
+	struct evbuffer *in = chan_input(c);
 	struct evbuffer *out;
 	size_t n = evbuffer_get_length(in);
 	char err[512];
@@ -151,56 +148,55 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, n);
 		return;
 	}
-	out = bufferevent_get_output(d->dst);
+	out = chan_output(d->dst);
 	if (adapter_session_input(s->adapter, d == &s->up, in, out,
-	    bufferevent_get_output(bev), err, sizeof err) != 0) {
+	    chan_output(c), err, sizeof err) != 0) {
 		session_refuse(s, err);
 		return;
 	}
 	d->bytes += n;
 	if (evbuffer_get_length(out) >= SESSION_HIGH_WATER) {
 		/* Slow reader: stop reading until it has taken half. */
-		bufferevent_disable(bev, EV_READ);
-		bufferevent_setwatermark(d->dst, EV_WRITE,
-		    SESSION_HIGH_WATER / 2, 0);
+		chan_disable_read(c);
+		chan_set_write_low(d->dst, SESSION_HIGH_WATER / 2);
 		d->paused = 1;
 	}
 	session_sync_held(s);
 }
 
 static void
-session_write_cb(struct bufferevent *bev, void *arg)
+session_write_cb(struct chan *c, void *arg)
 {
 	struct session *s = arg;
-	struct session_dir *d = session_dir_to(s, bev);
+	struct session_dir *d = session_dir_to(s, c);
 
 	if (d->paused) {
 		d->paused = 0;
-		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		chan_set_write_low(c, 0);
 		if (!d->eof)
-			bufferevent_enable(d->src, EV_READ);
+			chan_enable_read(d->src);
 	}
 	session_pass_eof(d);
 	session_update(s);
 }
 
 static void
-session_event_cb(struct bufferevent *bev, short what, void *arg)
+session_event_cb(struct chan *c, short what, void *arg)
 {
 	struct session *s = arg;
 	struct session_dir *d;
-	const char *side = bev == s->client ? "client" : "relay";
+	const char *side = c == s->client ? "client" : "relay";
 	char err[512];
 
 	if (what & BEV_EVENT_READING) {
-		d = session_dir_from(s, bev);
+		d = session_dir_from(s, c);
 		if (what & BEV_EVENT_ERROR)
 			session_log(s, LOG_LEVEL_DEBUG, "read from %s failed: %s",
-			    side, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			    side, strerror(errno));
 		else
 			session_log(s, LOG_LEVEL_DEBUG, "%s sent EOF", side);
 		d->eof = 1;
-		bufferevent_disable(bev, EV_READ);
+		chan_disable_read(c);
 		if (!d->dead && adapter_session_eof(s->adapter, d == &s->up, err,
 		    sizeof err) != 0) {
 			session_refuse(s, err);
@@ -209,9 +205,9 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		session_pass_eof(d);
 	}
 	if (what & BEV_EVENT_WRITING) {
-		d = session_dir_to(s, bev);
+		d = session_dir_to(s, c);
 		session_log(s, LOG_LEVEL_DEBUG, "%s stopped reading: %s", side,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		    strerror(errno));
 		session_dir_kill(d);
 	}
 	session_update(s);
@@ -276,15 +272,13 @@ session_free(struct session *s)
 		/* The relay has exited: whatever it wrote is in the pipe now. */
 		err_in = bufferevent_get_input(s->relay_err);
 		while (evbuffer_read(err_in, bufferevent_getfd(s->relay_err),
-		    SESSION_READ_MAX) > 0)
+		    CHAN_READ_MAX) > 0)
 			;
 		session_err_log(s, 1);
 		bufferevent_free(s->relay_err);
 	}
-	if (s->client != NULL)
-		bufferevent_free(s->client);
-	if (s->relay != NULL)
-		bufferevent_free(s->relay);
+	chan_free(s->client);
+	chan_free(s->relay);
 	if (s->ev_linger != NULL)
 		event_free(s->ev_linger);
 	adapter_session_close(s->adapter);
@@ -319,8 +313,8 @@ session_update(struct session *s)
 	 * client still sends could go anywhere: close the client. */
 	if (s->exited && session_dir_finished(&s->down) &&
 	    !session_dir_finished(&s->up)) {
-		shutdown(bufferevent_getfd(s->client), SHUT_RDWR);
-		bufferevent_disable(s->client, EV_READ);
+		chan_shutdown(s->client);
+		chan_disable_read(s->client);
 		session_dir_kill(&s->up);
 	}
 	up = session_dir_finished(&s->up);
@@ -363,8 +357,9 @@ session_exit_cb(pid_t pid, int status, void *arg)
 	session_update(s);
 }
 
+/* The relay's stderr: only logged, so libevent's own buffering will do. */
 static struct bufferevent *
-session_bev(struct session *s, int fd)
+session_err_bev(struct session *s, int fd)
 {
 	struct bufferevent *bev;
 
@@ -372,7 +367,6 @@ session_bev(struct session *s, int fd)
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		fatalx("out of memory for a bufferevent");
-	bufferevent_set_max_single_read(bev, SESSION_READ_MAX);
 	return bev;
 }
 
@@ -399,7 +393,10 @@ session_start(struct route *route, int client_fd, unsigned id)
 	const struct route_conf *rc = route->conf;
 	struct session *s = NULL;
 	char **argv = NULL, err[512];
-	int sv[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	/* The relay's stdin and stdout are separate sockets, so a relay may
+	 * end its output by closing stdout alone, not only by exiting. */
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct event_base *base = route->server->base;
 	struct ucred peer;
 	socklen_t peerlen = sizeof peer;
 
@@ -424,7 +421,8 @@ session_start(struct route *route, int client_fd, unsigned id)
 		goto fail;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) != 0 ||
 	    pipe2(errp, O_CLOEXEC) != 0) {
 		session_log(s, LOG_LEVEL_WARN, "cannot start relay: %s",
 		    strerror(errno));
@@ -433,8 +431,8 @@ session_start(struct route *route, int client_fd, unsigned id)
 		goto fail;
 	}
 	argv = session_argv(rc);
-	if (child_spawn(argv, rc->relay.cwd, sv[1], errp[1], &s->pid, err,
-	    sizeof err) != 0) {
+	if (child_spawn(argv, rc->relay.cwd, in[1], out[1], errp[1], &s->pid,
+	    err, sizeof err) != 0) {
 		session_log(s, LOG_LEVEL_WARN, "%s", err);
 		route->relay_failures++;
 		route_set_error(route, "%s", err);
@@ -442,29 +440,32 @@ session_start(struct route *route, int client_fd, unsigned id)
 	}
 	route->relay_starts++;
 	free(argv);
-	close(sv[1]);
+	close(in[1]);
+	close(out[1]);
 	close(errp[1]);
+	in[1] = out[1] = errp[1] = -1;
 	if (child_watch(s->pid, session_exit_cb, s) != 0)
 		fatalx("out of memory");
 	session_log(s, LOG_LEVEL_DEBUG, "relay pid %ld started", (long)s->pid);
 
-	evutil_make_socket_nonblocking(sv[0]);
+	evutil_make_socket_nonblocking(in[0]);
+	evutil_make_socket_nonblocking(out[0]);
 	evutil_make_socket_nonblocking(errp[0]);
-	s->client = session_bev(s, client_fd);
-	s->relay = session_bev(s, sv[0]);
-	s->relay_err = session_bev(s, errp[0]);
+	s->client = chan_new(base, client_fd, client_fd);
+	s->relay = chan_new(base, out[0], in[0]);
+	s->relay_err = session_err_bev(s, errp[0]);
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay;
-	bufferevent_setcb(s->client, session_read_cb, session_write_cb,
+	chan_setcb(s->client, session_read_cb, session_write_cb,
 	    session_event_cb, s);
-	bufferevent_setcb(s->relay, session_read_cb, session_write_cb,
+	chan_setcb(s->relay, session_read_cb, session_write_cb,
 	    session_event_cb, s);
 	bufferevent_setcb(s->relay_err, session_err_read_cb, NULL,
 	    session_err_event_cb, s);
-	bufferevent_enable(s->client, EV_READ | EV_WRITE);
-	bufferevent_enable(s->relay, EV_READ | EV_WRITE);
+	chan_enable_read(s->client);
+	chan_enable_read(s->relay);
 	bufferevent_enable(s->relay_err, EV_READ);
-	s->ev_linger = evtimer_new(route->server->base, session_linger_cb, s);
+	s->ev_linger = evtimer_new(base, session_linger_cb, s);
 	if (s->ev_linger == NULL)
 		fatalx("out of memory for a timer");
 	return s;
@@ -472,8 +473,10 @@ session_start(struct route *route, int client_fd, unsigned id)
 fail:
 	free(argv);
 	for (int i = 0; i < 2; i++) {
-		if (sv[i] != -1)
-			close(sv[i]);
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
 		if (errp[i] != -1)
 			close(errp[i]);
 	}

@@ -20,8 +20,8 @@ enum session_state {
 
 /* One direction of the relay: from one side's input to the other's output. */
 struct session_dir {
-	struct bufferevent *src;
-	struct bufferevent *dst;
+	struct chan *src;
+	struct chan *dst;
 	uint64_t bytes;
 	unsigned eof : 1;    /* src ended (EOF, or a read error) */
 	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
@@ -36,8 +36,8 @@ struct session {
 	enum session_state state;
 	TAILQ_ENTRY(session) entry;
 
-	struct bufferevent *client;
-	struct bufferevent *relay;
+	struct chan *client;
+	struct chan *relay;            /* the relay's stdout and stdin */
 	struct bufferevent *relay_err; /* the relay's stderr, logged by line */
 	struct session_dir up;         /* client -> relay */
 	struct session_dir down;       /* relay -> client */

@@ -1014,10 +1014,10 @@ test_examples(void **state)
 {
 	static const char *const minimal[] = {
 		"docker: /run/user/1000/docker.sock (mode 0600) -> "
-		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s "
+		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s -p "
 		"[adapter raw, spawn, max 256]",
 		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
-		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/nprelay.exe -ei -s "
+		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/nprelay.exe -ei -s -p "
 		"[adapter raw, spawn, max 256]",
 	};
 	static const char *const full[] = {
