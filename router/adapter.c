@@ -23,6 +23,8 @@
  * the sender is only filling our memory, and its session ends.
  */
 #define ADAPTER_REPLY_MAX (1024 * 1024)
+/* Views copied to exact-size buffers in sanitizer builds, at most. */
+#define ADAPTER_EXACT_VIEW_MAX (64 * 1024)
 
 /* One direction: what came from one side. */
 struct adapter_dir {
@@ -34,6 +36,7 @@ struct adapter_dir {
 	size_t need;   /* call the adapter once IN holds this many */
 	unsigned need_known : 1; /* the adapter said how big its frame is */
 	unsigned held : 1;
+	unsigned eof : 1;  /* the side ended while frames were held */
 };
 
 struct adapter_session {
@@ -202,11 +205,14 @@ adapter_run(struct adapter_session *as, enum npr_side side, char *err,
 		/*
 		 * Sanitizer and fuzz builds show an exact-size copy, so that an
 		 * adapter reading past LEN is caught instead of reading the
-		 * chain's spare room.
+		 * chain's spare room. Not of large views: one per frame of a
+		 * long pipelined run would make the tests quadratic.
 		 */
-		if ((exact = malloc(view)) == NULL)
-			goto oom;
-		buf = memcpy(exact, buf, view);
+		if (view <= ADAPTER_EXACT_VIEW_MAX) {
+			if ((exact = malloc(view)) == NULL)
+				goto oom;
+			buf = memcpy(exact, buf, view);
+		}
 #endif
 		v = a->data(&as->s, side, buf, view, &n, &io);
 		free(exact);
@@ -276,6 +282,36 @@ oom:
 	return -1;
 }
 
+/*
+ * Does side SIDE, which has ended, leave part of a frame behind? Returns
+ * -1 with the reason in ERR when it does.
+ */
+static int
+adapter_dir_truncated(const struct adapter_session *as, enum npr_side side,
+    char *err, size_t errlen)
+{
+	const struct adapter_dir *d = &as->dir[side];
+	size_t left;
+
+	if (d->in == NULL || d->held || d->skip == SIZE_MAX)
+		return 0;
+	left = evbuffer_get_length(d->in);
+	if (d->skip > 0 && left == 0) {
+		snprintf(err, errlen, "the %s ended %zu bytes before the end of "
+		    "a frame", adapter_side_names[side], d->skip);
+		return -1;
+	}
+	if (left == 0)
+		return 0;
+	if (d->need_known)
+		snprintf(err, errlen, "the %s ended inside a frame: %zu of %zu "
+		    "bytes", adapter_side_names[side], left, d->need);
+	else
+		snprintf(err, errlen, "the %s ended inside a frame (%zu bytes "
+		    "left over)", adapter_side_names[side], left);
+	return -1;
+}
+
 int
 adapter_session_input(struct adapter_session *as, int from_client,
     struct evbuffer *in, struct evbuffer *forward, struct evbuffer *reply,
@@ -299,7 +335,12 @@ adapter_session_input(struct adapter_session *as, int from_client,
 		if (!d->held || (rc = adapter_run(as, side, err, errlen)) <= 0)
 			break;
 	}
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	/* A side that ended with frames held may have left half of one. */
+	if (o->eof && adapter_dir_truncated(as, !side, err, errlen) != 0)
+		return -1;
+	return 0;
 }
 
 int
@@ -307,26 +348,12 @@ adapter_session_eof(struct adapter_session *as, int from_client, char *err,
     size_t errlen)
 {
 	enum npr_side side = from_client ? NPR_FROM_CLIENT : NPR_FROM_RELAY;
-	const struct adapter_dir *d = &as->dir[side];
-	size_t left;
 
-	if (as->raw || d->in == NULL || d->held || d->skip == SIZE_MAX)
+	if (as->raw)
 		return 0;
-	left = evbuffer_get_length(d->in);
-	if (d->skip > 0 && left == 0) {
-		snprintf(err, errlen, "the %s ended %zu bytes before the end of "
-		    "a frame", adapter_side_names[side], d->skip);
-		return -1;
-	}
-	if (left == 0)
-		return 0;
-	if (d->need_known)
-		snprintf(err, errlen, "the %s ended inside a frame: %zu of %zu "
-		    "bytes", adapter_side_names[side], left, d->need);
-	else
-		snprintf(err, errlen, "the %s ended inside a frame (%zu bytes "
-		    "left over)", adapter_side_names[side], left);
-	return -1;
+	/* Held frames are handled later; what is left then is checked then. */
+	as->dir[side].eof = 1;
+	return adapter_dir_truncated(as, side, err, errlen);
 }
 
 int

@@ -18,12 +18,12 @@
 #include "server.h"
 #include "session.h"
 
-/* After EMFILE, wait this long before accepting again instead of spinning
- * on a connection that cannot be accepted. */
+/* Out of descriptors, wait this long before trying again instead of
+ * spinning on a connection that cannot be served. */
 #define ROUTE_RETRY_SECS 1
 
-/* Out of descriptors: leave new clients in the listen backlog for a
- * while instead of taking connections that cannot be served. */
+/* Leave new clients in the listen backlog for a while: nothing accepted
+ * is then lost for want of descriptors. */
 static void
 route_pause(struct route *r, const char *why)
 {
@@ -33,6 +33,35 @@ route_pause(struct route *r, const char *why)
 	    why, ROUTE_RETRY_SECS);
 	evconnlistener_disable(r->listener);
 	evtimer_add(r->ev_retry, &tv);
+}
+
+/* Have the next session's descriptors ready before accepting it. */
+static int
+route_prepare(struct route *r)
+{
+	if (r->have_next)
+		return 0;
+	if (session_fds_open(&r->next) != 0)
+		return -1;
+	r->have_next = 1;
+	return 0;
+}
+
+/* Accept again, unless full, stopped, or out of descriptors. */
+static void
+route_resume(struct route *r)
+{
+	char why[128];
+
+	if (r->listener == NULL || r->full)
+		return;
+	if (route_prepare(r) != 0) {
+		snprintf(why, sizeof why, "cannot make a relay's sockets: %s",
+		    strerror(errno));
+		route_pause(r, why);
+		return;
+	}
+	evconnlistener_enable(r->listener);
 }
 
 static void
@@ -71,22 +100,17 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evconnlistener_disable(l);
 		r->full = 1;
 	}
-	r->out_of_fds = 0;
-	if (session_start(r, fd, ++srv->next_session_id) == NULL &&
-	    r->out_of_fds && r->listener != NULL)
-		route_pause(r, "out of file descriptors");
+	/* The listener is enabled only with descriptors ready (route_resume). */
+	r->have_next = 0;
+	session_start(r, fd, ++srv->next_session_id, &r->next);
+	route_resume(r);
 }
 
 static void
 route_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct route *r = arg;
-
-	if (r->listener != NULL && !r->full)
-		evconnlistener_enable(r->listener);
+	route_resume(arg);
 }
-
-
 
 struct route *
 route_open(struct server *srv, const struct route_conf *rc)
@@ -124,6 +148,8 @@ route_open(struct server *srv, const struct route_conf *rc)
 	if (r->listener == NULL || r->ev_retry == NULL)
 		fatalx("out of memory for a listener");
 	evconnlistener_set_error_cb(r->listener, route_error_cb);
+	evconnlistener_disable(r->listener);
+	route_resume(r);
 	if (!r->activated)
 		log_info("route \"%s\": listening on %s", rc->name,
 		    rc->listen_path);
@@ -154,6 +180,8 @@ void
 route_free(struct route *r)
 {
 	route_close_listener(r);
+	if (r->have_next)
+		session_fds_close(&r->next);
 	event_free(r->ev_retry);
 	free(r);
 }
@@ -178,8 +206,7 @@ route_session_ended(struct route *r, struct session *s)
 	r->active--;
 	if (r->full && r->active < r->conf->max_connections) {
 		r->full = 0;
-		if (r->listener != NULL)
-			evconnlistener_enable(r->listener);
+		route_resume(r);
 	}
 	server_session_ended(r->server);
 }

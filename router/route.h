@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "session.h"
 
 struct server;
 struct session;
@@ -22,7 +23,8 @@ struct route {
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
 	int kept;               /* scratch flag of a reload */
-	int out_of_fds;         /* a session just failed for lack of fds */
+	struct session_fds next; /* the next session's relay descriptors */
+	int have_next;
 
 	/* Counters for `status`; bytes of sessions still open are added
 	 * when they end. */

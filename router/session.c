@@ -387,15 +387,50 @@ session_argv(const struct route_conf *rc)
 	return argv;
 }
 
+int
+session_fds_open(struct session_fds *f)
+{
+	int saved;
+
+	f->in[0] = f->in[1] = f->out[0] = f->out[1] = -1;
+	f->err[0] = f->err[1] = -1;
+	/* The relay's stdin and stdout are separate sockets, so a relay may
+	 * end its output by closing stdout alone, not only by exiting. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->in) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->out) != 0 ||
+	    pipe2(f->err, O_CLOEXEC) != 0) {
+		saved = errno;
+		session_fds_close(f);
+		errno = saved;
+		return -1;
+	}
+	evutil_make_socket_nonblocking(f->in[0]);
+	evutil_make_socket_nonblocking(f->out[0]);
+	evutil_make_socket_nonblocking(f->err[0]);
+	return 0;
+}
+
+void
+session_fds_close(struct session_fds *f)
+{
+	int *all[] = { f->in, f->out, f->err };
+
+	for (size_t i = 0; i < 3; i++) {
+		for (int j = 0; j < 2; j++) {
+			if (all[i][j] != -1)
+				close(all[i][j]);
+			all[i][j] = -1;
+		}
+	}
+}
+
 struct session *
-session_start(struct route *route, int client_fd, unsigned id)
+session_start(struct route *route, int client_fd, unsigned id,
+    struct session_fds *fds)
 {
 	const struct route_conf *rc = route->conf;
 	struct session *s = NULL;
 	char **argv = NULL, err[512];
-	/* The relay's stdin and stdout are separate sockets, so a relay may
-	 * end its output by closing stdout alone, not only by exiting. */
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct event_base *base = route->server->base;
 	struct ucred peer;
 	socklen_t peerlen = sizeof peer;
@@ -421,18 +456,9 @@ session_start(struct route *route, int client_fd, unsigned id)
 		goto fail;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) != 0 ||
-	    pipe2(errp, O_CLOEXEC) != 0) {
-		session_log(s, LOG_LEVEL_WARN, "cannot start relay: %s",
-		    strerror(errno));
-		if (errno == EMFILE || errno == ENFILE)
-			route->out_of_fds = 1;
-		goto fail;
-	}
 	argv = session_argv(rc);
-	if (child_spawn(argv, rc->relay.cwd, in[1], out[1], errp[1], &s->pid,
-	    err, sizeof err) != 0) {
+	if (child_spawn(argv, rc->relay.cwd, fds->in[1], fds->out[1],
+	    fds->err[1], &s->pid, err, sizeof err) != 0) {
 		session_log(s, LOG_LEVEL_WARN, "%s", err);
 		route->relay_failures++;
 		route_set_error(route, "%s", err);
@@ -440,20 +466,16 @@ session_start(struct route *route, int client_fd, unsigned id)
 	}
 	route->relay_starts++;
 	free(argv);
-	close(in[1]);
-	close(out[1]);
-	close(errp[1]);
-	in[1] = out[1] = errp[1] = -1;
+	argv = NULL;
 	if (child_watch(s->pid, session_exit_cb, s) != 0)
 		fatalx("out of memory");
 	session_log(s, LOG_LEVEL_DEBUG, "relay pid %ld started", (long)s->pid);
 
-	evutil_make_socket_nonblocking(in[0]);
-	evutil_make_socket_nonblocking(out[0]);
-	evutil_make_socket_nonblocking(errp[0]);
 	s->client = chan_new(base, client_fd, client_fd);
-	s->relay = chan_new(base, out[0], in[0]);
-	s->relay_err = session_err_bev(s, errp[0]);
+	s->relay = chan_new(base, fds->out[0], fds->in[0]);
+	s->relay_err = session_err_bev(s, fds->err[0]);
+	fds->out[0] = fds->in[0] = fds->err[0] = -1;
+	session_fds_close(fds); /* the child's ends: it has its own copies */
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay;
 	chan_setcb(s->client, session_read_cb, session_write_cb,
@@ -472,14 +494,7 @@ session_start(struct route *route, int client_fd, unsigned id)
 
 fail:
 	free(argv);
-	for (int i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			close(in[i]);
-		if (out[i] != -1)
-			close(out[i]);
-		if (errp[i] != -1)
-			close(errp[i]);
-	}
+	session_fds_close(fds);
 	close(client_fd);
 	adapter_session_close(s->adapter);
 	route_session_ended(route, s);

@@ -52,11 +52,28 @@ struct session {
 };
 
 /*
- * Relay CLIENT_FD (accepted, non-blocking) through a new relay child.
- * Returns NULL when the relay could not be started; the client is closed
- * and the reason logged.
+ * The descriptors a relay child needs: its stdin, stdout and stderr, our
+ * end first. A route makes them before it accepts a client, so a client
+ * is only taken when it can be served (out of descriptors, the listen
+ * backlog holds the next clients instead).
  */
-struct session *session_start(struct route *, int client_fd, unsigned id);
+struct session_fds {
+	int in[2];
+	int out[2];
+	int err[2];
+};
+
+/* Make FDS; -1 with errno (EMFILE...) when they cannot be had. */
+int session_fds_open(struct session_fds *);
+void session_fds_close(struct session_fds *);
+
+/*
+ * Relay CLIENT_FD (accepted, non-blocking) through a new relay child on
+ * FDS, which the session takes over. Returns NULL when the relay could
+ * not be started; the client is closed and the reason logged.
+ */
+struct session *session_start(struct route *, int client_fd, unsigned id,
+    struct session_fds *fds);
 
 /* Send SIG to the session's relay (shutdown deadlines). */
 void session_signal(struct session *, int sig);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Out of file descriptors (EMFILE): the router pauses accepting instead of
-# spinning on a connection it cannot take, logs it, stays alive, and
-# serves again once descriptors are free.
+# spinning on a connection it cannot take, logs it, stays alive, loses no
+# client (the waiting ones stay in the listen backlog) and serves them all
+# once descriptors are free.
 . "$(dirname "$0")/lib.sh"
 need socat
 
@@ -25,9 +26,10 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 for i in $(seq 1 40); do
 	echo "client $i" >"$T/in$i"
 	bg "c$i" "$NPTEST_PEER" client "$T/fd.sock" --timeout 60 --send "$T/in$i" \
-		--out "$T/out$i" --hold-until "$T/release" --allow-reset
+		--out "$T/out$i" --hold-until "$T/release"
+	pids[i]=$BG_PID
 done
-wait_log_count 15 1 'cannot accept: Too many open files|out of file descriptors; pausing'
+wait_log_count 15 1 'Too many open files; pausing accepting'
 before=$(cpu_ticks "$ROUTER_PID")
 sleep 3
 after=$(cpu_ticks "$ROUTER_PID")
@@ -40,8 +42,14 @@ n=$(log_count 'pausing accepting')
 ((n <= 10)) || fail "$n 'pausing accepting' lines in about 3 s: the router is not pausing"
 alive "$ROUTER_PID" || fail "router died"
 
-# Everyone lets go; the router serves new clients again.
+# Everyone lets go: every client, served at once or kept waiting in the
+# backlog, gets its line back; then new clients are served too.
 touch "$T/release"
+for i in $(seq 1 40); do
+	wait_exit "${pids[i]}" 40
+	((EXIT_STATUS == 0)) || fail "client $i failed: $(cat "$T/c$i.err")"
+	cmp -s "$T/in$i" "$T/out$i" || fail "client $i got '$(cat "$T/out$i")'"
+done
 for i in $(seq 1 5); do
 	client 20 "$T/fd.sock" --send-random 64K --send-copy "$T/s$i" --out "$T/g$i" ||
 		fail "not served after descriptors were freed"
