@@ -75,8 +75,15 @@ for so in ssh-agent assuan; do
 	fi
 done
 
-# Unpacked into a throw-away root and run from there.
-dpkg-deb -x "$deb" "$T/root"
+# Installed by dpkg into a throw-away root (its own, empty package
+# database: the dependencies are this machine's, hence --force-depends)
+# and run from there.
+mkdir -p "$T/root/var/lib/dpkg/info" "$T/root/var/lib/dpkg/updates"
+: >"$T/root/var/lib/dpkg/status"
+dpkg --root="$T/root" --log=/dev/null --force-depends --force-not-root \
+	-i "$deb" >"$T/dpkg.out" 2>&1 || fail "dpkg -i failed:"$'\n'"$(cat "$T/dpkg.out")"
+dpkg --root="$T/root" -s npiperouter | grep -qx 'Status: install ok installed' ||
+	fail "dpkg does not list npiperouter as installed in the throw-away root"
 R=$T/root/$P
 bin=$R/$NPR_BINDIR/npiperouter
 [[ -x $bin ]] || fail "$bin is not executable"
