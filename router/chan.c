@@ -49,8 +49,8 @@ chan_read_ev_cb(evutil_socket_t fd, short what, void *arg)
 	struct evbuffer_iovec v[2];
 	struct iovec iov[2];
 	ssize_t n = 0;
-	size_t got = 0;
-	int nv;
+	size_t left;
+	int nv, error = 0;
 
 	for (int i = 0; i < CHAN_READS_PER_EVENT; i++) {
 		nv = evbuffer_reserve_space(c->in, CHAN_READ_MAX, v, 2);
@@ -62,18 +62,18 @@ chan_read_ev_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		n = readv(c->rfd, iov, nv);
 		if (n <= 0) {
+			error = n < 0 ? errno : 0;
 			evbuffer_commit_space(c->in, v, 0);
 			break;
 		}
 		/* Commit only what arrived, across the reserved vectors. */
+		left = (size_t)n;
 		for (int j = 0; j < nv; j++) {
-			size_t take = (size_t)n - got < v[j].iov_len ?
-			    (size_t)n - got : v[j].iov_len;
-			v[j].iov_len = take;
-			got += take;
+			if (v[j].iov_len > left)
+				v[j].iov_len = left;
+			left -= v[j].iov_len;
 		}
 		evbuffer_commit_space(c->in, v, nv);
-		got = 0;
 		if ((size_t)n < CHAN_READ_MAX)
 			break;
 	}
@@ -81,8 +81,9 @@ chan_read_ev_cb(evutil_socket_t fd, short what, void *arg)
 	if (evbuffer_get_length(c->in) > 0 && c->read_cb != NULL)
 		c->read_cb(c, c->arg);
 	if (!c->freed && (n == 0 ||
-	    (n < 0 && errno != EAGAIN && errno != EINTR))) {
+	    (n < 0 && error != EAGAIN && error != EINTR))) {
 		event_del(c->ev_read);
+		errno = error;
 		c->event_cb(c, BEV_EVENT_READING |
 		    (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c->arg);
 	}
@@ -98,6 +99,7 @@ chan_write_ev_cb(evutil_socket_t fd, short what, void *arg)
 	n = evbuffer_write(c->out, c->wfd);
 	c->busy++;
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		/* errno still tells the event callback why. */
 		event_del(c->ev_write);
 		c->event_cb(c, BEV_EVENT_WRITING | BEV_EVENT_ERROR, c->arg);
 	} else {
