@@ -172,10 +172,24 @@ router_alive() {
 log_has() { grep -qF -- "$1" "$ROUTER_LOG"; }
 wait_log() { wait_until "$1" "router log line '$2'" log_has "$2"; }
 
-# send_raw SOCKET FORMAT: send printf FORMAT's bytes, print the answer in
-# hex (the connection's end, within 10 s, ends it).
+# send_raw SOCKET FORMAT: send printf FORMAT's bytes, then EOF, and print
+# the answer in hex (the connection's end, within 10 s, ends it).
 send_raw() {
 	# shellcheck disable=SC2059
 	printf "$2" | timeout 10 socat -t 5 - "UNIX-CONNECT:$1" | od -An -tx1 |
 		tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+}
+
+# ask_raw SOCKET FORMAT N: send printf FORMAT's bytes and print the first
+# N bytes of the answer in hex, without sending EOF first: OpenSSH's agent
+# drops a connection at EOF with its answer unsent.
+ask_raw() {
+	# shellcheck disable=SC2059
+	printf "$2" >"$T/ask.in"
+	rm -f "$T/ask.out"
+	timeout 10 socat -t 5 "UNIX-CONNECT:$1" \
+		"SYSTEM:cat $T/ask.in; dd bs=$3 count=1 iflag=fullblock status=none of=$T/ask.out" ||
+		true
+	[[ -f $T/ask.out ]] || return 0
+	od -An -tx1 "$T/ask.out" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
 }
