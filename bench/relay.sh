@@ -13,8 +13,10 @@
 # 1. Latency: N connections one after another, each connect, send a REQ-byte
 #    request, half-close (the relay's -s turns it into a zero-byte message),
 #    read the echo until EOF, close; (a), (b) and (c) take turns (one
-#    each per round) so a change in the machine's load hits all alike. Reports conn/s (N over
-#    the sum of the connection times) and p50/p90/p99/max in ms.
+#    each per round) so a change in the machine's load hits all alike.
+#    Reports conn/s (N over the sum of the connection times) and
+#    p50/p90/p99/max in ms. Failed attempts are counted, shown on stderr
+#    and not timed; more than 5 % stop the run.
 # 2. Bulk: SIZE bytes sent and echoed back at the same time through (b)
 #    and (c), best of REPEAT; MB/s (10^6 bytes/s) of one direction.
 #
@@ -24,7 +26,8 @@
 #
 # usage: bench/relay.sh BUILD_DIR     (configured with -DNPR_RELAY=ON -DNPR_TESTS=ON)
 # env:   N (default 200), WARMUP (default 5), REQ (default 64),
-#        SIZE (default 256M), REPEAT (default 3)
+#        SIZE (default 256M), REPEAT (default 3), NPR_KEEP_TMP=1 keeps the
+#        logs (not the prefix) in /tmp/npr-relaybench.*
 set -euo pipefail
 
 usage() {
@@ -32,7 +35,8 @@ usage() {
 	exit 2
 }
 (($# == 1)) || usage
-build=$1
+[[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
+build=$(cd "$1" && pwd)
 router=$build/router/npiperouter
 peer=$build/tests/tools/nptest-peer
 relay=$build/relay-build/nprelay.exe
@@ -53,6 +57,9 @@ for t in wine wineserver socat timeout; do
 done
 wine=$(command -v wine)
 socat=$(command -v socat)
+# socat's EXEC splits its command line at blanks.
+[[ $wine$relay != *[[:space:]]* ]] ||
+	{ echo "$0: paths with blanks are not supported: $wine $relay" >&2; exit 1; }
 case $SIZE in
 *G) bytes=$((${SIZE%G} * 1024 * 1024 * 1024)) ;;
 *M) bytes=$((${SIZE%M} * 1024 * 1024)) ;;
@@ -63,12 +70,16 @@ T=$(mktemp -d /tmp/npr-relaybench.XXXXXX)
 export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 export XDG_RUNTIME_DIR=$T/rt
 mkdir -m 700 "$XDG_RUNTIME_DIR"
+# Every relay starts in $T: socat's children inherit our folder, the
+# router's get relay.cwd (else /mnt/c when it exists).
+cd "$T"
 pids=()
 wine_up=0
 cleanup() {
 	local rc=$? p
 	set +e
 	trap - EXIT INT TERM
+	cd /
 	{
 		for p in "${pids[@]}"; do
 			kill -TERM "$p"
@@ -89,7 +100,12 @@ cleanup() {
 			tail -n 20 "$p" | cut -c1-300 >&2
 		done
 	fi
-	rm -rf "$T"
+	if [[ ${NPR_KEEP_TMP:-0} == 1 ]]; then
+		rm -rf "$WINEPREFIX"
+		echo "relay bench: kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -128,7 +144,7 @@ timeout 300 wine wineboot.exe --init </dev/null >"$T/wineboot.log" 2>&1 ||
 
 pipe=//./pipe/npr-relaybench-$$
 bg pipesrv wine "$pipesrv" --name "$pipe" --mode msg --timeout 7200
-wait_for 60 "pipesrv.exe" grep -qx ready "$T/pipesrv.log"
+wait_for 60 "pipesrv.exe" grep -qsx ready "$T/pipesrv.log"
 
 # (b): socat execs the relay with the accepted connection as its stdio.
 bg socat "$socat" UNIX-LISTEN:"$T/socat.sock",fork \
@@ -137,7 +153,7 @@ wait_for 20 "socat's socket" test -S "$T/socat.sock"
 
 # (c): the router, same relay.
 cat >"$T/bench.conf" <<CONF
-relay = { path = "$wine"; };
+relay = { path = "$wine"; cwd = "$T"; };
 routes = (
   { name = "bench";
     listen = { path = "$T/router.sock"; };
@@ -152,24 +168,42 @@ wait_for 20 "the router's socket" test -S "$T/router.sock"
 head -c "$REQ" /dev/zero | tr '\0' x >"$T/req"
 
 # one PATH: one timed connection (or process start for "start"); appends
-# its microseconds to $T/PATH.us.
+# its microseconds to $T/PATH.us. A failure (exit status, or an echo that
+# differs) is counted in fails[PATH] and kept in $T/PATH.failures with its
+# stderr, not timed; more than 5 % failures of a path stop the run.
+declare -A fails=([start]=0 [socat]=0 [router]=0)
 one() {
-	local path=$1 t0 t1
+	local path=$1 t0 t1 rc=0
 	rm -f "$T/reply"
 	t0=${EPOCHREALTIME//[!0-9]/}
 	case $path in
 	start)
-		timeout 60 "$wine" "$relay" --version </dev/null >"$T/reply" 2>>"$T/client.err"
+		timeout 60 "$wine" "$relay" --version </dev/null >"$T/reply" 2>"$T/one.stderr"
 		;;
 	socat | router)
 		timeout 65 "$peer" client "$T/$path.sock" --timeout 60 \
 			--send "$T/req" --out "$T/reply" --expect-bytes "$REQ" \
-			</dev/null 2>>"$T/client.err"
+			</dev/null 2>"$T/one.stderr"
 		;;
-	esac || die "$path: connection failed (status $?)"
+	esac || rc=$?
 	t1=${EPOCHREALTIME//[!0-9]/}
-	if [[ $path != start ]]; then
-		cmp -s "$T/req" "$T/reply" || die "$path: the echo differs from the request"
+	if ((rc == 0)) && [[ $path != start ]] && ! cmp -s "$T/req" "$T/reply"; then
+		echo "the echo differs from the request" >>"$T/one.stderr"
+		rc=1
+	fi
+	if ((rc != 0)); then
+		fails[$path]=$((fails[$path] + 1))
+		{
+			echo "status $rc after $(((10#$t1 - 10#$t0) / 1000)) ms:"
+			cat "$T/one.stderr"
+			if [[ -s $T/reply ]]; then
+				echo "received (first 256 bytes):"
+				head -c 256 "$T/reply" | od -An -c
+			fi
+		} >>"$T/$path.failures"
+		((fails[$path] * 20 <= N + WARMUP)) ||
+			die "$path: ${fails[$path]} failures: $(tail -n 20 "$T/$path.failures")"
+		return 0
 	fi
 	echo $((10#$t1 - 10#$t0)) >>"$T/$path.us"
 }
@@ -230,19 +264,22 @@ printf 'npiperouter relay bench: %s, %s CPU(s), socat %s, pipesrv.exe message mo
 	"$("$socat" -V | awk '/socat version/ { print $3 }')"
 printf 'connections: %s sequential per path after %s warm-up, %s-byte request echoed, paths taking turns\n' \
 	"$N" "$WARMUP" "$REQ"
-printf '%-40s %8s %8s %8s %8s %8s\n' path conn/s "p50 ms" "p90 ms" "p99 ms" "max ms"
-printf '%-40s %8s %8s %8s %8s %8s\n' "(a) wine nprelay.exe --version only" \
-	"$a_rate" "$a50" "$a90" "$a99" "$amax"
-printf '%-40s %8s %8s %8s %8s %8s\n' "(b) socat EXEC:wine nprelay.exe,nofork" \
-	"$b_rate" "$b50" "$b90" "$b99" "$bmax"
-printf '%-40s %8s %8s %8s %8s %8s\n' "(c) npiperouter + wine nprelay.exe" \
-	"$c_rate" "$c50" "$c90" "$c99" "$cmax"
-printf '%-40s %8s %8s %8s %8s %8s\n' "ratio c/b" \
-	"$(ratio "$c_rate" "$b_rate")" "$(ratio "$c50" "$b50")" "$(ratio "$c90" "$b90")" \
-	"$(ratio "$c99" "$b99")" "$(ratio "$cmax" "$bmax")"
+printf '(failed: of all %s attempts, not timed)\n' "$((N + WARMUP))"
+row() { printf '%-40s %8s %8s %8s %8s %8s %8s\n' "$@"; }
+row path conn/s "p50 ms" "p90 ms" "p99 ms" "max ms" failed
+row "(a) wine nprelay.exe --version only" "$a_rate" "$a50" "$a90" "$a99" "$amax" "${fails[start]}"
+row "(b) socat EXEC:wine nprelay.exe,nofork" "$b_rate" "$b50" "$b90" "$b99" "$bmax" "${fails[socat]}"
+row "(c) npiperouter + wine nprelay.exe" "$c_rate" "$c50" "$c90" "$c99" "$cmax" "${fails[router]}"
+row "ratio c/b" "$(ratio "$c_rate" "$b_rate")" "$(ratio "$c50" "$b50")" "$(ratio "$c90" "$b90")" \
+	"$(ratio "$c99" "$b99")" "$(ratio "$cmax" "$bmax")" ""
 printf '\nbulk: %s sent and echoed back at once, best of %s\n' "$SIZE" "$REPEAT"
 printf '%-40s %8s %8s\n' path seconds "MB/s"
 printf '%-40s %8s %8s\n' "(b) socat EXEC:wine nprelay.exe,nofork" "$bulk_socat" "$(mbps "$bulk_socat")"
 printf '%-40s %8s %8s\n' "(c) npiperouter + wine nprelay.exe" "$bulk_router" "$(mbps "$bulk_router")"
 printf '%-40s %8s %8s\n' "ratio c/b" "" \
-	"$(ratio "$(mbps "$bulk_router")" "$(mbps "$bulk_socat")")"
+	"$(ratio "$bulk_socat" "$bulk_router")"
+for p in start socat router; do
+	[[ -s $T/$p.failures ]] || continue
+	note "relay bench: $p: ${fails[$p]} failed (not timed), first ones:"
+	head -n 20 "$T/$p.failures" >&2
+done
