@@ -352,6 +352,26 @@ static const struct bad_case bad_cases[] = {
 	  ROUTE_WITH("  mode = 1;\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"mode\" must be a string, not an "
 	    "integer" } },
+	{ "allow_uids not a list",
+	  ROUTE_WITH("  allow_uids = 0;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_uids\" must be a list like "
+	    "[ \"alice\", 1000 ], not an integer" } },
+	{ "empty allow_groups",
+	  ROUTE_WITH("  allow_groups = [ ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_groups\" is empty; leave it "
+	    "out to allow every peer the socket mode lets in" } },
+	{ "unknown user in allow_uids",
+	  ROUTE_WITH("  allow_uids = [ \"no-such-user-npr\" ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_uids\": no user named "
+	    "\"no-such-user-npr\"" } },
+	{ "negative id in allow_groups",
+	  ROUTE_WITH("  allow_groups = [ -1 ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_groups\": -1 is not a valid "
+	    "group id" } },
+	{ "wrong entry type in allow_uids",
+	  ROUTE_WITH("  allow_uids = ( 1.5 );\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_uids\" entries must be user "
+	    "names or numbers, not a floating-point number" } },
 	{ "zero max_connections",
 	  ROUTE_WITH("  max_connections = 0;\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"max_connections\" must be a positive "
@@ -795,6 +815,30 @@ test_group_by_name_and_number(void **state)
 /* ---- drop-ins ---- */
 
 static void
+test_allow_lists(void **state)
+{
+	struct config *cfg = NULL;
+
+	write_file("main.conf",
+	    "relay = { path = \"/bin/cat\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\";\n"
+	    "    allow_uids = ( \"root\", 1000 ); allow_groups = [ \"root\" ]; },\n"
+	    "  { name = \"b\"; listen = { path = \"/tmp/b\"; }; pipe = \"p\"; }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->routes[0].nallow_uids, 2);
+	assert_int_equal(cfg->routes[0].allow_uids[0], 0);
+	assert_int_equal(cfg->routes[0].allow_uids[1], 1000);
+	assert_int_equal(cfg->routes[0].nallow_gids, 1);
+	assert_int_equal(cfg->routes[0].allow_gids[0], 0);
+	/* No list: every peer the socket mode lets in. */
+	assert_int_equal(cfg->routes[1].nallow_uids, 0);
+	assert_int_equal(cfg->routes[1].nallow_gids, 0);
+	config_free(cfg);
+}
+
+static void
 test_dropins_merge_in_order(void **state)
 {
 	static const char *const names[] = { "m", "b", "c", "z" };
@@ -1049,6 +1093,7 @@ main(void)
 		TEST(test_adapter_setting_kept),
 		TEST(test_plugin_dir_env),
 		TEST(test_group_by_name_and_number),
+		TEST(test_allow_lists),
 		TEST(test_dropins_merge_in_order),
 		TEST(test_dropins_only),
 		TEST(test_include_beside_main),
