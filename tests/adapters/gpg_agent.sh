@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need gpg-agent gpg-connect-agent gpgconf
 
-export GNUPGHOME=$T/gnupg
-mkdir -m 700 "$GNUPGHOME"
-CLEANUPS+=("GNUPGHOME='$GNUPGHOME' gpgconf --kill all")
-gpg-agent --daemon >"$T/gpg-agent.log" 2>&1 || fail "gpg-agent did not start"
+start_gpg_agent
 sock=$(gpgconf --list-dirs agent-socket)
 extra=$(gpgconf --list-dirs agent-extra-socket)
 [[ -S $sock && -S $extra ]] || fail "gpg-agent made no sockets ($sock, $extra)"

@@ -10,16 +10,7 @@ mkdir "$T/saved"
 start_backend shut greet-shut "$T/backend.sock" --greeting "ready" \
 	--save-dir "$T/saved" --log "$T/backend.log"
 # socat -t 30: after the backend's EOF socat waits for the client's data.
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "hs";
-    listen = { path = "$T/hs.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
+socat_conf hs -t 30
 start_router "$T/r.conf" "$T/hs.sock"
 
 # --send-after-eof: read the greeting up to EOF first, only then send.

@@ -5,16 +5,7 @@
 need socat
 
 start_backend echo echo "$T/backend.sock"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "bulk";
-    listen = { path = "$T/bulk.sock"; };
-    relay_args = [ "-t", "10", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
+socat_conf bulk -t 10
 start_router "$T/r.conf" "$T/bulk.sock"
 
 client 60 "$T/bulk.sock" --send-random 16M --send-copy "$T/sent" \

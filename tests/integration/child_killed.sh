@@ -7,18 +7,8 @@
 need socat
 
 start_backend echo echo "$T/backend.sock"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "k";
-    listen = { path = "$T/k.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-    # The next client is served only once the broken session is freed.
-    max_connections = 1;
-  }
-);
-CONF
+# The next client is served only once the broken session is freed.
+socat_conf k -t 30 'max_connections = 1;'
 start_router "$T/r.conf" "$T/k.sock"
 
 # 1 GiB at 16 MiB/s: still running when the child dies. The client goes

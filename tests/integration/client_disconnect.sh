@@ -6,18 +6,8 @@
 need socat
 
 start_backend echo echo "$T/backend.sock" --log "$T/backend.log"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "d";
-    listen = { path = "$T/d.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-    # The next client is served only once the broken session is freed.
-    max_connections = 1;
-  }
-);
-CONF
+# The next client is served only once the broken session is freed.
+socat_conf d 'max_connections = 1;'
 start_router "$T/r.conf" "$T/d.sock"
 
 for how in KILL KILL-PAUSED; do

@@ -7,13 +7,7 @@
 need socat
 
 start_backend echo echo "$T/backend.sock"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "fd"; listen = { path = "$T/fd.sock"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock"; }
-);
-CONF
+socat_conf fd
 # Room for the router's own descriptors and a handful of sessions only.
 bg router bash -c 'ulimit -n 32 && exec "$0" run -c "$1" -v' "$NPIPEROUTER" "$T/r.conf"
 ROUTER_PID=$BG_PID

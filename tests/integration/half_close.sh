@@ -7,16 +7,7 @@
 need socat
 
 start_backend drain drain-reply "$T/backend.sock" --log "$T/backend.log"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "hc";
-    listen = { path = "$T/hc.sock"; };
-    relay_args = [ "-t", "10", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
+socat_conf hc -t 10
 start_router "$T/r.conf" "$T/hc.sock"
 
 # 4 MiB is far more than any socket buffer on the way: the reply has to

@@ -6,16 +6,7 @@ need socat
 
 start_backend drain drain-reply "$T/backend.sock" --delay 1.5 --log "$T/backend.log"
 # socat -t 30: socat itself must not give up on the late reply.
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "late";
-    listen = { path = "$T/late.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
+socat_conf late -t 30
 start_router "$T/r.conf" "$T/late.sock"
 
 start=$SECONDS

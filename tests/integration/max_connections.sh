@@ -5,17 +5,7 @@
 need socat
 
 start_backend echo echo "$T/backend.sock" --log "$T/backend.log"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "m";
-    listen = { path = "$T/m.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-    max_connections = 2;
-  }
-);
-CONF
+socat_conf m 'max_connections = 2;'
 start_router "$T/r.conf" "$T/m.sock"
 
 # Each client sends one line and holds its session open until released.

@@ -11,16 +11,7 @@ LIMIT_KB=$((24 * 1024))
 
 head -c 64M /dev/urandom >"$T/big"
 start_backend source source "$T/backend.sock" --file "$T/big"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "slow";
-    listen = { path = "$T/slow.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
+socat_conf slow -t 30
 start_router "$T/r.conf" "$T/slow.sock"
 # Warm up allocator and code paths with one full-speed transfer first.
 client 10 "$T/slow.sock" --no-shutdown --out /dev/null --expect-bytes 64M ||

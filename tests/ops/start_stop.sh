@@ -5,13 +5,7 @@
 need socat pgrep
 
 start_backend echo echo "$T/backend.sock"
-cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "s"; listen = { path = "$T/s.sock"; }; relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock"; }
-);
-CONF
+socat_conf s
 DAEMON_CONF=$T/r.conf
 
 st=0

@@ -6,8 +6,7 @@
 # WINEDEBUG, WINEDLLOVERRIDES.
 
 need wine dd
-[[ -n ${NPRELAY_EXE:-} && -f $NPRELAY_EXE ]] ||
-	fail "NPRELAY_EXE must name nprelay.exe (got '${NPRELAY_EXE:-}')"
+need_env NPRELAY_EXE -f "nprelay.exe"
 [[ -n ${WINEPREFIX:-} && -d $WINEPREFIX/drive_c/windows/system32 ]] ||
 	fail "WINEPREFIX '${WINEPREFIX:-}' is not set up: the wine.setup fixture must run first"
 export WINEPREFIX WINEDEBUG=${WINEDEBUG:--all}
