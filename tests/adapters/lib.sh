@@ -57,15 +57,23 @@ send_raw() {
 }
 
 # ask_raw SOCKET FORMAT N: send printf FORMAT's bytes and print the first
-# N bytes of the answer in hex, without sending EOF first: OpenSSH's agent
-# drops a connection at EOF with its answer unsent.
+# N bytes of the answer in hex. The client sends EOF only once N bytes
+# came back: OpenSSH's agent drops a connection at EOF with its answer
+# unsent. No answer within 10 s fails the test.
 ask_raw() {
+	local pid fd
 	# shellcheck disable=SC2059
 	printf "$2" >"$T/ask.in"
-	rm -f "$T/ask.out"
-	timeout 10 socat -t 5 "UNIX-CONNECT:$1" \
-		"SYSTEM:cat $T/ask.in; dd bs=$3 count=1 iflag=fullblock status=none of=$T/ask.out" ||
-		true
-	[[ -f $T/ask.out ]] || return 0
-	od -An -tx1 "$T/ask.out" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+	rm -f "$T/ask.out" "$T/ask.fifo"
+	mkfifo "$T/ask.fifo"
+	timeout 15 socat -t 5 - "UNIX-CONNECT:$1" <"$T/ask.fifo" >"$T/ask.out" &
+	pid=$!
+	# Holding the fifo open holds socat's stdin, and so the client's EOF.
+	exec {fd}>"$T/ask.fifo"
+	cat "$T/ask.in" >&"$fd"
+	wait_until 10 "an answer of $3 bytes on $1" _has_bytes "$T/ask.out" "$3"
+	exec {fd}>&-
+	wait "$pid" || true
+	head -c "$3" "$T/ask.out" | od -An -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
 }
+_has_bytes() { [[ -f $1 ]] && (($(stat -c %s "$1") >= $2)); }
