@@ -17,6 +17,10 @@ packages=(
   # units, man pages, .deb: systemd-analyze and systemd-socket-activate,
   # groff/mandoc/man for lint, dpkg-shlibdeps and file for cpack -G DEB
   systemd groff-base man-db mandoc dpkg-dev file
+  # the docker adapter (HTTP, JSON) and its tests and bench: the docker
+  # CLI (Debian 12's docker.io; its daemon is not used), podman's Docker
+  # API service as the engine, curl
+  libhttp-parser-dev libjansson-dev docker.io podman curl
 )
 
 missing=()

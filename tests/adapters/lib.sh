@@ -21,6 +21,7 @@ need_env NPIPEROUTER_PLUGIN_DIR -d "the built plugins"
 need socat timeout od
 # Socket paths must fit in sun_path (108 bytes): keep the directory short.
 T=$(mktemp -d /tmp/npa-XXXXXX)
+use_private_runtime
 
 # route NAME ADAPTER_GROUP PIPE: one route of a config, socat as relay
 # (routes are separated by commas; libconfig allows no trailing one).

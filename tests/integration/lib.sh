@@ -22,10 +22,7 @@ need timeout sha256sum stat
 # Socket paths must fit in sun_path (108 bytes): keep the directory short.
 T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-XXXXXX")
 chmod 755 "$T"
-# The router's lock and control socket go here, not into the user's
-# runtime folder (or /run for root).
-export XDG_RUNTIME_DIR=$T/rt
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+use_private_runtime
 
 # start_backend NAME MODE SOCKET [OPTIONS...]: an nptest-peer server;
 # returns once it listens. Sets BG_PID.

@@ -280,3 +280,11 @@ same_file() {
 	[[ $a == "$b" ]] ||
 		fail "$1 ($(stat -c %s "$1") bytes, $a) differs from $2 ($(stat -c %s "$2") bytes, $b)"
 }
+
+# use_private_runtime: the router's lock and control socket go to $T/rt,
+# not into the user's runtime folder (or /run for root), so no test leaves
+# files there even when its router is killed.
+use_private_runtime() {
+	export XDG_RUNTIME_DIR=$T/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+}

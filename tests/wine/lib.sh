@@ -37,6 +37,7 @@ H=${NPR_WINE_HELPERS_DIR:-}
 	fail "WINEPREFIX '${WINEPREFIX:-}' is not set up: the wine.setup fixture must run first"
 export WINEPREFIX
 T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/nprw-XXXXXX")
+use_private_runtime
 
 # A pipe name no other test (or run) uses.
 pipe_name() { printf '//./pipe/nprtest-%s-%s-%s' "$TEST_NAME" "$$" "$1"; }

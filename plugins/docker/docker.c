@@ -1,0 +1,382 @@
+/*
+ * The docker adapter: the Docker Engine API's HTTP/1.1 in both directions
+ * (keep-alive, pipelining, Content-Length and chunked bodies, answers that
+ * stream for ever), with
+ *   - bind-mount sources of container-create requests rewritten from WSL
+ *     paths to Windows paths (docker_body.c, docker_path.c), the body
+ *     re-sent with a correct Content-Length;
+ *   - an optional policy by method and endpoint group (docker_policy.c):
+ *     refused requests are answered here with 403 and Docker's
+ *     {"message": ...}, and the connection goes on;
+ *   - upgraded connections (attach, exec, run -i: "101 UPGRADED") passed
+ *     through raw from the switch on, half-close and all;
+ *   - an access log line per request (docker_req.c).
+ *
+ * Each direction is in one phase at a time, changed only through
+ * docker_phase(). Bodies pass as they arrive; only container-create
+ * bodies are held whole (at most max_body bytes, else 413).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "docker.h"
+#include "docker_body.h"
+#include "docker_http.h"
+
+static const char *const docker_phase_names[] = {
+	"head", "decide", "answer", "pass", "buffer", "discard", "await", "raw",
+};
+
+static const char *const docker_side_names[] = { "client", "relay" };
+
+void
+docker_phase(struct npr_session *s, enum npr_side side, enum docker_phase to)
+{
+	struct docker_session *ds = s->state;
+
+	if (ds->phase[side] == to)
+		return;
+	s->host->log(s, NPR_LOG_DEBUG, "docker: %s %s -> %s",
+	    docker_side_names[side], docker_phase_names[ds->phase[side]],
+	    docker_phase_names[to]);
+	ds->phase[side] = to;
+}
+
+static int
+docker_open(struct npr_session *s, char *err, size_t errlen)
+{
+	struct docker_session *ds = calloc(1, sizeof *ds);
+
+	if (ds == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	dh_init(&ds->dir[NPR_FROM_CLIENT], HTTP_REQUEST);
+	dh_init(&ds->dir[NPR_FROM_RELAY], HTTP_RESPONSE);
+	s->state = ds;
+	return 0;
+}
+
+static void
+docker_close(struct npr_session *s)
+{
+	struct docker_session *ds = s->state;
+
+	if (ds == NULL)
+		return;
+	docker_reqs_free(s, &ds->reqs);
+	dh_free(&ds->dir[0]);
+	dh_free(&ds->dir[1]);
+	free(ds);
+	s->state = NULL;
+}
+
+/* The verdict about the first N bytes of the view. */
+enum npr_verdict
+docker_verdict(struct dh_stream *st, enum npr_verdict v, size_t n,
+    size_t *np)
+{
+	if (n == 0) {
+		*np = 0;
+		return NPR_NEED;
+	}
+	dh_advance(st, n);
+	*np = n;
+	return v;
+}
+
+/* Answer the request coming in here with STATUS and Docker's JSON error. */
+static int
+docker_answer(struct npr_session *s, struct npr_io *io, int status,
+    const char *message)
+{
+	struct docker_session *ds = s->state;
+	struct docker_req *r = ds->reqs.cur;
+	const char *reason = status == 403 ? "Forbidden" :
+	    status == 413 ? "Payload Too Large" : "Bad Request";
+	char head[256], *body = NULL;
+	json_t *j = NULL;
+	size_t blen = 0;
+	int n, rc = -1;
+
+	if ((j = json_pack("{s:s}", "message", message)) == NULL ||
+	    (body = json_dumps(j, JSON_COMPACT)) == NULL)
+		goto out;
+	blen = strlen(body);
+	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n", status, reason,
+	    blen + 1);
+	if (s->host->reply(io, head, (size_t)n) != 0)
+		goto out;
+	/* The answer to HEAD has no body; Docker's errors end in "\n". */
+	if (!r->is_head && (s->host->reply(io, body, blen) != 0 ||
+	    s->host->reply(io, "\n", 1) != 0))
+		goto out;
+	r->local = 1;
+	r->status = status;
+	r->out = (uint64_t)n + (r->is_head ? 0 : blen + 1);
+	rc = 0;
+out:
+	free(body);
+	json_decref(j);
+	return rc;
+}
+
+static void
+docker_rewrite_log_cb(void *arg, const char *where, const char *from,
+    const char *to)
+{
+	struct npr_session *s = arg;
+
+	s->host->log(s, NPR_LOG_INFO, "docker: container create: bind source "
+	    "%s rewritten to %s (HostConfig.%s)", from, to, where);
+}
+
+/* A create body is complete: send it on with its sources rewritten. */
+static enum npr_verdict
+docker_send_create(struct npr_session *s, struct dh_stream *st, size_t *n,
+    struct npr_io *io)
+{
+	const struct docker_route *dr = s->route_state;
+	struct docker_session *ds = s->state;
+	char *body = NULL, *head = NULL, err[256];
+	size_t blen = 0, hlen;
+	int rc, chunked = (st->p.flags & F_CHUNKED) != 0;
+	enum npr_verdict v = NPR_CONSUME;
+
+	rc = docker_body_rewrite(&dr->paths, st->body.data ? st->body.data : "",
+	    st->body.len, &body, &blen, docker_rewrite_log_cb, s, err,
+	    sizeof err);
+	if (rc < 0)
+		s->host->log(s, NPR_LOG_WARN, "docker: container create body "
+		    "passed unchanged: %s", err);
+	/* Unchanged and not chunked: the original bytes go, uncopied. */
+	if (rc <= 0 && !chunked) {
+		v = NPR_PASS;
+		goto out;
+	}
+	if (rc <= 0) {
+		/* Chunked: sent again with a Content-Length. */
+		body = NULL;
+		blen = st->body.len;
+	}
+	if ((hlen = dh_request_head(st, blen, &head)) == 0 ||
+	    s->host->forward(io, head, hlen) != 0 ||
+	    (blen > 0 && s->host->forward(io, body ? body : st->body.data,
+	    blen) != 0)) {
+		free(head);
+		free(body);
+		return s->host->fail(io, "out of memory");
+	}
+	free(head);
+	free(body);
+out:
+	ds->reqs.cur->in = st->fed;
+	docker_req_queue(&ds->reqs, ds->reqs.cur);
+	docker_req_sent(&ds->reqs);
+	docker_phase(s, NPR_FROM_CLIENT, PH_HEAD);
+	return docker_verdict(st, v, st->fed, n);
+}
+
+/*
+ * The request's headers are in: refuse it (PH_ANSWER), hold its body to
+ * rewrite it (PH_BUFFER), or send it on (PH_PASS). Returns 1 with a
+ * verdict in *V when the request must wait, else 0.
+ */
+static int
+docker_decide(struct npr_session *s, struct dh_stream *st,
+    enum npr_verdict *v)
+{
+	const struct docker_route *dr = s->route_state;
+	struct docker_session *ds = s->state;
+	struct docker_req *r = ds->reqs.cur;
+	uint64_t cl = st->p.content_length;
+	int chunked = (st->p.flags & F_CHUNKED) != 0;
+	char why[200];
+
+	/* A client far ahead of the engine's answers waits for them. */
+	if (ds->reqs.pending >= DOCKER_PIPELINE_MAX) {
+		*v = NPR_HOLD;
+		return 1;
+	}
+	if (!docker_policy_check(&dr->policy, r->method,
+	    docker_method_bit(r->method), &ds->target, why, sizeof why)) {
+		ds->answer_status = 403;
+		snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: "
+		    "%s", s->route, why);
+		docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+		return 0;
+	}
+	if (dr->rewrite && ds->target.create && strcmp(r->method, "POST") == 0 &&
+	    (chunked || (cl > 0 && cl != UINT64_MAX))) {
+		if (!chunked && cl > dr->max_body) {
+			ds->answer_status = 413;
+			snprintf(ds->answer, sizeof ds->answer, "npiperouter, route "
+			    "%s: a container create body of %llu bytes is over this "
+			    "socket's limit of %zu (max_body)", s->route,
+			    (unsigned long long)cl, dr->max_body);
+			docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+			return 0;
+		}
+		dh_collect(st, dr->max_body);
+		docker_phase(s, NPR_FROM_CLIENT, PH_BUFFER);
+		return 0;
+	}
+	docker_req_queue(&ds->reqs, r);
+	docker_phase(s, NPR_FROM_CLIENT, PH_PASS);
+	return 0;
+}
+
+/* A create body that cannot be held: refuse the request instead. */
+static void
+docker_too_big(struct npr_session *s)
+{
+	const struct docker_route *dr = s->route_state;
+	struct docker_session *ds = s->state;
+
+	ds->answer_status = 413;
+	snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: a "
+	    "container create body over this socket's limit of %zu bytes "
+	    "(max_body)", s->route, dr->max_body);
+	docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+}
+
+/* The headers of a request are in: it becomes the current one. */
+static int
+docker_request_begins(struct npr_session *s, struct dh_stream *st)
+{
+	struct docker_session *ds = s->state;
+	struct docker_req *r = NULL;
+
+	if (ds->reqs.cur != NULL)
+		return -1; /* the previous request never ended: a bug */
+	r = docker_req_new(http_method_str((enum http_method)st->p.method),
+	    st->url.data ? st->url.data : "", st->url.len);
+	if (r == NULL)
+		return -1;
+	r->upgrade = st->p.upgrade;
+	ds->reqs.cur = r;
+	docker_target_parse(st->url.data ? st->url.data : "", st->url.len,
+	    &ds->target);
+	docker_phase(s, NPR_FROM_CLIENT, PH_DECIDE);
+	return 0;
+}
+
+static enum npr_verdict
+docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
+    size_t *n, struct npr_io *io)
+{
+	struct docker_session *ds = s->state;
+	struct dh_stream *st = &ds->dir[NPR_FROM_CLIENT];
+	struct docker_req *r = NULL;
+	enum npr_verdict v;
+	enum dh_event ev;
+
+	for (;;) {
+		switch (ds->phase[NPR_FROM_CLIENT]) {
+		case PH_RAW:
+			*n = NPR_PASS_ALL;
+			return NPR_PASS;
+		case PH_AWAIT:
+			return NPR_HOLD;
+		case PH_DECIDE:
+			if (docker_decide(s, st, &v))
+				return v;
+			continue;
+		case PH_ANSWER:
+			/* Answers keep the order of requests. */
+			if (ds->reqs.pending > 0)
+				return NPR_HOLD;
+			if (docker_answer(s, io, ds->answer_status, ds->answer) != 0)
+				return s->host->fail(io, "out of memory");
+			s->host->log(s, NPR_LOG_INFO, "docker: refused %s %s from pid "
+			    "%ld uid %ld with %d: %s", ds->reqs.cur->method,
+			    ds->reqs.cur->path, (long)s->pid, (long)s->uid,
+			    ds->answer_status, ds->answer);
+			docker_phase(s, NPR_FROM_CLIENT, PH_DISCARD);
+			continue;
+		default:
+			break;
+		}
+		ev = dh_feed(st, buf, len);
+		r = ds->reqs.cur;
+		if (ev == DH_ERROR)
+			return s->host->fail(io, "malformed HTTP from the client: %s",
+			    dh_error(st));
+		if (ev == DH_HEADERS) {
+			if (docker_request_begins(s, st) != 0)
+				return s->host->fail(io, "cannot take a new request");
+			continue;
+		}
+		switch (ds->phase[NPR_FROM_CLIENT]) {
+		case PH_HEAD:
+			/* Blank lines between messages pass; a head waits. */
+			if (st->in_message || st->fed == 0)
+				return docker_verdict(st, NPR_NEED, 0, n);
+			return docker_verdict(st, NPR_PASS, st->fed, n);
+		case PH_BUFFER:
+			if (st->body_over ||
+			    st->fed > NPR_ADAPTER_VIEW_MAX - 64 * 1024) {
+				/* Its end, if this was it, comes again to PH_DISCARD. */
+				if (ev == DH_END)
+					dh_repeat_end(st);
+				docker_too_big(s);
+				continue;
+			}
+			if (ev == DH_END)
+				return docker_send_create(s, st, n, io);
+			*n = (st->p.flags & F_CHUNKED) ? 0 :
+			    st->hdr_end + (size_t)st->p.content_length;
+			return NPR_NEED;
+		case PH_PASS:
+		case PH_DISCARD:
+			v = ds->phase[NPR_FROM_CLIENT] == PH_PASS ? NPR_PASS :
+			    NPR_CONSUME;
+			r->in += st->fed;
+			if (ev == DH_END) {
+				if (r->local)
+					docker_req_log(s, r, "answered here");
+				docker_phase(s, NPR_FROM_CLIENT, r->upgrade && !r->local ?
+				    PH_AWAIT : PH_HEAD);
+				docker_req_sent(&ds->reqs);
+			}
+			/* An end found with the headers has no bytes of its own. */
+			if (st->fed == 0 && ev == DH_END)
+				continue;
+			return docker_verdict(st, v, st->fed, n);
+		default:
+			return s->host->fail(io, "internal error: client phase %s",
+			    docker_phase_names[ds->phase[NPR_FROM_CLIENT]]);
+		}
+	}
+}
+
+static enum npr_verdict
+docker_data(struct npr_session *s, enum npr_side from,
+    const unsigned char *buf, size_t len, size_t *n, struct npr_io *io)
+{
+	if (from == NPR_FROM_CLIENT)
+		return docker_client(s, buf, len, n, io);
+	return docker_relay(s, buf, len, n, io);
+}
+
+static const struct npr_adapter docker_adapter = {
+	.abi_major = NPR_ADAPTER_ABI_MAJOR,
+	.abi_minor = NPR_ADAPTER_ABI_MINOR,
+	.size = sizeof(struct npr_adapter),
+	.name = "docker",
+	.configure = docker_configure,
+	.unconfigure = docker_unconfigure,
+	.open = docker_open,
+	.data = docker_data,
+	.close = docker_close,
+};
+
+NPR_ADAPTER_EXPORT const struct npr_adapter *
+npr_adapter_entry(void)
+{
+	return &docker_adapter;
+}

@@ -1,0 +1,107 @@
+/*
+ * The docker adapter's parts: a route's options (docker_conf.c), the
+ * requests of a session and their access log (docker_req.c), the
+ * engine's answers (docker_relay.c), and the adapter itself with the
+ * client's requests (docker.c).
+ */
+#ifndef NPR_DOCKER_H
+#define NPR_DOCKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <npiperouter/adapter.h>
+
+#include "docker_http.h"
+#include "docker_path.h"
+#include "docker_policy.h"
+
+/* Request bodies buffered for rewriting: default and largest cap. The
+ * router shows at most NPR_ADAPTER_VIEW_MAX bytes, headers included. */
+#define DOCKER_MAX_BODY_DEFAULT (512 * 1024)
+#define DOCKER_MAX_BODY_LIMIT (NPR_ADAPTER_VIEW_MAX - 128 * 1024)
+/* Requests forwarded and not answered yet, before the client waits. */
+#define DOCKER_PIPELINE_MAX 128
+
+struct docker_route {
+	int rewrite;        /* rewrite_paths */
+	struct docker_paths paths;
+	struct docker_policy policy;
+	size_t max_body;
+	int access_log;
+};
+
+int docker_configure(const struct npr_host *host, struct npr_conf *conf,
+    const config_setting_t *group, const char *route, void **route_state);
+void docker_unconfigure(void *route_state);
+
+/* One request, from its headers until both it and its answer ended. */
+struct docker_req {
+	struct docker_req *next;
+	char method[16];
+	char *path;             /* the target without its query, for the log */
+	struct timespec start;
+	uint64_t in, out;       /* bytes from the client, to the client */
+	int status;             /* 0 while no answer has begun */
+	unsigned is_head : 1;   /* HEAD: its answer has no body */
+	unsigned upgrade : 1;   /* asks to switch protocols (hijack) */
+	unsigned local : 1;     /* answered here, never forwarded */
+	unsigned queued : 1;    /* forwarded, its answer has not ended */
+	unsigned logged : 1;
+};
+
+/* The requests of a session: the one coming in, the ones awaiting answers. */
+struct docker_reqs {
+	struct docker_req *cur;
+	struct docker_req *head, *tail;
+	unsigned pending;
+};
+
+/* Each direction is in one phase at a time, changed by docker_phase(). */
+enum docker_phase {
+	PH_HEAD,    /* reading a message's headers */
+	PH_DECIDE,  /* client: the request's headers are in; what now? */
+	PH_ANSWER,  /* client: answer it here once earlier answers passed */
+	PH_PASS,    /* the body passes as it comes */
+	PH_BUFFER,  /* client: a create body, held whole to be rewritten */
+	PH_DISCARD, /* client: the body of a request answered here */
+	PH_AWAIT,   /* client: asked to upgrade; waits for the answer */
+	PH_RAW,     /* not HTTP any more: everything passes */
+};
+
+struct docker_session {
+	struct dh_stream dir[2];        /* by enum npr_side */
+	enum docker_phase phase[2];
+	struct docker_reqs reqs;
+	struct docker_target target;    /* of the request coming in */
+	int answer_status;              /* PH_ANSWER: what to answer */
+	char answer[300];
+};
+
+/* Change SIDE's phase, with a debug log line. */
+void docker_phase(struct npr_session *, enum npr_side side,
+    enum docker_phase to);
+/* The verdict V about the first N bytes of ST's view (NEED if N is 0). */
+enum npr_verdict docker_verdict(struct dh_stream *st, enum npr_verdict v,
+    size_t n, size_t *np);
+/* What the relay (the engine) sent: answers, then perhaps a raw stream. */
+enum npr_verdict docker_relay(struct npr_session *, const unsigned char *buf,
+    size_t len, size_t *n, struct npr_io *io);
+
+struct docker_req *docker_req_new(const char *method, const char *url,
+    size_t urllen);
+/* Forwarded: its answer is the next one after those queued before it. */
+void docker_req_queue(struct docker_reqs *, struct docker_req *);
+/* The answer to the oldest request ended: out of the queue (freed when
+ * the request has ended too, else when it does). */
+void docker_req_answered(struct docker_reqs *);
+/* The request coming in ended (freed when answered too). */
+void docker_req_sent(struct docker_reqs *);
+/* The access log line of R (once); NOTE says how it ended, or NULL. */
+void docker_req_log(const struct npr_session *, struct docker_req *r,
+    const char *note);
+/* The session ends: log what is unfinished and free everything. */
+void docker_reqs_free(const struct npr_session *, struct docker_reqs *);
+
+#endif

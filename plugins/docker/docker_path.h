@@ -1,0 +1,59 @@
+/*
+ * WSL paths to Windows paths, for the bind mounts of the docker adapter:
+ * the drive rule (the automount root from wsl.conf, "/mnt/" unless it says
+ * otherwise: "/mnt/c/rest" becomes "C:/rest") and a route's own prefix
+ * rules. Pure functions: no logging, errors go to the caller.
+ */
+#ifndef NPR_DOCKER_PATH_H
+#define NPR_DOCKER_PATH_H
+
+#include <stddef.h>
+
+/* Where WSL mounts the Windows drives when wsl.conf says nothing. */
+#define DOCKER_AUTOMOUNT_DEFAULT "/mnt/"
+/* Longest path the rules produce or take; longer ones are left alone. */
+#define DOCKER_PATH_MAX 4096
+
+struct docker_rule {
+	char *from; /* absolute, no trailing "/" (except "/" itself) */
+	char *to;
+};
+
+struct docker_paths {
+	char *root; /* the automount root, ending in "/" */
+	int drives; /* the drive rule applies (not when root is unusable) */
+	struct docker_rule *rules;
+	size_t nrules;
+};
+
+/*
+ * Read "[automount] root = ..." from the wsl.conf file PATH into *ROOT
+ * (malloc'ed, ending in "/"), or the default when the file or the key is
+ * missing (MUST_EXIST: a missing file is an error too). Returns 0, or -1
+ * with the reason in ERR.
+ */
+int docker_wsl_root(const char *path, int must_exist, char **root,
+    char *err, size_t errlen);
+
+/* Is FROM usable as a rule's prefix (absolute, no "." or ".." parts)? */
+int docker_rule_from_valid(const char *from);
+
+/*
+ * Add a prefix rule FROM -> TO (copied; a trailing "/" of FROM is
+ * dropped). Returns 0, or -1 when out of memory.
+ */
+int docker_paths_add_rule(struct docker_paths *, const char *from,
+    const char *to);
+void docker_paths_clear(struct docker_paths *);
+
+/*
+ * The Windows form of the host path SRC (its LEN bytes, not
+ * NUL-terminated) into OUT: the first matching prefix rule, else the
+ * drive rule. Returns the length written, 0 when no rule matches (SRC is
+ * left alone: named volumes, relative and other paths), -1 when the
+ * result would not fit OUTLEN.
+ */
+int docker_path_rewrite(const struct docker_paths *, const char *src,
+    size_t len, char *out, size_t outlen);
+
+#endif

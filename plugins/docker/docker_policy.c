@@ -1,0 +1,273 @@
+/*
+ * Endpoint groups and the allow/deny policy of the docker adapter (see
+ * docker_policy.h). The group of a request is the first segment of its
+ * path after the optional API version ("/v1.41"); "/containers/ID/exec"
+ * creates an exec instance and so belongs to "exec", like "/exec/ID/...".
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "docker_policy.h"
+
+/* Decoded paths longer than this are judged by their start only. */
+#define DOCKER_TARGET_MAX 2048
+
+static const char *const docker_group_names[DG_COUNT] = {
+	[DG_PING] = "_ping",
+	[DG_VERSION] = "version",
+	[DG_INFO] = "info",
+	[DG_CONTAINERS] = "containers",
+	[DG_IMAGES] = "images",
+	[DG_EXEC] = "exec",
+	[DG_BUILD] = "build",
+	[DG_VOLUMES] = "volumes",
+	[DG_NETWORKS] = "networks",
+	[DG_SYSTEM] = "system",
+	[DG_EVENTS] = "events",
+	[DG_AUTH] = "auth",
+	[DG_COMMIT] = "commit",
+	[DG_DISTRIBUTION] = "distribution",
+	[DG_PLUGINS] = "plugins",
+	[DG_SWARM] = "swarm",
+	[DG_NODES] = "nodes",
+	[DG_SERVICES] = "services",
+	[DG_TASKS] = "tasks",
+	[DG_SECRETS] = "secrets",
+	[DG_CONFIGS] = "configs",
+	[DG_SESSION] = "session",
+	[DG_GRPC] = "grpc",
+	[DG_LIBPOD] = "libpod",
+	[DG_OTHER] = "other",
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} docker_methods[] = {
+	{ "GET", DM_GET }, { "HEAD", DM_HEAD }, { "POST", DM_POST },
+	{ "PUT", DM_PUT }, { "DELETE", DM_DELETE },
+};
+
+const char *
+docker_group_name(enum docker_group g)
+{
+	return (unsigned)g < DG_COUNT ? docker_group_names[g] : "other";
+}
+
+unsigned
+docker_method_bit(const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof docker_methods / sizeof docker_methods[0]; i++) {
+		if (strcmp(method, docker_methods[i].name) == 0)
+			return docker_methods[i].bit;
+	}
+	return DM_OTHER;
+}
+
+static int
+docker_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The path of URL, percent-decoded into OUT; returns its length. */
+static size_t
+docker_target_path(const char *url, size_t len, char *out, size_t outlen,
+    int *truncated)
+{
+	const char *p = url, *end = url + len, *scheme = NULL;
+	size_t n = 0;
+	int hi, lo;
+
+	/* Absolute form "http://host/path": the path starts after the host. */
+	if (len > 0 && url[0] != '/' &&
+	    (scheme = memchr(url, ':', len)) != NULL &&
+	    (size_t)(end - scheme) >= 3 && scheme[1] == '/' && scheme[2] == '/') {
+		p = scheme + 3;
+		while (p < end && *p != '/' && *p != '?' && *p != '#')
+			p++;
+		if (p == end || *p != '/')
+			out[n++] = '/';
+	}
+	*truncated = 0;
+	for (; p < end && *p != '?' && *p != '#'; p++) {
+		if (n + 1 >= outlen) {
+			*truncated = 1;
+			break;
+		}
+		if (*p == '%' && end - p >= 3 && (hi = docker_hex(p[1])) >= 0 &&
+		    (lo = docker_hex(p[2])) >= 0) {
+			out[n++] = (char)(hi << 4 | lo);
+			p += 2;
+		} else
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* "v1", "v1.41", "v4.3.1": an API version segment. */
+static int
+docker_is_version(const char *seg, size_t len)
+{
+	size_t i;
+	int digits = 0;
+
+	if (len < 2 || seg[0] != 'v')
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (seg[i] >= '0' && seg[i] <= '9')
+			digits++;
+		else if (seg[i] != '.' || digits == 0)
+			return 0;
+		else
+			digits = 0;
+	}
+	return digits > 0;
+}
+
+static int
+docker_seg_is(const char *seg, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(seg, word, len) == 0;
+}
+
+void
+docker_target_parse(const char *url, size_t len, struct docker_target *t)
+{
+	char path[DOCKER_TARGET_MAX];
+	const char *seg[4] = { NULL, NULL, NULL, NULL }, *p = NULL;
+	size_t seglen[4] = { 0, 0, 0, 0 }, n, l;
+	int truncated, nseg = 0, g;
+
+	memset(t, 0, sizeof *t);
+	t->group = DG_OTHER;
+	n = docker_target_path(url, len, path, sizeof path, &truncated);
+	t->canonical = n > 0 && path[0] == '/' && memchr(path, '\0', n) == NULL;
+	/* Split into segments; only the first four matter. */
+	p = path;
+	while (p < path + n) {
+		if (*p != '/') {
+			t->canonical = 0; /* a "%00" cut the path short */
+			break;
+		}
+		p++;
+		l = strcspn(p, "/");
+		/* An empty segment is only allowed as a trailing "/". */
+		if ((l == 0 && p < path + n) || docker_seg_is(p, l, ".") ||
+		    docker_seg_is(p, l, ".."))
+			t->canonical = 0;
+		/* The version is not a segment of its own. */
+		if (!(p == path + 1 && docker_is_version(p, l)) && l > 0 &&
+		    nseg < 4) {
+			seg[nseg] = p;
+			seglen[nseg++] = l;
+		}
+		p += l;
+	}
+	if (nseg == 0)
+		return;
+	for (g = 0; g < DG_OTHER; g++) {
+		if (docker_seg_is(seg[0], seglen[0], docker_group_names[g])) {
+			t->group = (enum docker_group)g;
+			break;
+		}
+	}
+	if (t->group == DG_CONTAINERS && nseg >= 3 &&
+	    docker_seg_is(seg[2], seglen[2], "exec"))
+		t->group = DG_EXEC;
+	if (t->group == DG_CONTAINERS && nseg == 2 && !truncated &&
+	    docker_seg_is(seg[1], seglen[1], "create"))
+		t->create = 1;
+}
+
+int
+docker_policy_add(struct docker_policy *pol, int deny, const char *entry,
+    char *err, size_t errlen)
+{
+	const char *sp = strchr(entry, ' '), *group = entry;
+	unsigned mbits = DM_ANY, *set = deny ? pol->deny : pol->allow;
+	char method[16];
+	size_t mlen, i;
+	int g;
+
+	if (sp != NULL) {
+		mlen = (size_t)(sp - entry);
+		group = sp + strspn(sp, " ");
+		if (mlen == 0 || mlen >= sizeof method) {
+			snprintf(err, errlen, "\"%s\" is not \"GROUP\" or \"METHOD "
+			    "GROUP\"", entry);
+			return -1;
+		}
+		memcpy(method, entry, mlen);
+		method[mlen] = '\0';
+		if (strcmp(method, "*") != 0) {
+			for (i = 0; i < mlen; i++)
+				method[i] = (char)(method[i] >= 'a' && method[i] <= 'z' ?
+				    method[i] - 'a' + 'A' : method[i]);
+			if ((mbits = docker_method_bit(method)) == DM_OTHER) {
+				snprintf(err, errlen, "\"%s\": unknown method \"%s\" "
+				    "(known: GET, HEAD, POST, PUT, DELETE, *)", entry,
+				    method);
+				return -1;
+			}
+		}
+	}
+	if (strcmp(group, "*") == 0) {
+		for (g = DG_CONTAINERS; g < DG_COUNT; g++)
+			set[g] |= mbits;
+		goto done;
+	}
+	for (g = DG_CONTAINERS; g < DG_OTHER; g++) {
+		if (strcasecmp(group, docker_group_names[g]) == 0) {
+			set[g] |= mbits;
+			goto done;
+		}
+	}
+	snprintf(err, errlen, "\"%s\": unknown endpoint group \"%s\" (known: "
+	    "containers, images, exec, build, volumes, networks, system, "
+	    "events, auth, commit, distribution, plugins, swarm, nodes, "
+	    "services, tasks, secrets, configs, session, grpc, libpod, *)",
+	    entry, group);
+	return -1;
+done:
+	pol->active = 1;
+	if (!deny)
+		pol->has_allow = 1;
+	return 0;
+}
+
+int
+docker_policy_check(const struct docker_policy *pol, const char *method,
+    unsigned mbit, const struct docker_target *t, char *why, size_t whylen)
+{
+	const char *g = docker_group_name(t->group);
+
+	if (!pol->active)
+		return 1;
+	/* The CLI asks these before anything else, even to print an error. */
+	if (t->canonical && (t->group == DG_PING || t->group == DG_VERSION ||
+	    t->group == DG_INFO))
+		return 1;
+	if (!t->canonical) {
+		snprintf(why, whylen, "the path is not in canonical form, which "
+		    "this socket's policy requires");
+		return 0;
+	}
+	if ((pol->deny[t->group] & mbit) ||
+	    (pol->has_allow && !(pol->allow[t->group] & mbit))) {
+		snprintf(why, whylen, "%s requests to the %s endpoints are not "
+		    "allowed by this socket's policy", method, g);
+		return 0;
+	}
+	return 1;
+}

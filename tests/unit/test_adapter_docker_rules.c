@@ -1,0 +1,342 @@
+/*
+ * The docker adapter's parts on their own: WSL path rules (drive form,
+ * automount root, prefix rules, what never matches), wsl.conf, bind
+ * sources in create bodies (options kept, volumes untouched), and the
+ * endpoint groups and policy.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "docker_body.h"
+#include "docker_path.h"
+#include "docker_policy.h"
+
+static void
+paths_init(struct docker_paths *dp, const char *root)
+{
+	memset(dp, 0, sizeof *dp);
+	assert_non_null(dp->root = strdup(root));
+	dp->drives = 1;
+}
+
+/* REWRITE(dp, src) as a string; "" when no rule matches. */
+static const char *
+rewrite(const struct docker_paths *dp, const char *src)
+{
+	static char out[DOCKER_PATH_MAX + 1];
+	int n = docker_path_rewrite(dp, src, strlen(src), out, sizeof out);
+
+	assert_true(n >= 0);
+	if (n == 0)
+		return "";
+	assert_int_equal((size_t)n, strlen(out));
+	return out;
+}
+
+static void
+test_drive_rule(void **state)
+{
+	struct docker_paths dp;
+
+	paths_init(&dp, "/mnt/");
+	assert_string_equal(rewrite(&dp, "/mnt/c/Users/me/src"), "C:/Users/me/src");
+	assert_string_equal(rewrite(&dp, "/mnt/c"), "C:/");
+	assert_string_equal(rewrite(&dp, "/mnt/c/"), "C:/");
+	assert_string_equal(rewrite(&dp, "/mnt/z/a b/ü"), "Z:/a b/ü");
+	assert_string_equal(rewrite(&dp, "/mnt/d//x"), "D:/x");
+	/* Odd but harmless: Windows resolves it the same way. */
+	assert_string_equal(rewrite(&dp, "/mnt/c/x/../y"), "C:/x/../y");
+	/* Not a drive: two letters, upper case, WSL's own mounts. */
+	assert_string_equal(rewrite(&dp, "/mnt/cd/x"), "");
+	assert_string_equal(rewrite(&dp, "/mnt/C/x"), "");
+	assert_string_equal(rewrite(&dp, "/mnt/wsl/x"), "");
+	assert_string_equal(rewrite(&dp, "/mnt/"), "");
+	assert_string_equal(rewrite(&dp, "/mnt"), "");
+	assert_string_equal(rewrite(&dp, "/mntc/x"), "");
+	/* Relative paths and named volumes never match. */
+	assert_string_equal(rewrite(&dp, "mnt/c/x"), "");
+	assert_string_equal(rewrite(&dp, "./src"), "");
+	assert_string_equal(rewrite(&dp, "myvolume"), "");
+	assert_string_equal(rewrite(&dp, "C:/Users"), "");
+	assert_string_equal(rewrite(&dp, "/home/me"), "");
+	dp.drives = 0;
+	assert_string_equal(rewrite(&dp, "/mnt/c/x"), "");
+	docker_paths_clear(&dp);
+}
+
+static void
+test_custom_root_and_rules(void **state)
+{
+	struct docker_paths dp;
+	char out[16];
+
+	paths_init(&dp, "/");
+	assert_string_equal(rewrite(&dp, "/c/Users"), "C:/Users");
+	assert_string_equal(rewrite(&dp, "/c"), "C:/");
+	assert_string_equal(rewrite(&dp, "/mnt/c/x"), "");
+	assert_string_equal(rewrite(&dp, "/etc/x"), "");
+	docker_paths_clear(&dp);
+
+	paths_init(&dp, "/windows/");
+	assert_int_equal(docker_paths_add_rule(&dp, "/home/me/code/", "D:/code"),
+	    0);
+	assert_int_equal(docker_paths_add_rule(&dp, "/srv", "E:/srv/"), 0);
+	assert_int_equal(docker_paths_add_rule(&dp, "/windows/c/special",
+	    "\\\\server\\share"), 0);
+	assert_string_equal(rewrite(&dp, "/home/me/code"), "D:/code");
+	assert_string_equal(rewrite(&dp, "/home/me/code/a/b"), "D:/code/a/b");
+	assert_string_equal(rewrite(&dp, "/home/me/codes"), "");
+	assert_string_equal(rewrite(&dp, "/srv/x"), "E:/srv/x");
+	assert_string_equal(rewrite(&dp, "/srv"), "E:/srv/");
+	/* Prefix rules come first, then the drive rule. */
+	assert_string_equal(rewrite(&dp, "/windows/c/special/x"),
+	    "\\\\server\\share/x");
+	assert_string_equal(rewrite(&dp, "/windows/c/other"), "C:/other");
+	/* A result that does not fit is an error, not a cut path. */
+	assert_int_equal(docker_path_rewrite(&dp, "/srv/0123456789", 15, out,
+	    sizeof out), -1);
+	docker_paths_clear(&dp);
+
+	assert_true(docker_rule_from_valid("/home/me"));
+	assert_true(docker_rule_from_valid("/"));
+	assert_false(docker_rule_from_valid("home"));
+	assert_false(docker_rule_from_valid("/a/./b"));
+	assert_false(docker_rule_from_valid("/a/.."));
+}
+
+static void
+wsl_root(const char *text, const char *want)
+{
+	char path[] = "/tmp/npr-wsl-XXXXXX", err[256], *root = NULL;
+	FILE *fp = NULL;
+	int fd;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	if (want == NULL) {
+		assert_int_equal(docker_wsl_root(path, 1, &root, err, sizeof err),
+		    -1);
+		assert_non_null(strstr(err, "is not an absolute path"));
+	} else {
+		assert_int_equal(docker_wsl_root(path, 1, &root, err, sizeof err),
+		    0);
+		assert_string_equal(root, want);
+	}
+	free(root);
+	unlink(path);
+}
+
+static void
+test_wsl_conf(void **state)
+{
+	char err[256], *root = NULL;
+
+	wsl_root("", "/mnt/");
+	wsl_root("[automount]\nroot = /\n", "/");
+	wsl_root("[network]\nroot = /x\n[AutoMount]\n  Root=\"/win\"  \n", "/win/");
+	wsl_root("[automount]\nenabled=true\nroot = /drives/ # comment\n",
+	    "/drives/");
+	wsl_root("[automount]\n#root = /x\noptions = \"metadata\"\n", "/mnt/");
+	wsl_root("[automount]\nroot = mnt\n", NULL);
+	assert_int_equal(docker_wsl_root("/nonexistent/wsl.conf", 0, &root, err,
+	    sizeof err), 0);
+	assert_string_equal(root, "/mnt/");
+	free(root);
+	assert_int_equal(docker_wsl_root("/nonexistent/wsl.conf", 1, &root, err,
+	    sizeof err), -1);
+	assert_null(root);
+}
+
+struct log_cap {
+	char lines[512];
+};
+
+static void
+log_cb(void *arg, const char *where, const char *from, const char *to)
+{
+	struct log_cap *c = arg;
+	size_t n = strlen(c->lines);
+
+	snprintf(c->lines + n, sizeof c->lines - n, "%s %s -> %s\n", where, from,
+	    to);
+}
+
+/* BODY rewritten; WANT NULL: left as it is. */
+static void
+body(const struct docker_paths *dp, const char *in, const char *want,
+    const char *log)
+{
+	struct log_cap cap = { "" };
+	char *out = NULL, err[256];
+	size_t outlen;
+	int rc;
+
+	rc = docker_body_rewrite(dp, in, strlen(in), &out, &outlen, log_cb, &cap,
+	    err, sizeof err);
+	if (want == NULL) {
+		assert_int_equal(rc, 0);
+		assert_null(out);
+	} else {
+		assert_int_equal(rc, 1);
+		assert_string_equal(out, want);
+		assert_int_equal(outlen, strlen(want));
+	}
+	assert_string_equal(cap.lines, log ? log : "");
+	free(out);
+}
+
+static void
+test_create_bodies(void **state)
+{
+	struct docker_paths dp;
+	char *out = NULL, err[256];
+	size_t outlen;
+
+	paths_init(&dp, "/mnt/");
+	/* Options after the target are kept; volumes and Linux paths stay. */
+	body(&dp, "{\"HostConfig\":{\"Binds\":[\"/mnt/c/src:/src:ro\","
+	    "\"/mnt/d/x:/x:z\",\"/mnt/e:/e:ro,Z\",\"data:/data\",\"/anon\","
+	    "\"/home/me:/h\"]}}",
+	    "{\"HostConfig\":{\"Binds\":[\"C:/src:/src:ro\",\"D:/x:/x:z\","
+	    "\"E:/:/e:ro,Z\",\"data:/data\",\"/anon\",\"/home/me:/h\"]}}",
+	    "Binds /mnt/c/src -> C:/src\nBinds /mnt/d/x -> D:/x\n"
+	    "Binds /mnt/e -> E:/\n");
+	/* Mounts: only Type "bind"; other members and their order kept. */
+	body(&dp, "{\"Image\":\"a\",\"HostConfig\":{\"Mounts\":[{\"Target\":\"/t\","
+	    "\"Source\":\"/mnt/c/w\",\"Type\":\"bind\",\"ReadOnly\":true},"
+	    "{\"Type\":\"volume\",\"Source\":\"/mnt/c/v\"},{\"Type\":\"tmpfs\"}]},"
+	    "\"Env\":[\"A=/mnt/c\"],\"N\":12345678901,\"F\":1.5}",
+	    "{\"Image\":\"a\",\"HostConfig\":{\"Mounts\":[{\"Target\":\"/t\","
+	    "\"Source\":\"C:/w\",\"Type\":\"bind\",\"ReadOnly\":true},"
+	    "{\"Type\":\"volume\",\"Source\":\"/mnt/c/v\"},{\"Type\":\"tmpfs\"}]},"
+	    "\"Env\":[\"A=/mnt/c\"],\"N\":12345678901,\"F\":1.5}",
+	    "Mounts /mnt/c/w -> C:/w\n");
+	/* Nothing to do. */
+	body(&dp, "{\"Image\":\"a\"}", NULL, NULL);
+	body(&dp, "{\"HostConfig\":null}", NULL, NULL);
+	body(&dp, "{\"HostConfig\":{\"Binds\":null,\"Mounts\":{}}}", NULL, NULL);
+	body(&dp, "{\"HostConfig\":{\"Binds\":[1,\"x\"],\"Mounts\":[1,{}]}}",
+	    NULL, NULL);
+	/* Not JSON, or not an object: an error, the body goes on as is. */
+	assert_int_equal(docker_body_rewrite(&dp, "{\"x\":", 5, &out, &outlen,
+	    NULL, NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not JSON"));
+	assert_int_equal(docker_body_rewrite(&dp, "[]", 2, &out, &outlen, NULL,
+	    NULL, err, sizeof err), -1);
+	assert_null(out);
+	docker_paths_clear(&dp);
+}
+
+static void
+target(const char *url, enum docker_group g, int create, int canonical)
+{
+	struct docker_target t;
+
+	docker_target_parse(url, strlen(url), &t);
+	if (t.group != g || t.create != create || t.canonical != canonical)
+		fail_msg("%s: group %s create %d canonical %d", url,
+		    docker_group_name(t.group), t.create, t.canonical);
+}
+
+static void
+test_targets(void **state)
+{
+	target("/_ping", DG_PING, 0, 1);
+	target("/v1.41/version", DG_VERSION, 0, 1);
+	target("/v1.41/containers/create?name=x", DG_CONTAINERS, 1, 1);
+	target("/containers/create", DG_CONTAINERS, 1, 1);
+	target("/v1.41/containers/create/x", DG_CONTAINERS, 0, 1);
+	target("/v1.41/containers/c1/exec", DG_EXEC, 0, 1);
+	target("/v1.41/exec/e1/start", DG_EXEC, 0, 1);
+	target("/v4.3.1/libpod/containers/json", DG_LIBPOD, 0, 1);
+	target("/v1.41/images/localhost/x:1/json", DG_IMAGES, 0, 1);
+	target("/v1.41/images/localhost%2Fx/json", DG_IMAGES, 0, 1);
+	target("/v1.41/containers/json/", DG_CONTAINERS, 0, 1);
+	target("http://d/v1.41/volumes", DG_VOLUMES, 0, 1);
+	target("/v1.41/whatever", DG_OTHER, 0, 1);
+	target("/", DG_OTHER, 0, 1);
+	target("/v1.41", DG_OTHER, 0, 1);
+	/* The version is only a version in front. */
+	target("/containers/v1.41/json", DG_CONTAINERS, 0, 1);
+	target("/v1.41/containers/../exec/x/start", DG_EXEC, 0, 0);
+	target("/v1.41/containers/%2e%2e/exec", DG_EXEC, 0, 0);
+	target("//containers/json", DG_CONTAINERS, 0, 0);
+	target("/v1.41/_ping%00", DG_PING, 0, 0);
+	target("*", DG_OTHER, 0, 0);
+}
+
+static void
+test_policy(void **state)
+{
+	struct docker_policy p;
+	struct docker_target t;
+	char why[256], err[256];
+
+	memset(&p, 0, sizeof p);
+	docker_target_parse("/v1.41/exec/e/start", 19, &t);
+	assert_int_equal(docker_policy_check(&p, "POST", DM_POST, &t, why,
+	    sizeof why), 1);
+	assert_int_equal(docker_policy_add(&p, 0, "get *", err, sizeof err), 0);
+	assert_int_equal(docker_policy_add(&p, 0, "containers", err, sizeof err),
+	    0);
+	assert_int_equal(docker_policy_add(&p, 1, "* exec", err, sizeof err), 0);
+	assert_int_equal(docker_policy_add(&p, 1, "DELETE  containers", err,
+	    sizeof err), 0);
+	assert_int_equal(docker_policy_check(&p, "GET", DM_GET, &t, why,
+	    sizeof why), 0);
+	assert_string_equal(why, "GET requests to the exec endpoints are not "
+	    "allowed by this socket's policy");
+	docker_target_parse("/images/json", 12, &t);
+	assert_int_equal(docker_policy_check(&p, "GET", DM_GET, &t, why,
+	    sizeof why), 1);
+	assert_int_equal(docker_policy_check(&p, "POST", DM_POST, &t, why,
+	    sizeof why), 0);
+	docker_target_parse("/containers/c/stop", 18, &t);
+	assert_int_equal(docker_policy_check(&p, "POST", DM_POST, &t, why,
+	    sizeof why), 1);
+	docker_target_parse("/containers/c", 13, &t);
+	assert_int_equal(docker_policy_check(&p, "DELETE", DM_DELETE, &t, why,
+	    sizeof why), 0);
+	docker_target_parse("/v1.41/info", 11, &t);
+	assert_int_equal(docker_policy_check(&p, "GET", DM_GET, &t, why,
+	    sizeof why), 1);
+	docker_target_parse("/v1.41/../exec/x", 16, &t);
+	assert_int_equal(docker_policy_check(&p, "GET", DM_GET, &t, why,
+	    sizeof why), 0);
+	assert_non_null(strstr(why, "canonical"));
+	/* Unknown endpoints are refused under an allow list but "*"... */
+	docker_target_parse("/foo", 4, &t);
+	assert_int_equal(docker_policy_check(&p, "POST", DM_POST, &t, why,
+	    sizeof why), 0);
+	assert_int_equal(docker_policy_check(&p, "GET", DM_GET, &t, why,
+	    sizeof why), 1);
+	assert_int_equal(docker_policy_add(&p, 0, "PATCH x", err, sizeof err), -1);
+	assert_int_equal(docker_policy_add(&p, 0, " exec", err, sizeof err), -1);
+	assert_int_equal(docker_policy_add(&p, 0, "exe", err, sizeof err), -1);
+	assert_int_equal(docker_method_bit("PATCH"), DM_OTHER);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drive_rule),
+		cmocka_unit_test(test_custom_root_and_rules),
+		cmocka_unit_test(test_wsl_conf),
+		cmocka_unit_test(test_create_bodies),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_policy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
