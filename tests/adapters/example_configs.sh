@@ -13,7 +13,7 @@ sed '/^# ---- BEGIN ADAPTER EXAMPLES/,/^# ---- END/ { /^# ----/! s/^# \{0,1\}// 
 	"$full" >"$T/full.conf"
 out=$("$NPIPEROUTER" check -c "$T/full.conf" 2>&1) || fail "check failed:
 $out"
-for a in ssh-agent assuan; do
+for a in ssh-agent assuan docker; do
 	[[ $out == *"[adapter $a, "* ]] || fail "no route with adapter $a in:
 $out"
 done
