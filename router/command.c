@@ -10,12 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "config.h"
 #include "control.h"
 #include "doctor.h"
 #include "log.h"
 #include "runtime.h"
 #include "server.h"
+#include "status.h"
 #include "version.h"
 
 /* Longest a `stop` waits for the instance to exit. */
@@ -258,9 +261,17 @@ command_status(const char *file, int json)
 	rc = command_ask(file, json ? "status json" : "status", &running, &p);
 	if (running)
 		return rc;
-	if (json)
-		printf("{\"running\":false,\"config\":\"%s\"}\n", file);
-	else
+	if (json) {
+		struct evbuffer *out = evbuffer_new();
+
+		if (out == NULL)
+			fatalx("out of memory");
+		evbuffer_add_printf(out, "{\"running\":false,\"config\":");
+		status_json_string(out, file);
+		evbuffer_add_printf(out, "}\n");
+		evbuffer_write(out, STDOUT_FILENO);
+		evbuffer_free(out);
+	} else
 		printf("npiperouter is not running for %s\n", file);
 	return COMMAND_NOT_RUNNING;
 }

@@ -65,7 +65,7 @@ status_render_text(const struct server *srv, struct evbuffer *out)
 	}
 }
 
-static void
+void
 status_json_string(struct evbuffer *out, const char *s)
 {
 	evbuffer_add(out, "\"", 1);

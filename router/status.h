@@ -7,5 +7,7 @@ struct server;
 
 void status_render_text(const struct server *, struct evbuffer *);
 void status_render_json(const struct server *, struct evbuffer *);
+/* S as a JSON string, quoted and escaped. */
+void status_json_string(struct evbuffer *, const char *s);
 
 #endif
