@@ -17,9 +17,9 @@
 # usage: bench/docker.sh BUILD_DIR     (configured with -DNPR_TESTS=ON)
 # env:   SIZE (default 256M), REPEAT (default 3)
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { echo "usage: $0 BUILD_DIR   (env SIZE=256M REPEAT=3)" >&2; exit 2; }
-(($# == 1)) || usage
+(($# == 1)) || bench_usage "SIZE=256M REPEAT=3"
 build=$1
 router=$build/router/npiperouter
 engine=$build/tests/adapters/npr-docker-engine
@@ -29,36 +29,10 @@ REPEAT=${REPEAT:-3}
 for f in "$router" "$engine" "$plugins/docker.so"; do
 	[[ -e $f ]] || { echo "$0: $f not found: build $build first" >&2; exit 1; }
 done
-for t in curl socat; do
-	command -v "$t" >/dev/null || { echo "$0: $t is not installed" >&2; exit 1; }
-done
-case $SIZE in
-*G) bytes=$((${SIZE%G} * 1024 * 1024 * 1024)) ;;
-*M) bytes=$((${SIZE%M} * 1024 * 1024)) ;;
-*) bytes=$SIZE ;;
-esac
+bench_need_tools curl socat
+bytes=$(bench_bytes "$SIZE")
 
-T=$(mktemp -d /tmp/npr-dockerbench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-wait_socket() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[[ -S $1 ]] && return 0
-		sleep 0.05
-	done
-	echo "$0: $1 did not appear" >&2
-	exit 1
-}
+bench_tmp npr-dockerbench
 
 "$engine" "$T/engine.sock" "$T/engine.log" &
 pids+=($!)
@@ -139,7 +113,6 @@ for ((i = 0; i < REPEAT; i++)); do
 	done
 done
 
-mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
 ratio() { awk -v r="$1" -v d="$2" 'BEGIN { printf "%.2f", r / d }'; }
 printf 'docker adapter throughput: %s per transfer, best of %s, %s CPU(s), %s\n' \
 	"$SIZE" "$REPEAT" "$(nproc)" "$(curl -V | head -n 1 | cut -d' ' -f1-2)"

@@ -29,12 +29,9 @@
 #        SIZE (default 256M), REPEAT (default 3), NPR_KEEP_TMP=1 keeps the
 #        logs (not the prefix) in /tmp/npr-relaybench.*
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-	echo "usage: $0 BUILD_DIR   (env N=200 WARMUP=5 REQ=64 SIZE=256M REPEAT=3)" >&2
-	exit 2
-}
-(($# == 1)) || usage
+(($# == 1)) || bench_usage "N=200 WARMUP=5 REQ=64 SIZE=256M REPEAT=3"
 [[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
 build=$(cd "$1" && pwd)
 router=$build/router/npiperouter
@@ -52,19 +49,13 @@ for f in "$router" "$peer" "$relay" "$pipesrv"; do
 		exit 1
 	}
 done
-for t in wine wineserver socat timeout; do
-	command -v "$t" >/dev/null || { echo "$0: $t is not installed" >&2; exit 1; }
-done
+bench_need_tools wine wineserver socat timeout
 wine=$(command -v wine)
 socat=$(command -v socat)
 # socat's EXEC splits its command line at blanks.
 [[ $wine$relay != *[[:space:]]* ]] ||
 	{ echo "$0: paths with blanks are not supported: $wine $relay" >&2; exit 1; }
-case $SIZE in
-*G) bytes=$((${SIZE%G} * 1024 * 1024 * 1024)) ;;
-*M) bytes=$((${SIZE%M} * 1024 * 1024)) ;;
-*) bytes=$SIZE ;;
-esac
+bytes=$(bench_bytes "$SIZE")
 
 T=$(mktemp -d /tmp/npr-relaybench.XXXXXX)
 export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
@@ -257,7 +248,6 @@ read -r a_rate a50 a90 a99 amax < <(stats start)
 read -r b_rate b50 b90 b99 bmax < <(stats socat)
 read -r c_rate c50 c90 c99 cmax < <(stats router)
 ratio() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.2f", c / b }'; }
-mbps() { awk -v n="$bytes" -v s="$1" 'BEGIN { printf "%.1f", n / s / 1e6 }'; }
 
 printf 'npiperouter relay bench: %s, %s CPU(s), socat %s, pipesrv.exe message mode, relay -ep -s -p\n' \
 	"$(wine --version 2>/dev/null)" "$(nproc)" \

@@ -13,9 +13,9 @@
 # usage: bench/throughput.sh BUILD_DIR
 # env:   SIZE (default 1G), REPEAT (default 3)
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { echo "usage: $0 BUILD_DIR   (env SIZE=1G REPEAT=3)" >&2; exit 2; }
-(($# == 1)) || usage
+(($# == 1)) || bench_usage "SIZE=1G REPEAT=3"
 build=$1
 router=$build/router/npiperouter
 peer=$build/tests/tools/nptest-peer
@@ -24,35 +24,11 @@ REPEAT=${REPEAT:-3}
 for f in "$router" "$peer"; do
 	[[ -x $f ]] || { echo "$0: $f not found: build $build first" >&2; exit 1; }
 done
-command -v socat >/dev/null || { echo "$0: socat is not installed" >&2; exit 1; }
+bench_need_tools socat
 socat=$(command -v socat)
-case $SIZE in
-*G) bytes=$((${SIZE%G} * 1024 * 1024 * 1024)) ;;
-*M) bytes=$((${SIZE%M} * 1024 * 1024)) ;;
-*) bytes=$SIZE ;;
-esac
+bytes=$(bench_bytes "$SIZE")
 
-T=$(mktemp -d /tmp/npr-bench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-wait_socket() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[[ -S $1 ]] && return 0
-		sleep 0.05
-	done
-	echo "$0: $1 did not appear" >&2
-	exit 1
-}
+bench_tmp npr-bench
 
 "$peer" sink "$T/sink.sock" 2>"$T/sink.err" &
 pids+=($!)
@@ -113,7 +89,6 @@ run() {
 	echo "$best"
 }
 
-mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", y / x }'; }
 
 declare -A secs

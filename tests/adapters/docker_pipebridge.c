@@ -13,11 +13,10 @@
  * engine's end of output becomes a zero-byte message to the client.
  * Prints "ready" once the pipe exists.
  */
-#include <winsock2.h>
-#include <windows.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "wine/bridge.h"
 
 struct client {
 	HANDLE pipe;
@@ -26,16 +25,6 @@ struct client {
 
 static const char *pipe_name;
 static long port;
-
-/* Straight to the handle: the C library would hold it in its buffer. */
-static void
-say(const char *line)
-{
-	DWORD w;
-
-	WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), line, (DWORD)strlen(line),
-	    &w, NULL);
-}
 
 static BOOL
 pipe_io(HANDLE pipe, BOOL write, char *buf, DWORD len, DWORD *n)
@@ -101,23 +90,15 @@ static DWORD WINAPI
 client_cb(void *arg)
 {
 	struct client *c = arg;
-	struct sockaddr_in sin;
 	HANDLE th[2];
 
-	c->sock = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->sock, (struct sockaddr *)&sin, sizeof sin) == 0) {
+	if (bridge_connect("docker_pipebridge", port, &c->sock) == 0) {
 		th[0] = CreateThread(NULL, 0, up_cb, c, 0, NULL);
 		th[1] = CreateThread(NULL, 0, down_cb, c, 0, NULL);
 		WaitForMultipleObjects(2, th, TRUE, INFINITE);
 		CloseHandle(th[0]);
 		CloseHandle(th[1]);
-	} else
-		fprintf(stderr, "docker_pipebridge: connect 127.0.0.1:%ld: %d\n",
-		    port, WSAGetLastError());
+	}
 	closesocket(c->sock);
 	FlushFileBuffers(c->pipe);
 	DisconnectNamedPipe(c->pipe);
@@ -126,65 +107,27 @@ client_cb(void *arg)
 	return 0;
 }
 
-static DWORD WINAPI
-watchdog_cb(void *arg)
-{
-	Sleep((DWORD)(size_t)arg * 1000);
-	say("timeout\n");
-	ExitProcess(2);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct client *c = NULL;
-	long timeout = 120;
-	WSADATA wsa;
-	OVERLAPPED ov;
 	HANDLE pipe;
-	DWORD n;
-	int i, first = 1;
+	int rc, first = 1;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--name") == 0)
-			pipe_name = argv[i + 1];
-		else if (strcmp(argv[i], "--connect") == 0)
-			port = atol(argv[i + 1]);
-		else if (strcmp(argv[i], "--timeout") == 0)
-			timeout = atol(argv[i + 1]);
-	}
-	if (pipe_name == NULL || port <= 0 || port > 65535 || i != argc) {
-		fprintf(stderr, "usage: docker_pipebridge.exe --name PIPE --connect "
-		    "PORT [--timeout S]\n");
-		return 64;
-	}
-	CloseHandle(CreateThread(NULL, 0, watchdog_cb, (void *)(size_t)timeout,
-	    0, NULL));
-	WSAStartup(MAKEWORD(2, 2), &wsa);
-	memset(&ov, 0, sizeof ov);
-	ov.hEvent = CreateEvent(NULL, TRUE, FALSE, NULL);
+	if ((rc = bridge_start("docker_pipebridge", argc, argv, &pipe_name,
+	    &port)) != 0)
+		return rc;
 	for (;;) {
-		pipe = CreateNamedPipeA(pipe_name, PIPE_ACCESS_DUPLEX |
-		    FILE_FLAG_OVERLAPPED, PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE |
-		    PIPE_WAIT, PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, NULL);
-		if (pipe == INVALID_HANDLE_VALUE) {
-			fprintf(stderr, "docker_pipebridge: CreateNamedPipe %s: error "
-			    "%lu\n", pipe_name, GetLastError());
+		pipe = bridge_pipe("docker_pipebridge", pipe_name,
+		    PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE);
+		if (pipe == INVALID_HANDLE_VALUE)
 			return 1;
-		}
 		if (first) {
-			say("ready\n");
+			bridge_say("ready\n", 0);
 			first = 0;
 		}
-		ResetEvent(ov.hEvent);
-		if (!ConnectNamedPipe(pipe, &ov)) {
-			if (GetLastError() == ERROR_IO_PENDING)
-				GetOverlappedResult(pipe, &ov, &n, TRUE);
-			else if (GetLastError() != ERROR_PIPE_CONNECTED) {
-				CloseHandle(pipe);
-				continue;
-			}
-		}
+		if (!bridge_accept(pipe))
+			continue;
 		if ((c = calloc(1, sizeof *c)) == NULL)
 			return 1;
 		c->pipe = pipe;

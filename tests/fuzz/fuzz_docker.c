@@ -7,28 +7,21 @@
  *   byte 0        bits 0-1: which option set; bit 7: direct mode
  *   direct mode   the rest is a request target for docker_target_parse()
  *                 and a create body for docker_body_rewrite()
- *   else records  [ctl][payload] as in fuzz_adapter.c: ctl bit 7 = from
- *                 the relay (else the client), bit 6 = that side sends
- *                 EOF after the payload, bits 0-5 = payload length; 63
- *                 means a 16-bit big-endian length follows.
+ *   else records  the conversation (fuzz_session.h says how).
  *
  * Built with NPR_ADAPTER_EXACT_VIEW: reading past a view trips ASan.
  */
-#include <sys/socket.h>
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-
-#include "adapter.h"
 #include "config.h"
 #include "docker_body.h"
 #include "docker_path.h"
 #include "docker_policy.h"
+#include "fuzz_session.h"
 #include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -62,9 +55,9 @@ fuzz_write(const char *dir, const char *name, const char *text)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config_errors errs = { NULL, 0 };
-	char dir[] = "/tmp/npr-fuzz-docker-XXXXXX", file[128], group[512];
-	FILE *fp = NULL;
+	char dir[] = "/tmp/npr-fuzz-docker-XXXXXX", file[128];
+	char groups[FUZZ_NROUTES][512];
+	const char *group[FUZZ_NROUTES];
 	size_t i;
 
 	log_init(LOG_LEVEL_ERROR);
@@ -72,25 +65,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	fuzz_write(dir, "wsl.conf", "");
 	fuzz_write(dir, "wsl-root.conf", "[automount]\nroot = /\n");
-	snprintf(file, sizeof file, "%s/main.conf", dir);
-	if ((fp = fopen(file, "w")) == NULL)
-		abort();
-	fprintf(fp, "relay = { path = \"/bin/cat\"; };\nroutes = (\n");
 	for (i = 0; i < FUZZ_NROUTES; i++) {
-		snprintf(group, sizeof group, fuzz_options[i], dir);
-		fprintf(fp, "%s{ name = \"r%zu\"; listen = { path = \"%s/%zu\"; }; "
-		    "pipe = \"p\"; adapter = %s; }\n", i ? "," : "", i, dir, i,
-		    group);
+		snprintf(groups[i], sizeof groups[i], fuzz_options[i], dir);
+		group[i] = groups[i];
 	}
-	fprintf(fp, ");\n");
-	fclose(fp);
-	setenv("NPIPEROUTER_PLUGIN_DIR", FUZZ_PLUGIN_DIR, 1);
-	if (config_load(file, &fuzz_cfg, &errs) != 0) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.lines[i]);
-		abort();
-	}
-	unlink(file);
+	fuzz_cfg = fuzz_config_load(dir, group, FUZZ_NROUTES);
 	snprintf(file, sizeof file, "%s/wsl.conf", dir);
 	unlink(file);
 	snprintf(file, sizeof file, "%s/wsl-root.conf", dir);
@@ -137,58 +116,13 @@ fuzz_direct(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ucred peer = { 1, 2, 3 };
-	struct adapter_session *as = NULL;
-	struct evbuffer *in[2], *to_relay, *to_client;
-	char err[512];
-	int eof[2] = { 0, 0 }, side, rc = 0;
-	size_t p = 1, n;
-	uint8_t ctl;
-
 	if (size < 1)
 		return 0;
 	if (data[0] & 0x80) {
 		fuzz_direct(data + 1, size - 1);
 		return 0;
 	}
-	as = adapter_session_open(&fuzz_cfg->routes[(data[0] & 3) %
-	    FUZZ_NROUTES], 1, &peer, err, sizeof err);
-	if (as == NULL)
-		return 0;
-	in[0] = evbuffer_new();
-	in[1] = evbuffer_new();
-	to_relay = evbuffer_new();
-	to_client = evbuffer_new();
-	while (p < size && rc == 0) {
-		ctl = data[p++];
-		side = (ctl & 0x80) != 0;
-		n = ctl & 0x3f;
-		if (n == 0x3f && size - p >= 2) {
-			n = (size_t)data[p] << 8 | data[p + 1];
-			p += 2;
-		}
-		if (n > size - p)
-			n = size - p;
-		if (!eof[side] && n > 0) {
-			evbuffer_add(in[side], data + p, n);
-			rc = adapter_session_input(as, !side, in[side],
-			    side ? to_client : to_relay, side ? to_relay : to_client,
-			    err, sizeof err);
-		}
-		p += n;
-		if (rc == 0 && (ctl & 0x40) && !eof[side]) {
-			eof[side] = 1;
-			rc = adapter_session_eof(as, !side, err, sizeof err);
-		}
-		(void)adapter_session_pending(as, 1);
-		(void)adapter_session_pending(as, 0);
-		evbuffer_drain(to_relay, evbuffer_get_length(to_relay));
-		evbuffer_drain(to_client, evbuffer_get_length(to_client));
-	}
-	adapter_session_close(as);
-	evbuffer_free(in[0]);
-	evbuffer_free(in[1]);
-	evbuffer_free(to_relay);
-	evbuffer_free(to_client);
+	fuzz_session_run(&fuzz_cfg->routes[(data[0] & 3) % FUZZ_NROUTES],
+	    data + 1, size - 1);
 	return 0;
 }

@@ -36,6 +36,8 @@
 
 #include <jansson.h>
 
+#include "peer.h"
+
 #define HEAD_MAX 65536
 #define BODY_MAX (1024 * 1024)
 
@@ -59,24 +61,6 @@ note(const char *fmt, ...)
 	fclose(fp);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void
 reply(int fd, int status, const char *reason, const char *extra,
     const char *body, int head_only)
@@ -88,9 +72,9 @@ reply(int fd, int status, const char *reason, const char *extra,
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nApi-Version: 1.41\r\n"
 	    "Ostype: linux\r\nServer: npr-docker-engine\r\n%sContent-Length: "
 	    "%zu\r\n\r\n", status, reason, extra ? extra : "", blen);
-	write_all(fd, head, (size_t)n);
+	peer_write_all(fd, head, (size_t)n);
 	if (!head_only && blen > 0)
-		write_all(fd, body, blen);
+		peer_write_all(fd, body, blen);
 }
 
 /* Read until EOF into a growing buffer; returns its length. */
@@ -129,7 +113,7 @@ hijack_exec(int fd, char *rest, size_t restlen)
 	char *in = NULL, *out = NULL;
 	size_t len, olen;
 
-	write_all(fd, UPGRADED, strlen(UPGRADED));
+	peer_write_all(fd, UPGRADED, strlen(UPGRADED));
 	len = read_to_eof(fd, rest, restlen, &in);
 	note("exec: stdin ended after %zu bytes", len);
 	olen = len + 6;
@@ -141,8 +125,8 @@ hijack_exec(int fd, char *rest, size_t restlen)
 	frame[5] = (unsigned char)(olen >> 16);
 	frame[6] = (unsigned char)(olen >> 8);
 	frame[7] = (unsigned char)olen;
-	write_all(fd, frame, sizeof frame);
-	write_all(fd, out, olen);
+	peer_write_all(fd, frame, sizeof frame);
+	peer_write_all(fd, out, olen);
 	shutdown(fd, SHUT_WR);
 	note("exec: answered %zu bytes and ended its side", olen);
 	free(in);
@@ -157,8 +141,8 @@ hijack_attach(int fd, char *rest, size_t restlen)
 	char *in = NULL;
 	size_t len;
 
-	write_all(fd, UPGRADED, strlen(UPGRADED));
-	write_all(fd, hello, strlen(hello));
+	peer_write_all(fd, UPGRADED, strlen(UPGRADED));
+	peer_write_all(fd, hello, strlen(hello));
 	shutdown(fd, SHUT_WR);
 	note("attach: engine side ended");
 	len = read_to_eof(fd, rest, restlen, &in);
@@ -244,21 +228,21 @@ bench_download(int fd, const char *query)
 	else
 		hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: "
 		    "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", left);
-	write_all(fd, head, (size_t)hl);
+	peer_write_all(fd, head, (size_t)hl);
 	while (left > 0) {
 		n = left < sizeof buf ? left : sizeof buf;
 		if (chunked) {
 			hl = snprintf(head, sizeof head, "%zx\r\n", n);
-			write_all(fd, head, (size_t)hl);
+			peer_write_all(fd, head, (size_t)hl);
 		}
-		if (write_all(fd, buf, n) != 0)
+		if (peer_write_all(fd, buf, n) != 0)
 			return;
 		if (chunked)
-			write_all(fd, "\r\n", 2);
+			peer_write_all(fd, "\r\n", 2);
 		left -= n;
 	}
 	if (chunked)
-		write_all(fd, "0\r\n\r\n", 5);
+		peer_write_all(fd, "0\r\n\r\n", 5);
 }
 
 /* One request: HEAD_BUF holds its head (NUL-terminated), REST what came

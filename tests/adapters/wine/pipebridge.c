@@ -10,26 +10,14 @@
  * these tests). Prints "ready" once the pipe exists and "served N" after
  * each client.
  */
-#include <winsock2.h>
-#include <windows.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "bridge.h"
 
 struct bridge {
 	HANDLE pipe;
 	SOCKET sock;
 };
-
-static void
-say(const char *fmt, long n)
-{
-	char line[64];
-	DWORD w;
-	int len = snprintf(line, sizeof line, fmt, n);
-
-	WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), line, (DWORD)len, &w, NULL);
-}
 
 /* Pipe to socket; the client's end of input is the agent's EOF. */
 static DWORD WINAPI
@@ -84,75 +72,28 @@ down_cb(void *arg)
 	return 0;
 }
 
-static DWORD WINAPI
-watchdog_cb(void *arg)
-{
-	Sleep((DWORD)(size_t)arg * 1000);
-	say("timeout\n", 0);
-	ExitProcess(2);
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *name = NULL;
-	struct sockaddr_in sin;
 	struct bridge b;
 	HANDLE th[2];
-	WSADATA wsa;
-	long port = 0, timeout = 120, served = 0;
-	OVERLAPPED ov;
-	DWORD n;
-	int i;
+	long port = 0, served = 0;
+	int rc;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--name") == 0)
-			name = argv[i + 1];
-		else if (strcmp(argv[i], "--connect") == 0)
-			port = atol(argv[i + 1]);
-		else if (strcmp(argv[i], "--timeout") == 0)
-			timeout = atol(argv[i + 1]);
-	}
-	if (name == NULL || port <= 0 || port > 65535 || i != argc) {
-		fprintf(stderr, "usage: pipebridge.exe --name PIPE --connect PORT "
-		    "[--timeout S]\n");
-		return 64;
-	}
-	CloseHandle(CreateThread(NULL, 0, watchdog_cb, (void *)(size_t)timeout,
-	    0, NULL));
-	WSAStartup(MAKEWORD(2, 2), &wsa);
-	memset(&ov, 0, sizeof ov);
-	ov.hEvent = CreateEvent(NULL, TRUE, FALSE, NULL);
+	if ((rc = bridge_start("pipebridge", argc, argv, &name, &port)) != 0)
+		return rc;
 	for (;;) {
-		b.pipe = CreateNamedPipeA(name, PIPE_ACCESS_DUPLEX |
-		    FILE_FLAG_OVERLAPPED, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE |
-		    PIPE_WAIT, PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, NULL);
-		if (b.pipe == INVALID_HANDLE_VALUE) {
-			fprintf(stderr, "pipebridge: CreateNamedPipe %s: error %lu\n",
-			    name, GetLastError());
+		b.pipe = bridge_pipe("pipebridge", name,
+		    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE);
+		if (b.pipe == INVALID_HANDLE_VALUE)
 			return 1;
-		}
 		if (served == 0)
-			say("ready\n", 0);
-		ResetEvent(ov.hEvent);
-		if (!ConnectNamedPipe(b.pipe, &ov)) {
-			if (GetLastError() == ERROR_IO_PENDING)
-				GetOverlappedResult(b.pipe, &ov, &n, TRUE);
-			else if (GetLastError() != ERROR_PIPE_CONNECTED) {
-				CloseHandle(b.pipe);
-				continue;
-			}
-		}
-		b.sock = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-		memset(&sin, 0, sizeof sin);
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((unsigned short)port);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (connect(b.sock, (struct sockaddr *)&sin, sizeof sin) != 0) {
-			fprintf(stderr, "pipebridge: connect 127.0.0.1:%ld: %d\n",
-			    port, WSAGetLastError());
+			bridge_say("ready\n", 0);
+		if (!bridge_accept(b.pipe))
+			continue;
+		if (bridge_connect("pipebridge", port, &b.sock) != 0)
 			return 1;
-		}
 		th[0] = CreateThread(NULL, 0, up_cb, &b, 0, NULL);
 		th[1] = CreateThread(NULL, 0, down_cb, &b, 0, NULL);
 		WaitForMultipleObjects(2, th, TRUE, INFINITE);
@@ -161,6 +102,6 @@ main(int argc, char **argv)
 		closesocket(b.sock);
 		DisconnectNamedPipe(b.pipe);
 		CloseHandle(b.pipe);
-		say("served %ld\n", ++served);
+		bridge_say("served %ld\n", ++served);
 	}
 }

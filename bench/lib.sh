@@ -1,0 +1,56 @@
+# What the bench scripts share; sourced by them, not run. Messages name the
+# script that sources it ($0).
+
+# bench_usage ENV: the usage line, ENV the variables and their defaults.
+bench_usage() {
+	echo "usage: $0 BUILD_DIR   (env $1)" >&2
+	exit 2
+}
+
+# bench_need_tools TOOL...: stops unless each TOOL is installed.
+bench_need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$0: $t is not installed" >&2; exit 1; }
+	done
+}
+
+# bench_bytes SIZE: SIZE (N, NM or NG) in bytes.
+bench_bytes() {
+	case $1 in
+	*G) echo $((${1%G} * 1024 * 1024 * 1024)) ;;
+	*M) echo $((${1%M} * 1024 * 1024)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# bench_tmp NAME: T, a new folder /tmp/NAME.*, and pids, the background
+# processes to stop; on exit they are stopped and T is deleted.
+bench_tmp() {
+	T=$(mktemp -d "/tmp/$1.XXXXXX")
+	pids=()
+	trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# wait_socket PATH: waits up to 10 s for the socket PATH, else stops.
+wait_socket() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -S $1 ]] && return 0
+		sleep 0.05
+	done
+	echo "$0: $1 did not appear" >&2
+	exit 1
+}
+
+# mbps SECONDS: MB/s (10^6 bytes/s) of $bytes in SECONDS.
+mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
