@@ -34,12 +34,69 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 success, 1 error, 2 bad usage, 3 not running (status).\n";
 
-static void
-usage(FILE *f)
-{
-	char *def = config_default_path();
+/* What `npiperouter COMMAND --help` says. */
+static const struct command_help {
+	const char *name;
+	const char *synopsis;
+	const char *text;
+} command_helps[] = {
+	{ "run", "run [-c FILE] [-v]",
+	  "Serve every route in the foreground, logging to stderr (with\n"
+	  "systemd's journal: no timestamps, priorities instead). SIGTERM or\n"
+	  "SIGINT stop accepting, remove the sockets and let open sessions\n"
+	  "finish for shutdown_timeout seconds; SIGHUP reloads the config.\n"
+	  "Exit 0 after a clean stop, 1 when the config or a socket is wrong." },
+	{ "start", "start [-c FILE] [-v]",
+	  "Serve in the background unless an instance already runs for this\n"
+	  "config file (then say so and exit 0), so .bashrc may call it every\n"
+	  "time. Prints the pid and the log file; exit 1 with the end of that\n"
+	  "log when the instance could not start." },
+	{ "stop", "stop [-c FILE]",
+	  "Stop the instance running for this config and wait until it is\n"
+	  "gone (open sessions may finish first). Exit 0 also when none runs." },
+	{ "reload", "reload [-c FILE]",
+	  "Re-read the config and routes.d in the running instance: added\n"
+	  "routes listen, removed ones stop while their sessions finish,\n"
+	  "changed ones apply to new sessions. A broken config is refused\n"
+	  "with every error listed and exit 1; the running config stays." },
+	{ "status", "status [-c FILE] [--json]",
+	  "Per route: socket, adapter, mode, open and total connections,\n"
+	  "bytes each way, relay starts and failures, the last error; with\n"
+	  "--json as one stable JSON object. Exit 3 when nothing runs." },
+	{ "check", "check [-c FILE]",
+	  "Validate the config and its routes.d drop-ins, loading adapters;\n"
+	  "print one line per route, or every problem as\n"
+	  "FILE:LINE: route \"NAME\": what is wrong, and exit 1." },
+	{ "doctor", "doctor [-c FILE]",
+	  "Check what a WSL user would otherwise search for: interop, a live\n"
+	  "interop socket, the relay and its folder on a Windows drive, the\n"
+	  "sockets' owner and mode. Each finding says what to do. Exit 1\n"
+	  "when something is broken." },
+};
 
-	fprintf(f, usage_text, def != NULL ? def : "none: $HOME is not set");
+static const struct command_help *
+command_help_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof command_helps / sizeof *command_helps; i++)
+		if (name != NULL && strcmp(command_helps[i].name, name) == 0)
+			return &command_helps[i];
+	return NULL;
+}
+
+/* The whole usage, or one command's when CMD names one. */
+static void
+usage(FILE *f, const char *cmd)
+{
+	const struct command_help *h = command_help_find(cmd);
+	char *def = config_default_path();
+	const char *file = def != NULL ? def : "none: $HOME is not set";
+
+	if (h == NULL)
+		fprintf(f, usage_text, file);
+	else
+		fprintf(f, "Usage: npiperouter %s\n\n%s\n\n"
+		    "  -c, --config FILE   config file (default: %s)\n",
+		    h->synopsis, h->text, file);
 	free(def);
 }
 
@@ -77,7 +134,7 @@ main(int argc, char *argv[])
 			json = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			usage(stdout, cmd);
 			rc = 0;
 			goto out;
 		case 'V':
@@ -85,7 +142,7 @@ main(int argc, char *argv[])
 			rc = 0;
 			goto out;
 		default:
-			usage(stderr);
+			usage(stderr, cmd);
 			goto out;
 		}
 	}
@@ -95,13 +152,17 @@ main(int argc, char *argv[])
 		else
 			fprintf(stderr, "npiperouter: unexpected argument \"%s\"\n",
 			    argv[optind]);
-		usage(stderr);
+		usage(stderr, cmd);
 		goto out;
 	}
 	if (file == NULL && (file = config_default_path()) == NULL) {
 		fprintf(stderr, "npiperouter: no config file: $HOME is not set; "
 		    "use -c FILE\n");
 		rc = 1;
+		goto out;
+	}
+	if (json && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "npiperouter: --json goes with status only\n");
 		goto out;
 	}
 	log_init(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
@@ -130,7 +191,7 @@ main(int argc, char *argv[])
 		rc = command_doctor(file);
 	else {
 		fprintf(stderr, "npiperouter: unknown command \"%s\"\n", cmd);
-		usage(stderr);
+		usage(stderr, NULL);
 	}
 out:
 	free(file);
