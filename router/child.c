@@ -87,6 +87,14 @@ child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
 	sigset_t mask, defaults;
 	int rc = -1, error;
 
+	/* glibc reports exec failures from posix_spawn, but not every
+	 * implementation does (valgrind's, older libcs: the child exits 127);
+	 * checking first gives the same clear message everywhere. */
+	if (access(argv[0], X_OK) != 0) {
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(errno));
+		return -1;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 

@@ -11,7 +11,7 @@ packages=(
   # the Windows relay, cross-compiled and run under Wine
   gcc-mingw-w64-x86-64 wine wine64
   # tests and demo
-  libcmocka-dev socat jq
+  libcmocka-dev socat jq valgrind
   # the adapters' tests with the real programs, and their fuzzers
   openssh-client gpg-agent gpgconf clang libclang-rt-dev
   # units, man pages, .deb: systemd-analyze and systemd-socket-activate,
