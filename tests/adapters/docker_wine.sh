@@ -40,7 +40,7 @@ wait_until 60 "docker_pipebridge.exe" grep -qx ready "$T/bridge.out"
 group="{ name = \"docker\"; wsl_conf = \"$T/wsl.conf\"; }"
 cat >"$T/router.conf" <<CONF
 routes = (
-$(wine_route docker "$group" "$pipe" -ep -s),
+$(wine_route docker "$group" "$pipe" -ep -s -p),
 $(wine_route open "$group" "$pipe" -s)
 );
 CONF

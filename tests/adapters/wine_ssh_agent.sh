@@ -24,8 +24,8 @@ wait_until 60 "pipebridge.exe" grep -qx ready "$T/bridge.out"
 
 cat >"$T/router.conf" <<CONF
 routes = (
-$(wine_route open '{ name = "ssh-agent"; }' "$pipe" -ei -s),
-$(wine_route locked '{ name = "ssh-agent"; deny = [ "add-identity" ]; }' "$pipe" -ei -s)
+$(wine_route open '{ name = "ssh-agent"; }' "$pipe" -ei -s -p),
+$(wine_route locked '{ name = "ssh-agent"; deny = [ "add-identity" ]; }' "$pipe" -ei -s -p)
 );
 CONF
 start_router "$T/router.conf" "$T/open.sock" "$T/locked.sock"

@@ -15,9 +15,9 @@ start_pipesrv msg --name "$mpipe" --mode msg --report --zero-eof
 start_pipesrv byte --name "$bpipe" --mode byte --close-after 5
 {
 	echo 'routes = ('
-	route msg "$mpipe" -ep -s
+	route msg "$mpipe" -ep -s -p
 	echo ','
-	route byte "$bpipe" -ep
+	route byte "$bpipe" -ep -p
 	echo ');'
 } >"$T/r.conf"
 start_router "$T/r.conf" "$T/msg.sock" "$T/byte.sock"
