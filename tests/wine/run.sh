@@ -1,6 +1,7 @@
 #!/bin/bash
-# run.sh SCRIPT SECONDS: run one Wine test with stdin from /dev/null and
-# its output in a file that is printed when it ends.
+# run.sh SCRIPT SECONDS: run one Wine test (SCRIPT: a path, or a name in
+# this folder) with stdin from /dev/null and its output in a file that is
+# printed when it ends.
 #
 # Why: Wine processes a test starts (wineserver, services.exe and the like,
 # started on demand) can outlive the test and would inherit, and keep
@@ -10,13 +11,14 @@
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 script=$1
+[[ $script == /* ]] || script=$dir/$script
 secs=${2:-120}
 out=$(mktemp "${TMPDIR:-/tmp}/nprwine-out.XXXXXX") || exit 1
 rc=0
-timeout -k 5 "$secs" bash "$dir/$script" </dev/null >"$out" 2>&1 || rc=$?
+timeout -k 5 "$secs" bash "$script" </dev/null >"$out" 2>&1 || rc=$?
 cat "$out"
 rm -f "$out"
 if ((rc == 124)); then
-	echo "$script: FAIL: timed out after ${secs}s"
+	echo "$(basename "$script"): FAIL: timed out after ${secs}s"
 fi
 exit "$rc"
