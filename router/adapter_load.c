@@ -20,17 +20,9 @@
 /* Room for the names of the plugins found, in "not a known adapter". */
 #define ADAPTER_KNOWN_MAX 512
 
-/* Every member ABI 1.0 has; a smaller struct is not an adapter of ours. */
-#define ADAPTER_V1_SIZE (offsetof(struct npr_adapter, close) + \
+/* Every member ABI 2.0 has; a smaller struct is not an adapter of ours. */
+#define ADAPTER_MAJOR_SIZE (offsetof(struct npr_adapter, close) + \
     sizeof(((struct npr_adapter *)0)->close))
-
-/* The router's side of one route being configured. */
-struct npr_conf {
-	struct config_ctx *ctx;
-	const char *label;
-	const config_setting_t *group;
-	unsigned nerrors;
-};
 
 static enum npr_verdict
 adapter_raw_data(struct npr_session *s, enum npr_side from,
@@ -48,53 +40,21 @@ const struct npr_adapter adapter_raw = {
 	.data = adapter_raw_data,
 };
 
-static void __attribute__((format(printf, 3, 4)))
-adapter_conf_error(struct npr_conf *conf, const config_setting_t *at,
-    const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	config_err_at(conf->ctx, at != NULL ? at : conf->group, conf->label,
-	    "%s", msg);
-	conf->nerrors++;
-}
-
-static int
-adapter_conf_check_keys(struct npr_conf *conf, const config_setting_t *group,
-    const char *const *keys)
-{
-	const char **all = NULL;
-	size_t i, n = 0;
-	int bad;
-
-	while (keys != NULL && keys[n] != NULL)
-		n++;
-	if ((all = calloc(n + 2, sizeof *all)) == NULL) {
-		conf->ctx->oom = 1;
-		conf->nerrors++;
-		return 1;
-	}
-	all[0] = "name";
-	for (i = 0; i < n; i++)
-		all[i + 1] = keys[i];
-	bad = config_check_keys(conf->ctx, group, "adapter.", all, conf->label,
-	    NULL);
-	conf->nerrors += (unsigned)bad;
-	free(all);
-	return bad;
-}
-
 const struct npr_host adapter_host = {
 	.abi_major = NPR_ADAPTER_ABI_MAJOR,
 	.abi_minor = NPR_ADAPTER_ABI_MINOR,
 	.size = sizeof(struct npr_host),
 	.conf_error = adapter_conf_error,
 	.conf_check_keys = adapter_conf_check_keys,
-	.conf_type_name = config_type_name,
+	.conf_type_name = adapter_conf_type_name,
+	.conf_type = adapter_conf_type,
+	.conf_member = adapter_conf_member,
+	.conf_count = adapter_conf_count,
+	.conf_elem = adapter_conf_elem,
+	.conf_name = adapter_conf_name,
+	.conf_string = adapter_conf_string,
+	.conf_int = adapter_conf_int,
+	.conf_bool = adapter_conf_bool,
 	.log = adapter_host_log,
 	.forward = adapter_host_forward,
 	.reply = adapter_host_reply,
@@ -174,10 +134,10 @@ adapter_plugin_open(const char *path, const char *name, void **dlp,
 		    NPR_ADAPTER_ABI_MINOR);
 		goto fail;
 	}
-	if (a->size < ADAPTER_V1_SIZE) {
+	if (a->size < ADAPTER_MAJOR_SIZE) {
 		snprintf(err, errlen, "%s: its struct npr_adapter is %zu bytes; "
 		    "ABI %d.0 needs at least %zu", path, a->size,
-		    NPR_ADAPTER_ABI_MAJOR, ADAPTER_V1_SIZE);
+		    NPR_ADAPTER_ABI_MAJOR, ADAPTER_MAJOR_SIZE);
 		goto fail;
 	}
 	if (a->name == NULL || a->data == NULL) {
@@ -217,7 +177,7 @@ adapter_configure(struct adapter_route *ar, struct config_ctx *ctx,
 		return config_check_keys(ctx, group, "adapter.", name_only, label,
 		    hint) != 0 ? -1 : 0;
 	}
-	rc = a->configure(&adapter_host, &conf, group,
+	rc = a->configure(&adapter_host, &conf, adapter_conf_setting(group),
 	    route_name != NULL ? route_name : "", &ar->state);
 	if (rc != 0 && conf.nerrors == 0)
 		config_err_at(ctx, group, label, "adapter \"%s\" refused its "

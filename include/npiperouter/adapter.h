@@ -14,12 +14,13 @@
  * working, and so does a newer plugin on an older router as long as it
  * checks host->abi_minor before using anything added later.
  *
- * Options come from the route's "adapter" group in the config, handed over
- * as libconfig's own const config_setting_t: plugins are built from this
- * tree against the distribution's libconfig, which they may call directly
- * to read their options. Errors about options go through
- * host->conf_error(), which adds FILE:LINE and the route, like every other
- * config error.
+ * Options come from the route's "adapter" group in the config. Plugins
+ * read them only through the host's conf_* functions below, which hand out
+ * opaque struct npr_setting pointers: no type of the router's config
+ * library appears here, so a plugin never depends on which library (or
+ * which soname of it) the router parses its config with. Errors about
+ * options go through host->conf_error(), which adds the setting's
+ * FILE:LINE and the route, like every other config error.
  *
  * Threading: everything runs on the router's one event loop thread; calls
  * never overlap.
@@ -31,14 +32,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <libconfig.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Bump the major for any change that is not an append; the minor else. */
-#define NPR_ADAPTER_ABI_MAJOR 1
+#define NPR_ADAPTER_ABI_MAJOR 2
 #define NPR_ADAPTER_ABI_MINOR 0
 
 /* The symbol the router looks up, and how plugins export it. */
@@ -102,6 +101,21 @@ enum npr_log_level {
 
 /* The router's side of a route being configured; opaque to plugins. */
 struct npr_conf;
+/*
+ * One setting of the route's "adapter" group (the group itself, a member,
+ * a list element); opaque to plugins, valid until configure() returns.
+ */
+struct npr_setting;
+
+/* What a setting holds, as host->conf_type() says. */
+enum npr_setting_type {
+	NPR_SETTING_OTHER = 0,  /* e.g. a floating-point number */
+	NPR_SETTING_STRING = 1,
+	NPR_SETTING_INT = 2,
+	NPR_SETTING_BOOL = 3,
+	NPR_SETTING_LIST = 4,   /* [ "a", "b" ] or ( { ... }, "c" ) */
+	NPR_SETTING_GROUP = 5,  /* { key = value; ... } */
+};
 /* Where one data call's output goes; opaque, valid during that call. */
 struct npr_io;
 struct npr_host;
@@ -129,17 +143,37 @@ struct npr_host {
 	/* ---- while configuring a route ---- */
 
 	/* Report a problem at setting AT as "FILE:LINE: route "NAME": ...". */
-	void (*conf_error)(struct npr_conf *, const config_setting_t *at,
+	void (*conf_error)(struct npr_conf *, const struct npr_setting *at,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 	/*
 	 * Report every member of GROUP not named in the NULL-terminated KEYS
 	 * ("name" is always allowed), suggesting the nearest key for typos,
 	 * as "unknown setting "adapter.KEY"". Returns the number reported.
 	 */
-	int (*conf_check_keys)(struct npr_conf *, const config_setting_t *group,
+	int (*conf_check_keys)(struct npr_conf *, const struct npr_setting *group,
 	    const char *const *keys);
 	/* "a string", "an integer", ... for "must be X, not Y" messages. */
-	const char *(*conf_type_name)(const config_setting_t *);
+	const char *(*conf_type_name)(const struct npr_setting *);
+	enum npr_setting_type (*conf_type)(const struct npr_setting *);
+	/* GROUP's member KEY, or NULL when GROUP has none (or is no group). */
+	const struct npr_setting *(*conf_member)(const struct npr_setting *group,
+	    const char *key);
+	/* How many elements a list, or members a group, has; 0 for scalars. */
+	unsigned (*conf_count)(const struct npr_setting *);
+	/*
+	 * Element I of a list, or member I of a group in the order of the
+	 * file (so a plugin can walk a group's keys); NULL past the end.
+	 */
+	const struct npr_setting *(*conf_elem)(const struct npr_setting *,
+	    unsigned i);
+	/* A group member's key ("ping"); NULL for list elements. */
+	const char *(*conf_name)(const struct npr_setting *);
+	/* A string setting's text (copy what you keep); NULL for others. */
+	const char *(*conf_string)(const struct npr_setting *);
+	/* An integer setting's value into *V: 0, or -1 when not an integer. */
+	int (*conf_int)(const struct npr_setting *, long long *v);
+	/* A boolean setting's value (0 or 1) into *V: 0, or -1 when not one. */
+	int (*conf_bool)(const struct npr_setting *, int *v);
 
 	/* ---- during a session ---- */
 
@@ -168,12 +202,13 @@ struct npr_adapter {
 
 	/*
 	 * Read the route's options from GROUP (the route's "adapter" group,
-	 * with "name" in it) and return the route's state in *route_state.
-	 * Returns 0, or -1 after reporting every problem with
-	 * host->conf_error(). NULL: the adapter takes no options.
+	 * with "name" in it) through HOST's conf_* functions, and return the
+	 * route's state in *route_state. Returns 0, or -1 after reporting
+	 * every problem with host->conf_error(). NULL: the adapter takes no
+	 * options.
 	 */
 	int (*configure)(const struct npr_host *host, struct npr_conf *conf,
-	    const config_setting_t *group, const char *route,
+	    const struct npr_setting *group, const char *route,
 	    void **route_state);
 	/* Free what configure() returned. */
 	void (*unconfigure)(void *route_state);

@@ -49,29 +49,30 @@ assuan_unconfigure(void *route_state)
 
 static int
 assuan_configure(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *route, void **route_state)
+    const struct npr_setting *group, const char *route, void **route_state)
 {
 	static const char *const keys[] = { "allow_commands", NULL };
-	const config_setting_t *list = NULL, *e = NULL;
+	const struct npr_setting *list = NULL, *e = NULL;
 	struct assuan_route *ar = NULL;
 	const char *v = NULL;
-	int i, n, bad;
+	unsigned i, n;
+	int bad;
 
 	bad = host->conf_check_keys(conf, group, keys);
 	if ((ar = calloc(1, sizeof *ar)) == NULL) {
 		host->conf_error(conf, group, "out of memory");
 		return -1;
 	}
-	if ((list = config_setting_get_member(group, "allow_commands")) == NULL)
+	if ((list = host->conf_member(group, "allow_commands")) == NULL)
 		goto out;
-	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+	if (host->conf_type(list) != NPR_SETTING_LIST) {
 		host->conf_error(conf, list, "\"adapter.allow_commands\" must be a "
 		    "list of commands like [ \"GETINFO\" ], not %s",
 		    host->conf_type_name(list));
 		bad++;
 		goto out;
 	}
-	n = config_setting_length(list);
+	n = host->conf_count(list);
 	/* An empty list is allowed: nothing but answering inquiries passes. */
 	if ((ar->allow = calloc((size_t)n + 1, sizeof *ar->allow)) == NULL) {
 		host->conf_error(conf, list, "out of memory");
@@ -80,11 +81,10 @@ assuan_configure(const struct npr_host *host, struct npr_conf *conf,
 	}
 	ar->nallow = (size_t)n;
 	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, (unsigned)i);
-		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
-		    config_setting_get_string(e) : NULL;
+		e = host->conf_elem(list, i);
+		v = host->conf_string(e);
 		if (v == NULL || !assuan_command_valid(v)) {
-			host->conf_error(conf, e, "adapter.allow_commands #%d must "
+			host->conf_error(conf, e, "adapter.allow_commands #%u must "
 			    "be a command name (letters, digits, \"_\" and \"-\")",
 			    i + 1);
 			bad++;

@@ -33,7 +33,7 @@ struct docker_route {
 };
 
 int docker_configure(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *route, void **route_state);
+    const struct npr_setting *group, const char *route, void **route_state);
 void docker_unconfigure(void *route_state);
 
 /* One request, from its headers until both it and its answer ended. */

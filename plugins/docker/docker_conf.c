@@ -20,64 +20,62 @@
 
 static int
 docker_conf_bool(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *key, int *val)
+    const struct npr_setting *group, const char *key, int *val)
 {
-	const config_setting_t *s = config_setting_get_member(group, key);
+	const struct npr_setting *s = host->conf_member(group, key);
 
 	if (s == NULL)
 		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+	if (host->conf_bool(s, val) != 0) {
 		host->conf_error(conf, s, "\"adapter.%s\" must be true or false, "
 		    "not %s", key, host->conf_type_name(s));
 		return 1;
 	}
-	*val = config_setting_get_bool(s);
 	return 0;
 }
 
 static int
 docker_conf_rules(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *list, struct docker_paths *dp)
+    const struct npr_setting *list, struct docker_paths *dp)
 {
 	static const char *const keys[] = { "from", "to", NULL };
-	const config_setting_t *e = NULL, *from = NULL, *to = NULL;
-	int i, n, bad = 0;
+	const struct npr_setting *e = NULL, *from = NULL, *to = NULL;
+	const char *fv = NULL, *tv = NULL;
+	unsigned i, n;
+	int bad = 0;
 
-	if (!config_setting_is_list(list)) {
+	if (host->conf_type(list) != NPR_SETTING_LIST) {
 		host->conf_error(conf, list, "\"adapter.path_rules\" must be a list "
 		    "of groups like ( { from = \"/home/me/src\"; to = \"D:/src\"; "
 		    "} ), not %s", host->conf_type_name(list));
 		return 1;
 	}
-	n = config_setting_length(list);
+	n = host->conf_count(list);
 	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, (unsigned)i);
-		if (!config_setting_is_group(e)) {
-			host->conf_error(conf, e, "adapter.path_rules #%d must be a "
+		e = host->conf_elem(list, i);
+		if (host->conf_type(e) != NPR_SETTING_GROUP) {
+			host->conf_error(conf, e, "adapter.path_rules #%u must be a "
 			    "group { from = ...; to = ...; }", i + 1);
 			bad++;
 			continue;
 		}
 		bad += host->conf_check_keys(conf, e, keys);
-		from = config_setting_get_member(e, "from");
-		to = config_setting_get_member(e, "to");
-		if (from == NULL || config_setting_type(from) != CONFIG_TYPE_STRING ||
-		    !docker_rule_from_valid(config_setting_get_string(from))) {
+		from = host->conf_member(e, "from");
+		to = host->conf_member(e, "to");
+		fv = host->conf_string(from);
+		tv = host->conf_string(to);
+		if (fv == NULL || !docker_rule_from_valid(fv)) {
 			host->conf_error(conf, from ? from : e, "adapter.path_rules "
-			    "#%d: \"from\" must be an absolute path without \".\" or "
+			    "#%u: \"from\" must be an absolute path without \".\" or "
 			    "\"..\" parts", i + 1);
 			bad++;
 		}
-		if (to == NULL || config_setting_type(to) != CONFIG_TYPE_STRING ||
-		    *config_setting_get_string(to) == '\0' ||
-		    strlen(config_setting_get_string(to)) >= DOCKER_PATH_MAX) {
-			host->conf_error(conf, to ? to : e, "adapter.path_rules #%d: "
+		if (tv == NULL || *tv == '\0' || strlen(tv) >= DOCKER_PATH_MAX) {
+			host->conf_error(conf, to ? to : e, "adapter.path_rules #%u: "
 			    "\"to\" must be a path like \"D:/src\"", i + 1);
 			bad++;
 		}
-		if (bad == 0 && docker_paths_add_rule(dp,
-		    config_setting_get_string(from),
-		    config_setting_get_string(to)) != 0) {
+		if (bad == 0 && docker_paths_add_rule(dp, fv, tv) != 0) {
 			host->conf_error(conf, e, "out of memory");
 			bad++;
 		}
@@ -87,30 +85,32 @@ docker_conf_rules(const struct npr_host *host, struct npr_conf *conf,
 
 static int
 docker_conf_policy(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *key, struct docker_policy *pol)
+    const struct npr_setting *group, const char *key, struct docker_policy *pol)
 {
-	const config_setting_t *list = config_setting_get_member(group, key);
-	const config_setting_t *e = NULL;
+	const struct npr_setting *list = host->conf_member(group, key);
+	const struct npr_setting *e = NULL;
+	const char *v = NULL;
 	char err[512];
-	int i, n, bad = 0;
+	unsigned i, n;
+	int bad = 0;
 
 	if (list == NULL)
 		return 0;
-	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+	if (host->conf_type(list) != NPR_SETTING_LIST) {
 		host->conf_error(conf, list, "\"adapter.%s\" must be a list of "
 		    "endpoint groups like [ \"containers\", \"GET images\" ], not %s",
 		    key, host->conf_type_name(list));
 		return 1;
 	}
-	n = config_setting_length(list);
+	n = host->conf_count(list);
 	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, (unsigned)i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			host->conf_error(conf, e, "adapter.%s #%d must be a string, "
+		e = host->conf_elem(list, i);
+		if ((v = host->conf_string(e)) == NULL) {
+			host->conf_error(conf, e, "adapter.%s #%u must be a string, "
 			    "not %s", key, i + 1, host->conf_type_name(e));
 			bad++;
-		} else if (docker_policy_add(pol, strcmp(key, "deny") == 0,
-		    config_setting_get_string(e), err, sizeof err) != 0) {
+		} else if (docker_policy_add(pol, strcmp(key, "deny") == 0, v,
+		    err, sizeof err) != 0) {
 			host->conf_error(conf, e, "adapter.%s: %s", key, err);
 			bad++;
 		}
@@ -121,20 +121,18 @@ docker_conf_policy(const struct npr_host *host, struct npr_conf *conf,
 /* The automount root: from the wsl.conf the route names, or /etc's. */
 static int
 docker_conf_wsl(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, struct docker_paths *dp)
+    const struct npr_setting *group, struct docker_paths *dp)
 {
-	const config_setting_t *s = config_setting_get_member(group, "wsl_conf");
+	const struct npr_setting *s = host->conf_member(group, "wsl_conf");
 	const char *path = DOCKER_WSL_CONF;
 	char err[600];
 
 	if (s != NULL) {
-		if (config_setting_type(s) != CONFIG_TYPE_STRING ||
-		    config_setting_get_string(s)[0] != '/') {
+		if ((path = host->conf_string(s)) == NULL || path[0] != '/') {
 			host->conf_error(conf, s, "\"adapter.wsl_conf\" must be an "
 			    "absolute path");
 			return 1;
 		}
-		path = config_setting_get_string(s);
 	}
 	if (docker_wsl_root(path, s != NULL, &dp->root, err, sizeof err) != 0) {
 		host->conf_error(conf, s ? s : group, "adapter: %s", err);
@@ -146,12 +144,13 @@ docker_conf_wsl(const struct npr_host *host, struct npr_conf *conf,
 
 int
 docker_configure(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *route, void **route_state)
+    const struct npr_setting *group, const char *route, void **route_state)
 {
 	static const char *const keys[] = { "rewrite_paths", "wsl_conf",
 		"path_rules", "max_body", "allow", "deny", "access_log", NULL };
-	const config_setting_t *s = NULL;
+	const struct npr_setting *s = NULL;
 	struct docker_route *dr = NULL;
+	long long max_body;
 	int bad;
 
 	if ((dr = calloc(1, sizeof *dr)) == NULL) {
@@ -165,13 +164,12 @@ docker_configure(const struct npr_host *host, struct npr_conf *conf,
 	bad += docker_conf_bool(host, conf, group, "rewrite_paths", &dr->rewrite);
 	bad += docker_conf_bool(host, conf, group, "access_log", &dr->access_log);
 	bad += docker_conf_wsl(host, conf, group, &dr->paths);
-	if ((s = config_setting_get_member(group, "path_rules")) != NULL)
+	if ((s = host->conf_member(group, "path_rules")) != NULL)
 		bad += docker_conf_rules(host, conf, s, &dr->paths);
-	if ((s = config_setting_get_member(group, "max_body")) != NULL) {
-		if (config_setting_type(s) == CONFIG_TYPE_INT &&
-		    config_setting_get_int(s) >= 1024 &&
-		    config_setting_get_int(s) <= DOCKER_MAX_BODY_LIMIT)
-			dr->max_body = (size_t)config_setting_get_int(s);
+	if ((s = host->conf_member(group, "max_body")) != NULL) {
+		if (host->conf_int(s, &max_body) == 0 && max_body >= 1024 &&
+		    max_body <= DOCKER_MAX_BODY_LIMIT)
+			dr->max_body = (size_t)max_body;
 		else {
 			host->conf_error(conf, s, "\"adapter.max_body\" must be an "
 			    "integer from 1024 to %d (bytes)", DOCKER_MAX_BODY_LIMIT);

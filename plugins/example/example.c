@@ -19,34 +19,28 @@ struct example_route {
 
 static int
 example_configure(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *route, void **route_state)
+    const struct npr_setting *group, const char *route, void **route_state)
 {
 	static const char *const keys[] = { "ping", "max_line", NULL };
-	const config_setting_t *s = NULL;
+	const struct npr_setting *s = NULL;
 	struct example_route *er = NULL;
 	const char *ping = "PING";
-	int max_line = 200, bad;
+	long long max_line = 200;
+	int bad;
 
 	bad = host->conf_check_keys(conf, group, keys);
-	if ((s = config_setting_get_member(group, "ping")) != NULL) {
-		if (config_setting_type(s) == CONFIG_TYPE_STRING)
-			ping = config_setting_get_string(s);
-		else {
-			host->conf_error(conf, s, "\"adapter.ping\" must be a "
-			    "string, not %s", host->conf_type_name(s));
-			bad++;
-		}
+	if ((s = host->conf_member(group, "ping")) != NULL &&
+	    (ping = host->conf_string(s)) == NULL) {
+		host->conf_error(conf, s, "\"adapter.ping\" must be a string, "
+		    "not %s", host->conf_type_name(s));
+		bad++;
 	}
-	if ((s = config_setting_get_member(group, "max_line")) != NULL) {
-		if (config_setting_type(s) == CONFIG_TYPE_INT &&
-		    config_setting_get_int(s) >= 2 &&
-		    config_setting_get_int(s) <= 4096)
-			max_line = config_setting_get_int(s);
-		else {
-			host->conf_error(conf, s, "\"adapter.max_line\" must be "
-			    "an integer from 2 to 4096");
-			bad++;
-		}
+	if ((s = host->conf_member(group, "max_line")) != NULL &&
+	    (host->conf_int(s, &max_line) != 0 || max_line < 2 ||
+	    max_line > 4096)) {
+		host->conf_error(conf, s, "\"adapter.max_line\" must be an "
+		    "integer from 2 to 4096");
+		bad++;
 	}
 	if (bad)
 		return -1;

@@ -32,30 +32,30 @@ struct agent_session {
 /* Fill TYPES from a list of request names; returns the errors reported. */
 static int
 agent_parse_names(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *list, unsigned char types[256])
+    const struct npr_setting *list, unsigned char types[256])
 {
-	const config_setting_t *e = NULL;
-	const char *key = config_setting_name(list);
-	int i, n, bad = 0;
+	const struct npr_setting *e = NULL;
+	const char *key = host->conf_name(list), *v = NULL;
+	unsigned i, n;
+	int bad = 0;
 
-	if (!config_setting_is_array(list) && !config_setting_is_list(list)) {
+	if (host->conf_type(list) != NPR_SETTING_LIST) {
 		host->conf_error(conf, list, "\"adapter.%s\" must be a list of "
 		    "request names like [ \"sign\" ], not %s", key,
 		    host->conf_type_name(list));
 		return 1;
 	}
-	n = config_setting_length(list);
+	n = host->conf_count(list);
 	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, (unsigned)i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			host->conf_error(conf, e, "adapter.%s #%d must be a string, "
+		e = host->conf_elem(list, i);
+		if ((v = host->conf_string(e)) == NULL) {
+			host->conf_error(conf, e, "adapter.%s #%u must be a string, "
 			    "not %s", key, i + 1, host->conf_type_name(e));
 			bad++;
-		} else if (agent_request_types(config_setting_get_string(e),
-		    types) != 0) {
+		} else if (agent_request_types(v, types) != 0) {
 			host->conf_error(conf, e, "adapter.%s: \"%s\" is not an "
-			    "ssh-agent request (known: %s)", key,
-			    config_setting_get_string(e), agent_request_names());
+			    "ssh-agent request (known: %s)", key, v,
+			    agent_request_names());
 			bad++;
 		}
 	}
@@ -64,12 +64,12 @@ agent_parse_names(const struct npr_host *host, struct npr_conf *conf,
 
 static int
 agent_configure(const struct npr_host *host, struct npr_conf *conf,
-    const config_setting_t *group, const char *route, void **route_state)
+    const struct npr_setting *group, const char *route, void **route_state)
 {
 	static const char *const keys[] = { "allow", "deny", "session_bind",
 		NULL };
 	unsigned char allowed[256], denied[256];
-	const config_setting_t *allow = NULL, *deny = NULL, *s = NULL;
+	const struct npr_setting *allow = NULL, *deny = NULL, *s = NULL;
 	struct agent_route *ar = NULL;
 	const char *v = NULL;
 	int bad, answer = 0;
@@ -78,13 +78,12 @@ agent_configure(const struct npr_host *host, struct npr_conf *conf,
 	memset(allowed, 0, sizeof allowed);
 	memset(denied, 0, sizeof denied);
 	bad = host->conf_check_keys(conf, group, keys);
-	if ((allow = config_setting_get_member(group, "allow")) != NULL)
+	if ((allow = host->conf_member(group, "allow")) != NULL)
 		bad += agent_parse_names(host, conf, allow, allowed);
-	if ((deny = config_setting_get_member(group, "deny")) != NULL)
+	if ((deny = host->conf_member(group, "deny")) != NULL)
 		bad += agent_parse_names(host, conf, deny, denied);
-	if ((s = config_setting_get_member(group, "session_bind")) != NULL) {
-		v = config_setting_type(s) == CONFIG_TYPE_STRING ?
-		    config_setting_get_string(s) : NULL;
+	if ((s = host->conf_member(group, "session_bind")) != NULL) {
+		v = host->conf_string(s);
 		if (v != NULL && strcmp(v, "answer") == 0)
 			answer = 1;
 		else if (v == NULL || strcmp(v, "forward") != 0) {

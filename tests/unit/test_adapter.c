@@ -29,11 +29,54 @@ test_abi_wrong_major(void **state)
 {
 	static const char *const want[] = {
 		"5: route \"a\": adapter \"wrong-major\": " TESTDIR "/wrong-major.so "
-		"was built for adapter ABI 2.3; this npiperouter has ABI 1.0 "
+		"was built for adapter ABI 3.3; this npiperouter has ABI 2.0 "
 		"(rebuild the plugin against its npiperouter/adapter.h)",
 	};
 
 	atest_expect_errors(TESTDIR, "{ name = \"wrong-major\"; }", want, 1);
+}
+
+/* ABI 1 handed plugins libconfig's config_setting_t: never call one. */
+static void
+test_abi_old_major(void **state)
+{
+	static const char *const want[] = {
+		"5: route \"a\": adapter \"old-major\": " TESTDIR "/old-major.so "
+		"was built for adapter ABI 1.0; this npiperouter has ABI 2.0 "
+		"(rebuild the plugin against its npiperouter/adapter.h)",
+	};
+
+	atest_expect_errors(TESTDIR, "{ name = \"old-major\"; }", want, 1);
+}
+
+/*
+ * Every conf_* accessor, through a plugin that describes each setting it
+ * walks to: scalars, string lists, nested groups and lists of groups, in
+ * the file's order, each error at its own setting's line.
+ */
+static void
+test_conf_accessors(void **state)
+{
+	static const char *const want[] = {
+		"5: route \"a\": s: string \"x y\"",
+		"6: route \"a\": i: int 5",
+		"6: route \"a\": big: int 5000000000",
+		"7: route \"a\": b: bool 1",
+		"7: route \"a\": off: bool 0",
+		"8: route \"a\": l: list [string \"a\", string \"b\"]",
+		"9: route \"a\": g: group {k=int 7, n=list [string \"c\", "
+		"group {z=bool 0}]}",
+		"11: route \"a\": f: other (a floating-point number)",
+		"12: route \"a\": empty: list []",
+	};
+
+	atest_expect_errors(TESTDIR, "{ name = \"conf-walk\"; s = \"x y\";\n"
+	    "i = 5; big = 5000000000L;\n"
+	    "b = true; off = false;\n"
+	    "l = [ \"a\", \"b\" ];\n"
+	    "g = { k = 7;\n n = ( \"c\", { z = false; } ); };\n"
+	    "f = 1.5;\n"
+	    "empty = [ ]; }", want, sizeof want / sizeof *want);
 }
 
 static void
@@ -53,7 +96,7 @@ test_abi_missing_data(void **state)
 {
 	static const char *const want[] = {
 		"5: route \"a\": adapter \"no-data\": " TESTDIR "/no-data.so (ABI "
-		"1.0) lacks the required entry \"data\"",
+		"2.0) lacks the required entry \"data\"",
 	};
 
 	atest_expect_errors(TESTDIR, "{ name = \"no-data\"; }", want, 1);
@@ -306,6 +349,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_wrong_major),
+		cmocka_unit_test(test_abi_old_major),
+		cmocka_unit_test(test_conf_accessors),
 		cmocka_unit_test(test_abi_missing_entry_point),
 		cmocka_unit_test(test_abi_missing_data),
 		cmocka_unit_test(test_unknown_adapter_lists_known),
