@@ -382,14 +382,20 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
     const char *config_file, FILE *out)
 {
 	struct doctor d;
+	char err[512];
+	int automount_bad;
 
 	memset(&d, 0, sizeof d);
 	d.out = out;
 	d.root = opts->root;
 	d.timeout_ms = opts->pipe_timeout_ms;
-	doctor_automount_root(d.root, d.automount, sizeof d.automount);
+	automount_bad = doctor_automount_root(d.root, d.automount,
+	    sizeof d.automount, err, sizeof err) != 0;
 
 	doctor_check_wsl(&d);
+	if (d.wsl != DOCTOR_NOT_WSL && automount_bad)
+		doctor_say(&d, DOCTOR_WARN, "%s: taking %s as where Windows "
+		    "drives are mounted", err, d.automount);
 	if (d.wsl != DOCTOR_NOT_WSL)
 		doctor_check_interop(&d);
 	if (d.wsl == DOCTOR_WSL2)

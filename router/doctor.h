@@ -61,14 +61,20 @@ enum doctor_interop doctor_interop_state(const char *root, char *entry,
     size_t len);
 
 /*
- * Value of KEY in [SECTION] of ROOT/etc/wsl.conf into BUF; 0 when found,
- * -1 when the file, section or key is missing.
+ * Value of KEY in [SECTION] of ROOT/etc/wsl.conf into BUF, read as WSL
+ * reads it (lib/wslconf); 0 when set, -1 when the file, section or key is
+ * missing or unreadable.
  */
 int doctor_wsl_conf(const char *root, const char *section, const char *key,
     char *buf, size_t len);
-/* Where Windows drives are mounted: [automount] root, "/mnt/" by default;
- * always ends in "/". */
-void doctor_automount_root(const char *root, char *buf, size_t len);
+/*
+ * Where Windows drives are mounted: [automount] root of ROOT/etc/wsl.conf,
+ * "/mnt/" by default; always ends in "/". Returns -1 with the reason in
+ * ERR (and "/mnt/" in BUF) when the file cannot be read or its root is
+ * not an absolute path.
+ */
+int doctor_automount_root(const char *root, char *buf, size_t len,
+    char *err, size_t errlen);
 /* PATH is on a Windows drive: AUTOMOUNT followed by one drive letter. */
 int doctor_on_windows_drive(const char *path, const char *automount);
 /* FILE starts with "MZ", the mark of a Windows executable. */

@@ -4,6 +4,7 @@
  * below a root prefix so tests can fake it.
  */
 #include "doctor.h"
+#include "wslconf.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -97,90 +97,28 @@ doctor_interop_state(const char *root, char *entry, size_t len)
 	return state;
 }
 
-/* Strip blanks on both ends, in place. */
-static char *
-doctor_trim(char *s)
-{
-	char *end = NULL;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* An INI value: quotes removed, or a " #" / " ;" comment cut off. */
-static char *
-doctor_ini_value(char *v)
-{
-	size_t n;
-	char *c = NULL;
-
-	v = doctor_trim(v);
-	n = strlen(v);
-	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-		v[n - 1] = '\0';
-		return v + 1;
-	}
-	for (c = v; *c != '\0'; c++) {
-		if ((*c == '#' || *c == ';') && c > v &&
-		    isspace((unsigned char)c[-1])) {
-			*c = '\0';
-			break;
-		}
-	}
-	return doctor_trim(v);
-}
-
 int
 doctor_wsl_conf(const char *root, const char *section, const char *key,
     char *buf, size_t len)
 {
-	char file[4096], line[1024], *s = NULL, *eq = NULL, *end = NULL;
-	int in_section = 0, rc = -1;
-	FILE *f = NULL;
+	char file[4096], err[256];
 
 	snprintf(file, sizeof file, "%s/etc/wsl.conf", root);
-	if ((f = fopen(file, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		s = doctor_trim(line);
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			if ((end = strchr(s, ']')) != NULL)
-				*end = '\0';
-			in_section = strcasecmp(doctor_trim(s + 1), section) == 0;
-			continue;
-		}
-		if (!in_section || (eq = strchr(s, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		if (strcasecmp(doctor_trim(s), key) != 0)
-			continue;
-		/* The last one wins, as in any INI reader. */
-		snprintf(buf, len, "%s", doctor_ini_value(eq + 1));
-		rc = 0;
-	}
-	fclose(f);
-	return rc;
+	return wslconf_read(file, section, key, buf, len, NULL, err,
+	    sizeof err) == WSLCONF_SET ? 0 : -1;
 }
 
-void
-doctor_automount_root(const char *root, char *buf, size_t len)
+int
+doctor_automount_root(const char *root, char *buf, size_t len, char *err,
+    size_t errlen)
 {
-	char v[256];
-	size_t n;
+	char file[4096];
 
-	if (doctor_wsl_conf(root, "automount", "root", v, sizeof v) != 0 ||
-	    v[0] != '/' || len < 3) {
-		snprintf(buf, len, "/mnt/");
-		return;
-	}
-	n = strlen(v);
-	snprintf(buf, len, "%s%s", v, v[n - 1] == '/' ? "" : "/");
+	snprintf(file, sizeof file, "%s/etc/wsl.conf", root);
+	if (wslconf_automount_root(file, 0, buf, len, err, errlen) == 0)
+		return 0;
+	snprintf(buf, len, "%s", WSLCONF_AUTOMOUNT_DEFAULT);
+	return -1;
 }
 
 int

@@ -4,100 +4,23 @@
  * otherwise), and a Windows Docker engine wants "C:/..." for the same
  * folder. Named volumes and relative paths never match.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "docker_path.h"
-
-/* Trim blanks on both sides of S in place; returns the new start. */
-static char *
-docker_trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	    s[n - 1] == '\r' || s[n - 1] == '\n'))
-		s[--n] = '\0';
-	return s;
-}
-
-/* The value of a "key = value" line: quotes and a trailing comment off. */
-static char *
-docker_ini_value(char *v)
-{
-	char *hash = NULL;
-	size_t n;
-
-	v = docker_trim(v);
-	if (*v == '"' && (hash = strchr(v + 1, '"')) != NULL) {
-		*hash = '\0';
-		return v + 1;
-	}
-	if ((hash = strchr(v, '#')) != NULL) {
-		*hash = '\0';
-		v = docker_trim(v);
-	}
-	n = strlen(v);
-	if (n >= 2 && v[0] == '\'' && v[n - 1] == '\'') {
-		v[n - 1] = '\0';
-		v++;
-	}
-	return v;
-}
+#include "wslconf.h"
 
 int
 docker_wsl_root(const char *path, int must_exist, char **root, char *err,
     size_t errlen)
 {
-	char line[1024], found[DOCKER_PATH_MAX];
-	char *s = NULL, *eq = NULL, *v = NULL;
-	FILE *fp = NULL;
-	int in_automount = 0, have = 0, lineno = 0;
-	size_t n;
+	char found[DOCKER_PATH_MAX];
 
 	*root = NULL;
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT && !must_exist)
-			goto out;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	if (wslconf_automount_root(path, must_exist, found, sizeof found, err,
+	    errlen) != 0)
 		return -1;
-	}
-	while (fgets(line, sizeof line, fp) != NULL) {
-		lineno++;
-		s = docker_trim(line);
-		if (*s == '[') {
-			in_automount = strncasecmp(s, "[automount]", 11) == 0;
-			continue;
-		}
-		if (!in_automount || *s == '#' || *s == ';' ||
-		    (eq = strchr(s, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		if (strcasecmp(docker_trim(s), "root") != 0)
-			continue;
-		v = docker_ini_value(eq + 1);
-		if (v[0] != '/' || strlen(v) + 2 > sizeof found) {
-			snprintf(err, errlen, "%s:%d: [automount] root \"%s\" is not "
-			    "an absolute path", path, lineno, v);
-			fclose(fp);
-			return -1;
-		}
-		snprintf(found, sizeof found, "%s", v);
-		have = 1; /* the last one counts, as in WSL */
-	}
-	fclose(fp);
-out:
-	if (!have)
-		snprintf(found, sizeof found, "%s", DOCKER_AUTOMOUNT_DEFAULT);
-	n = strlen(found);
-	if (found[n - 1] != '/')
-		found[n++] = '/', found[n] = '\0';
 	if ((*root = strdup(found)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -9,8 +9,6 @@
 
 #include <stddef.h>
 
-/* Where WSL mounts the Windows drives when wsl.conf says nothing. */
-#define DOCKER_AUTOMOUNT_DEFAULT "/mnt/"
 /* Longest path the rules produce or take; longer ones are left alone. */
 #define DOCKER_PATH_MAX 4096
 
@@ -27,10 +25,11 @@ struct docker_paths {
 };
 
 /*
- * Read "[automount] root = ..." from the wsl.conf file PATH into *ROOT
- * (malloc'ed, ending in "/"), or the default when the file or the key is
- * missing (MUST_EXIST: a missing file is an error too). Returns 0, or -1
- * with the reason in ERR.
+ * The automount root of the wsl.conf file PATH into *ROOT (malloc'ed,
+ * ending in "/"), read by the tree's one wsl.conf parser
+ * (wslconf_automount_root(): "/mnt/" when the file or the key is missing;
+ * MUST_EXIST: a missing file is an error too). Returns 0, or -1 with the
+ * reason in ERR.
  */
 int docker_wsl_root(const char *path, int must_exist, char **root,
     char *err, size_t errlen);

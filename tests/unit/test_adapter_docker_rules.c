@@ -148,6 +148,15 @@ test_wsl_conf(void **state)
 	    "/drives/");
 	wsl_root("[automount]\n#root = /x\noptions = \"metadata\"\n", "/mnt/");
 	wsl_root("[automount]\nroot = mnt\n", NULL);
+	/* As WSL reads it (lib/wslconf): ";" is no comment, "#" is, quotes go
+	 * anywhere, single quotes stay, the first root counts, a line WSL
+	 * cannot read ends the file, and CRLF is fine. */
+	wsl_root("[automount]\nroot = /win ;c\n", "/win ;c/");
+	wsl_root("[automount]\nroot = \"/win/\" # c\n", "/win/");
+	wsl_root("[automount]\nroot = /one\nroot = /two\n", "/one/");
+	wsl_root("[automount]\nroot = '/win'\n", NULL);
+	wsl_root("; note\n[automount]\nroot = /win\n", "/mnt/");
+	wsl_root("[automount]\r\nroot = /c\r\n", "/c/");
 	assert_int_equal(docker_wsl_root("/nonexistent/wsl.conf", 0, &root, err,
 	    sizeof err), 0);
 	assert_string_equal(root, "/mnt/");

@@ -143,9 +143,10 @@ test_interop_state(void **state)
 static void
 test_wsl_conf(void **state)
 {
-	char v[64];
+	char v[64], err[256];
 
-	doctor_automount_root(root, v, sizeof v);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), 0);
 	assert_string_equal(v, "/mnt/");
 	assert_int_equal(doctor_wsl_conf(root, "automount", "root", v,
 	    sizeof v), -1);
@@ -163,11 +164,28 @@ test_wsl_conf(void **state)
 	assert_string_equal(v, "true");
 	assert_int_equal(doctor_wsl_conf(root, "boot", "command", v, sizeof v),
 	    -1);
-	doctor_automount_root(root, v, sizeof v);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), 0);
 	assert_string_equal(v, "/win/");
 	put("etc/wsl.conf", "[automount]\nroot = /\n", 0644);
-	doctor_automount_root(root, v, sizeof v);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), 0);
 	assert_string_equal(v, "/");
+	/* The issue's two inputs: ";" is no comment to WSL, "#" is. */
+	put("etc/wsl.conf", "[automount]\nroot = /win ;c\n", 0644);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), 0);
+	assert_string_equal(v, "/win ;c/");
+	put("etc/wsl.conf", "[automount]\nroot = \"/win/\" # c\n", 0644);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), 0);
+	assert_string_equal(v, "/win/");
+	put("etc/wsl.conf", "[automount]\nroot = win\n", 0644);
+	assert_int_equal(doctor_automount_root(root, v, sizeof v, err,
+	    sizeof err), -1);
+	assert_string_equal(v, "/mnt/");
+	assert_non_null(strstr(err, "wsl.conf:2: [automount] root \"win\" is "
+	    "not an absolute path"));
 }
 
 static void
