@@ -18,6 +18,8 @@
 #include "config.h"
 #include "doctor_priv.h"
 
+#include "child.h"
+
 static const char *const doctor_words[] = { "ok", "warn", "FAIL" };
 
 void
@@ -382,7 +384,7 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
     const char *config_file, FILE *out)
 {
 	struct doctor d;
-	char err[512];
+	char err[512], interop[sizeof d.interop + 16];
 	int automount_bad;
 
 	memset(&d, 0, sizeof d);
@@ -401,8 +403,11 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	if (d.wsl == DOCTOR_WSL2)
 		doctor_check_interop_socket(&d);
 	doctor_check_config(&d, cfg, config_file);
+	/* Probes see what the daemon's relays see (server.c does the same). */
+	child_env_init(doctor_relay_interop(d.root, interop, sizeof interop));
 	if (cfg != NULL)
 		doctor_check_routes(&d, cfg);
+	child_env_free();
 	fprintf(out, "%u ok, %u warning(s), %u failure(s)\n", d.nok, d.nwarn,
 	    d.nfail);
 	fflush(out);

@@ -79,6 +79,13 @@ int doctor_automount_root(const char *root, char *buf, size_t len,
 int doctor_on_windows_drive(const char *path, const char *automount);
 /* FILE starts with "MZ", the mark of a Windows executable. */
 int doctor_is_windows_exe(const char *file);
+/*
+ * The WSL_INTEROP entry relays get instead of ours ("WSL_INTEROP=SOCK"
+ * in VAR), or NULL to keep ours: ours is missing or dead (systemd, a
+ * closed terminal) and SOCK, below ROOT, answers. The daemon and the
+ * doctor both hand it to child_env_init(), so relays see the same.
+ */
+const char *doctor_relay_interop(const char *root, char *var, size_t len);
 /* The unix socket PATH accepts a connection right now. */
 int doctor_socket_answers(const char *path);
 /* Something listens on the unix socket PATH (ROOT/proc/net/unix says so,

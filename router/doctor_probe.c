@@ -5,16 +5,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "config.h"
-
-extern char **environ;
 
 #define DOCTOR_POLL_MS 20
 
@@ -25,35 +24,6 @@ doctor_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Our environment, with WSL_INTEROP pointing at a live interop socket
- * when ours is missing or dead (run from systemd, or from a terminal that
- * was closed). The strings are environ's or VAR's; free only the array.
- */
-static char **
-doctor_probe_env(const struct doctor *d, char *var, size_t len)
-{
-	const char *cur = getenv("WSL_INTEROP");
-	char **env = NULL;
-	size_t n = 0, i = 0;
-	int replace;
-
-	replace = d->interop[0] != '\0' &&
-	    (cur == NULL || !doctor_socket_answers(cur));
-	snprintf(var, len, "WSL_INTEROP=%s", d->interop);
-	while (environ[n] != NULL)
-		n++;
-	if ((env = calloc(n + 2, sizeof *env)) == NULL)
-		return NULL;
-	for (n = 0; environ[n] != NULL; n++)
-		if (!replace || strncmp(environ[n], "WSL_INTEROP=", 12) != 0)
-			env[i++] = environ[n];
-	if (replace)
-		env[i++] = var;
-	env[i] = NULL;
-	return env;
 }
 
 /* argv of a connection's relay: relay.path relay_args... pipe. */
@@ -123,23 +93,23 @@ doctor_probe_wait(const struct doctor *d, pid_t pid, int errfd,
 	return 128 + WTERMSIG(ws);
 }
 
+/*
+ * Started by child_spawn(), the daemon's own spawn code: the same process
+ * group, signal state, descriptors and environment (child_env_init(), set
+ * up by doctor_run_opts() the way the daemon sets it up) as a relay of a
+ * connection; only stdin and stdout are /dev/null.
+ */
 void
 doctor_probe_run(struct doctor *d, const struct route_conf *r,
     struct doctor_probe *p)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	char var[sizeof d->interop + 16];
-	char **argv = NULL, **env = NULL;
-	int null = -1, errp[2] = { -1, -1 }, e;
+	char **argv = NULL;
+	int null = -1, errp[2] = { -1, -1 };
 	pid_t pid;
 
 	memset(p, 0, sizeof *p);
 	p->status = DOCTOR_PROBE_NOSTART;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	if ((argv = doctor_probe_argv(r)) == NULL ||
-	    (env = doctor_probe_env(d, var, sizeof var)) == NULL) {
+	if ((argv = doctor_probe_argv(r)) == NULL) {
 		snprintf(p->err, sizeof p->err, "out of memory");
 		goto out;
 	}
@@ -148,26 +118,13 @@ doctor_probe_run(struct doctor *d, const struct route_conf *r,
 		snprintf(p->err, sizeof p->err, "%s", strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_adddup2(&fa, null, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, null, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
-	if (r->relay.cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, r->relay.cwd);
-	/* Its own process group, so a timeout ends whatever it started. */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	e = posix_spawn(&pid, r->relay.path, &fa, &attr, argv, env);
-	if (e != 0) {
-		snprintf(p->err, sizeof p->err, "cannot start %s: %s",
-		    r->relay.path, strerror(e));
+	if (child_spawn(argv, r->relay.cwd, null, null, errp[1], &pid, p->err,
+	    sizeof p->err) != 0)
 		goto out;
-	}
 	close(errp[1]);
 	errp[1] = -1;
 	p->status = doctor_probe_wait(d, pid, errp[0], p);
 out:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
 	if (null != -1)
 		close(null);
 	if (errp[0] != -1)
@@ -175,5 +132,4 @@ out:
 	if (errp[1] != -1)
 		close(errp[1]);
 	free(argv);
-	free(env);
 }

@@ -268,3 +268,18 @@ doctor_find_interop_socket(char *buf, size_t len)
 {
 	return doctor_find_interop_socket_at("", buf, len);
 }
+
+const char *
+doctor_relay_interop(const char *root, char *var, size_t len)
+{
+	const char *cur = getenv("WSL_INTEROP");
+	char sock[sizeof ((struct sockaddr_un *)0)->sun_path];
+	int n;
+
+	if (cur != NULL && doctor_socket_answers(cur))
+		return NULL;
+	if (doctor_find_interop_socket_at(root, sock, sizeof sock) == NULL)
+		return NULL;
+	n = snprintf(var, len, "WSL_INTEROP=%s", sock);
+	return n > 0 && (size_t)n < len ? var : NULL;
+}

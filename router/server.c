@@ -105,13 +105,10 @@ static void
 server_env_init(void)
 {
 	static char var[160];
-	const char *env = getenv("WSL_INTEROP");
-	char sock[108];
 
-	if ((env == NULL || !doctor_socket_answers(env)) &&
-	    doctor_find_interop_socket(sock, sizeof sock) != NULL) {
-		snprintf(var, sizeof var, "WSL_INTEROP=%s", sock);
-		log_info("relays use the WSL interop socket %s", sock);
+	if (doctor_relay_interop("", var, sizeof var) != NULL) {
+		log_info("relays use the WSL interop socket %s",
+		    var + strlen("WSL_INTEROP="));
 		child_env_init(var);
 		return;
 	}

@@ -330,6 +330,35 @@ test_run_relay_fails(void **state)
 	free(out);
 }
 
+/*
+ * The probe starts the relay as the daemon does (child_spawn() with
+ * child_env_init()'s short environment): a variable of ours that relays
+ * do not get stays out, and a dead WSL_INTEROP is replaced by the
+ * interop socket that answers, as server.c does for the daemon.
+ */
+static void
+test_run_relay_env(void **state)
+{
+	char *out = NULL, want[512];
+	int live;
+
+	put("bin/relay", "#!/bin/sh\nprintf 'env %s %s\\n' "
+	    "\"${NPR_DOCTOR_PRIVATE:-unset}\" \"${WSL_INTEROP:-none}\" >&2\n"
+	    "exit 4\n", 0755);
+	setenv("NPR_DOCTOR_PRIVATE", "leaked", 1);
+	setenv("WSL_INTEROP", at("run/WSL/99_interop"), 1);
+	put("run/WSL/README", "", 0644);
+	live = sock_at("run/WSL/5_interop", 0);
+	assert_int_equal(run(route_conf("bin/relay", ""), 5000, &out), 1);
+	unsetenv("NPR_DOCTOR_PRIVATE");
+	unsetenv("WSL_INTEROP");
+	snprintf(want, sizeof want, "(exit 4: env unset %s)",
+	    at("run/WSL/5_interop"));
+	assert_non_null(strstr(out, want));
+	free(out);
+	close(live);
+}
+
 static void
 test_run_relay_timeout(void **state)
 {
@@ -441,6 +470,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_run_relay_ok, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_relay_fails, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_run_relay_env, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_run_relay_timeout, setup,
 		    teardown),
