@@ -19,14 +19,6 @@ struct config;
 int doctor_run(const struct config *cfg, const char *config_file, FILE *out);
 
 /*
- * A live WSL interop socket: the /run/WSL/PID_interop with the lowest PID
- * that accepts a connection. Relays started outside a WSL terminal (by
- * systemd) have no WSL_INTEROP, and Windows programs then cannot start.
- * Returns BUF holding the path, or NULL when there is none.
- */
-const char *doctor_find_interop_socket(char *buf, size_t len);
-
-/*
  * The same with every system file below ROOT ("" for the real ones:
  * /proc, /run/WSL, /etc/wsl.conf), for tests. PIPE_TIMEOUT_MS bounds each
  * relay started to check a pipe.
@@ -37,6 +29,13 @@ struct doctor_opts {
 };
 int doctor_run_opts(const struct doctor_opts *, const struct config *cfg,
     const char *config_file, FILE *out);
+
+/*
+ * A live WSL interop socket below ROOT: the /run/WSL/PID_interop with the
+ * lowest PID that accepts a connection. Relays started outside a WSL
+ * terminal (by systemd) have no WSL_INTEROP, and Windows programs then
+ * cannot start. Returns BUF holding the path, or NULL when there is none.
+ */
 const char *doctor_find_interop_socket_at(const char *root, char *buf,
     size_t len);
 

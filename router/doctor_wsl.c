@@ -264,12 +264,6 @@ doctor_find_interop_socket_at(const char *root, char *buf, size_t len)
 }
 
 const char *
-doctor_find_interop_socket(char *buf, size_t len)
-{
-	return doctor_find_interop_socket_at("", buf, len);
-}
-
-const char *
 doctor_relay_interop(const char *root, char *var, size_t len)
 {
 	const char *cur = getenv("WSL_INTEROP");
