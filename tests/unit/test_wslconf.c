@@ -147,6 +147,9 @@ test_invalid_lines_end_the_file(void **state)
 	    NULL), "(unset)");
 	assert_string_equal(root_of("[1st]\n[automount]\nroot = /a\n", NULL),
 	    "(unset)");
+	/* A byte-order mark is no letter either. */
+	assert_string_equal(root_of("\xef\xbb\xbf[automount]\nroot = /a\n",
+	    NULL), "(unset)");
 }
 
 static void
