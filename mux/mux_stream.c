@@ -13,6 +13,7 @@
 #define MUX_ST_SYN_SENT 0x02	/* opener: SYN is out */
 #define MUX_ST_ACK_SENT 0x04	/* acceptor: ACK is out */
 #define MUX_ST_ACKED 0x08	/* opener: the peer's ACK arrived */
+#define MUX_ST_ACCEPTED 0x100	/* opener: ACK, or any answer but RST */
 #define MUX_ST_LOCAL_FIN 0x10
 #define MUX_ST_REMOTE_FIN 0x20
 #define MUX_ST_RESET 0x40	/* RST sent or received */
@@ -71,12 +72,17 @@ mux_stream_recv_flags(struct mux_stream *s, const struct mux_header *h,
 				return mux_fail(err, errlen, MUX_E_STATE,
 				    "stream %lu: second ACK", id);
 			s->state |= MUX_ST_ACKED;
+		}
+		/*
+		 * An answer without ACK or RST still accepts the stream:
+		 * HashiCorp's yamux (2019, Debian's) sends no ACK when the
+		 * opener's FIN arrived before it accepted, which a client
+		 * that writes its request and half-closes at once makes
+		 * common.
+		 */
+		if (!(s->state & MUX_ST_ACCEPTED) && !(h->flags & MUX_RST)) {
+			s->state |= MUX_ST_ACCEPTED;
 			*events |= MUX_SE_ACKED;
-		} else if (!(s->state & MUX_ST_ACKED) &&
-		    !(h->flags & MUX_RST)) {
-			return mux_fail(err, errlen, MUX_E_STATE,
-			    "stream %lu: first answer has neither ACK nor RST",
-			    id);
 		}
 	} else if (h->flags & MUX_ACK) {
 		return mux_fail(err, errlen, MUX_E_STATE,
@@ -178,8 +184,10 @@ mux_stream_update_due(const struct mux_stream *s)
 {
 	if (s->state & MUX_ST_RESET)
 		return 0;
+	/* After the peer's FIN no data comes: credit would be wasted. */
 	return mux_stream_first_due(s) ||
-	    s->recv_credit >= MUX_WINDOW_INITIAL / 2;
+	    (!(s->state & MUX_ST_REMOTE_FIN) &&
+	    s->recv_credit >= MUX_WINDOW_INITIAL / 2);
 }
 
 /* Flags and state for any frame this side sends on the stream. */

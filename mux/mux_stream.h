@@ -25,7 +25,8 @@ struct mux_stream {
 
 /* What a received frame did, for the caller to act on. */
 enum mux_stream_event {
-	MUX_SE_ACKED = 0x1,	/* the peer accepted the stream we opened */
+	MUX_SE_ACKED = 0x1,	/* the peer accepted the stream we opened
+				   (its first answer without RST) */
 	MUX_SE_FIN = 0x2,	/* the peer will send no more data */
 	MUX_SE_RESET = 0x4,	/* the peer reset (or refused) the stream */
 	MUX_SE_CREDIT = 0x8,	/* the send window grew */
