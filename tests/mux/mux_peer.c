@@ -409,11 +409,23 @@ peer_run(struct peer *p, unsigned min_streams)
 	}
 }
 
+static void
+peer_free(struct peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < PEER_STREAMS; i++)
+		free(p->streams[i].q);
+	free(p->out);
+	mux_decoder_free(p->dec);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct peer p;
 	unsigned min_streams = 0;
+	int rc;
 
 	memset(&p, 0, sizeof p);
 	if (argc == 3 && strcmp(argv[1], "relay") == 0) {
@@ -440,5 +452,7 @@ main(int argc, char **argv)
 		/* An exposed pipe's client: a stream the relay opens. */
 		peer_open(&p, PK_GEN, "//./pipe/exposed", 99, 300 * 1024);
 	}
-	return peer_run(&p, min_streams);
+	rc = peer_run(&p, min_streams);
+	peer_free(&p);
+	return rc;
 }
