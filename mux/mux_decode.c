@@ -1,9 +1,10 @@
 /*
- * The session-wide half of the mux checks: see mux_decode.h.  Stream ids
- * only grow (yamux implementations hand them out in order), so "never
- * opened" is a comparison with the highest id seen, and a frame for an id
- * opened earlier but already closed is legal: it crossed our RST or the
- * last window update of a finished stream, and the caller drops it.
+ * The session-wide half of the mux checks: see mux_decode.h.  Each side
+ * hands out its stream ids in increasing order, so "never opened" is a
+ * comparison with the highest id seen, and a frame for an id below it
+ * that the caller does not know is legal: its stream has closed, and the
+ * frame crossed our RST or was the last window update of a finished
+ * stream; the caller drops it.
  */
 #include "mux_decode.h"
 
@@ -182,11 +183,11 @@ mux_decoder_check_ids(struct mux_decoder *d, const struct mux_header *h,
 		if (d->peer_went_away)
 			return mux_fail(err, errlen, MUX_E_STATE,
 			    "stream %lu: SYN after the peer's Go Away", id);
-		if (h->stream_id <= d->last_remote)
-			return mux_fail(err, errlen, MUX_E_STREAM_ID,
-			    "stream %lu: SYN for an id not above the last one "
-			    "opened (%lu)", id, (unsigned long)d->last_remote);
-		d->last_remote = h->stream_id;
+		/* Not necessarily in order: HashiCorp's yamux hands out ids
+		 * in order but lets concurrent opens overtake each other.
+		 * A SYN for a stream still open is mux_stream's to refuse. */
+		if (h->stream_id > d->last_remote)
+			d->last_remote = h->stream_id;
 		return MUX_OK;
 	}
 	if (remote && h->stream_id > d->last_remote)

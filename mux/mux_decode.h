@@ -4,7 +4,8 @@
  * the hello, then frame headers and pieces of Data payloads, checking
  * every rule the session as a whole can check: header fields, who may
  * open which stream id, frames for ids never opened, SYNs after the
- * peer's Go Away.  Per-stream rules (windows, FIN, ACK) are mux_stream's.
+ * peer's Go Away.  Per-stream rules (windows, FIN, ACK, a SYN for a
+ * stream already open) are mux_stream's.
  *
  * No I/O and no copies of payload: MUX_EV_DATA points into the caller's
  * buffer.  The decoder also hands out this side's stream ids, since it
@@ -55,7 +56,11 @@ void mux_decoder_free(struct mux_decoder *);
 int mux_decoder_next(struct mux_decoder *, const uint8_t *buf, size_t len,
     size_t *used, struct mux_event *ev, char *err, size_t errlen);
 
-/* The id of the next stream this side opens (MUX_E_EXHAUSTED at the end). */
+/*
+ * The id of the next stream this side opens (MUX_E_EXHAUSTED at the
+ * end).  A SYN with an id handed out here is checked by the peer against
+ * the highest it saw, so a frame for it is only legal once its SYN left.
+ */
 int mux_decoder_new_id(struct mux_decoder *, uint32_t *id, char *err,
     size_t errlen);
 

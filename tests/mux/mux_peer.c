@@ -249,7 +249,8 @@ peer_frame(struct peer *p, const struct mux_header *h)
 		return;
 	}
 	s = peer_stream_find(p, h->stream_id);
-	if (h->flags & MUX_SYN) {
+	/* A SYN for a stream still open goes to it: mux_stream refuses. */
+	if ((h->flags & MUX_SYN) && s == NULL) {
 		if ((s = peer_stream_add(p, h->stream_id, 0)) == NULL) {
 			/* Full: refuse, as the spec says. */
 			mux_stream_init(&refused, 0);

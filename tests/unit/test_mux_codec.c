@@ -365,13 +365,13 @@ test_decoder_stream_ids(void **state)
 	d = mux_decoder_new(MUX_ROLE_RELAY);
 	expect_one(d, MUX_WINDOW_UPDATE, MUX_SYN, 2, MUX_E_STREAM_ID);
 	mux_decoder_free(d);
-	d = mux_decoder_new(MUX_ROLE_RELAY);
-	expect_one(d, MUX_DATA, MUX_SYN, 3, MUX_OK);
-	expect_one(d, MUX_DATA, MUX_SYN, 3, MUX_E_STREAM_ID);	/* twice */
-	mux_decoder_free(d);
+	/* Concurrent opens may overtake each other (Go yamux does that);
+	 * a SYN for a stream still open is the stream's to refuse. */
 	d = mux_decoder_new(MUX_ROLE_RELAY);
 	expect_one(d, MUX_DATA, MUX_SYN, 7, MUX_OK);
-	expect_one(d, MUX_DATA, MUX_SYN, 5, MUX_E_STREAM_ID);	/* backwards */
+	expect_one(d, MUX_DATA, MUX_SYN, 5, MUX_OK);
+	expect_one(d, MUX_DATA, 0, 7, MUX_OK);
+	expect_one(d, MUX_DATA, 0, 9, MUX_E_STREAM_ID);
 	mux_decoder_free(d);
 	d = mux_decoder_new(MUX_ROLE_RELAY);
 	expect_one(d, MUX_DATA, 0, 1, MUX_E_STREAM_ID);	/* never opened */
