@@ -21,6 +21,8 @@ packages=(
   # CLI (Debian 12's docker.io; its daemon is not used), podman's Docker
   # API service as the engine, curl
   libhttp-parser-dev libjansson-dev docker.io podman curl
+  # the mux codec's interop test: HashiCorp's Go yamux, built offline
+  golang-go golang-github-hashicorp-yamux-dev
 )
 
 missing=()

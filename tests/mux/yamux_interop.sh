@@ -1,0 +1,50 @@
+#!/bin/bash
+# The mux codec against an independent yamux: yamuxpeer (Go, HashiCorp's
+# yamux from Debian's golang-github-hashicorp-yamux-dev, built here,
+# offline) drives mux-peer (C, the codec in mux/) over pipes, in both
+# roles, with streams larger than the 256 KiB window, an open failure,
+# pings, a Go Away exchange, and one protocol violation of each kind,
+# which mux-peer must answer with Go Away (protocol error).
+#
+# Environment (set by ctest): MUX_PEER, YAMUXPEER_SRC.
+
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+NEED_HINT=' (Debian: apt-get install golang-go)'
+need go timeout
+need_env MUX_PEER -x "the mux-peer binary"
+need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
+GOCODE=/usr/share/gocode
+[[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
+	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
+T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-mux-XXXXXX")
+
+# Offline: GOPATH mode over Debian's Go sources, no module proxy.
+log "building yamuxpeer with $(go version)"
+(cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
+	GOFLAGS= GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
+	>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
+
+# run NAME ARGS...: one scenario, bounded; its output goes to $T/NAME.log.
+run() {
+	local name=$1
+	shift
+	log "scenario $name"
+	if ! timeout 120 "$T/yamuxpeer" -scenario "$name" "$@" \
+		>"$T/$name.log" 2>&1; then
+		tail -n 40 "$T/$name.log" >&2
+		fail "scenario $name failed"
+	fi
+	grep -q "^yamuxpeer $name: ok$" "$T/$name.log" ||
+		fail "scenario $name did not report ok"
+}
+
+# Go as the router opens 6 streams of 700 KiB and more, C echoes them.
+run router -streams 6 -bytes $((700 * 1024)) -- "$MUX_PEER" relay 6
+# Go as the relay echoes; C opens 6 streams and checks every byte.
+run relay -streams 6 -- "$MUX_PEER" router 6 $((700 * 1024))
+for v in version window-overflow unknown-stream beyond-window bad-open; do
+	run "violation-$v" -- "$MUX_PEER" relay 0
+done
+log "ok"
