@@ -88,10 +88,16 @@ command_run(const char *file)
 	if (command_paths(file, &p) != 0)
 		goto fail;
 	if ((lock = runtime_lock(&p, &owner)) == -1) {
-		log_error("another npiperouter (pid %ld) already serves %s",
-		    (long)owner, file);
+		if (errno != EWOULDBLOCK)
+			log_error("%s: %s", p.lock, strerror(errno));
+		else if (owner == 0)
+			log_error("another npiperouter is starting for %s", file);
+		else
+			log_error("another npiperouter (pid %ld) already serves "
+			    "%s", (long)owner, file);
 		goto fail;
 	}
+	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s using %s", NPR_VERSION, file);
 	opts.ctl_path = p.ctl;
 	return server_run(cfg, &opts);
@@ -162,8 +168,12 @@ command_start(const char *file)
 			    strerror(errno));
 			goto out;
 		}
-		printf("npiperouter is already running for %s (pid %ld)\n",
-		    file, (long)owner);
+		if (owner == 0)
+			printf("npiperouter is starting for %s (by another "
+			    "start)\n", file);
+		else
+			printf("npiperouter is already running for %s (pid "
+			    "%ld)\n", file, (long)owner);
 		rc = 0;
 		goto out;
 	}
@@ -249,7 +259,7 @@ command_reload(const char *file)
 	rc = command_ask(file, "reload", &running, &p);
 	if (!running)
 		fprintf(stderr, "npiperouter is not running for %s\n", file);
-	return rc;
+	return rc == CONTROL_STOPPING ? COMMAND_STOPPING : rc;
 }
 
 int
