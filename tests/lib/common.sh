@@ -127,8 +127,10 @@ alive() {
 
 # --- the end of every test ---
 
+# cleanup [STATUS]: the EXIT trap; a library's own trap that does more
+# first passes the test's exit status on as STATUS.
 cleanup() {
-	local rc=$? pass f c e
+	local rc=${1:-$?} pass f c e
 	set +e
 	trap - EXIT INT TERM
 	# Daemons that left our process tree (gpg-agent) have their own stop.
