@@ -208,8 +208,9 @@ out:
 	return rc;
 }
 
-/* Send CMD to the instance for FILE. Prints its answer; *RUNNING says
- * whether any instance answered. Returns the exit status. */
+/* Send CMD to the instance for FILE. Prints its answer; *RUNNING is 1 when
+ * an instance answered, 0 when none did, -1 when we could not ask (said
+ * why). Returns the exit status. */
 static int
 command_ask(const char *file, const char *cmd, int *running,
     struct runtime_paths *p)
@@ -217,9 +218,10 @@ command_ask(const char *file, const char *cmd, int *running,
 	char *text = NULL, err[512];
 	int rc;
 
-	*running = 0;
+	*running = -1;
 	if (command_paths(file, p) != 0)
 		return 1;
+	*running = 0;
 	rc = control_request(p->ctl, cmd, &text, err, sizeof err);
 	if (rc == -1)
 		return 1;
@@ -236,6 +238,8 @@ command_stop(const char *file)
 	int running, rc;
 
 	rc = command_ask(file, "stop", &running, &p);
+	if (running < 0)
+		return rc;
 	if (!running) {
 		printf("npiperouter is not running for %s\n", file);
 		return 0;
@@ -257,7 +261,7 @@ command_reload(const char *file)
 	int running, rc;
 
 	rc = command_ask(file, "reload", &running, &p);
-	if (!running)
+	if (running == 0)
 		fprintf(stderr, "npiperouter is not running for %s\n", file);
 	return rc == CONTROL_STOPPING ? COMMAND_STOPPING : rc;
 }
@@ -269,7 +273,7 @@ command_status(const char *file, int json)
 	int running, rc;
 
 	rc = command_ask(file, json ? "status json" : "status", &running, &p);
-	if (running)
+	if (running != 0)
 		return rc;
 	if (json) {
 		struct evbuffer *out = evbuffer_new();
