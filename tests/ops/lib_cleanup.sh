@@ -111,7 +111,8 @@ else
 	check wine wine
 	# adapters/wine: the adapter library, then its Wine additions.
 	child adapters_wine "adapters/lib.sh adapters/wine/lib.sh" \
-		'bg relay wine "$NPRELAY_EXE" -p "//./pipe/nprtest-meta-$$"'
+		'bg relay wine "$NPRELAY_EXE" -v -p "//./pipe/nprtest-meta-$$"
+wait_until 30 "nprelay.exe to wait for its pipe" grep -q "does not exist yet" "$T/relay.err"'
 	check adapters_wine wine
 fi
 log "ok"
