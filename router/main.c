@@ -102,16 +102,19 @@ usage(FILE *f, const char *cmd)
 	free(def);
 }
 
-/* What the options say; the command is the first word that is not one. */
+/* What the command line says. */
 struct main_opts {
+	const char *cmd; /* the first word that is not an option */
+	const char *extra; /* the next one: an error */
 	char *file;
 	int verbose, json, help, version, bad;
 };
 
 /*
- * Read options up to the next non-option word (or the end). Called before
- * the command and after it: options are global and may go on either side.
- * "+" keeps getopt from reordering, whatever POSIXLY_CORRECT says.
+ * Options are global and may come before the command as well as after
+ * it. "-" makes getopt hand over every other word in order (as 1), so the
+ * first is the command, whatever POSIXLY_CORRECT says; words after "--"
+ * are left at optind.
  */
 static void
 main_parse(int argc, char *argv[], struct main_opts *o)
@@ -126,8 +129,14 @@ main_parse(int argc, char *argv[], struct main_opts *o)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+c:vhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-c:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (o->cmd == NULL)
+				o->cmd = optarg;
+			else if (o->extra == NULL)
+				o->extra = optarg;
+			break;
 		case 'c':
 			free(o->file);
 			if ((o->file = strdup(optarg)) == NULL)
@@ -150,21 +159,24 @@ main_parse(int argc, char *argv[], struct main_opts *o)
 			break;
 		}
 	}
+	for (; optind < argc; optind++) {
+		if (o->cmd == NULL)
+			o->cmd = argv[optind];
+		else if (o->extra == NULL)
+			o->extra = argv[optind];
+	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct main_opts o = { NULL, 0, 0, 0, 0, 0 };
+	struct main_opts o = { NULL, NULL, NULL, 0, 0, 0, 0, 0 };
 	const char *cmd = NULL;
 	char *file = NULL;
 	int rc = 2;
 
 	main_parse(argc, argv, &o);
-	if (optind < argc) {
-		cmd = argv[optind++];
-		main_parse(argc, argv, &o);
-	}
+	cmd = o.cmd;
 	file = o.file;
 	if (o.bad) {
 		usage(stderr, cmd);
@@ -180,12 +192,12 @@ main(int argc, char *argv[])
 		rc = 0;
 		goto out;
 	}
-	if (cmd == NULL || optind != argc) {
+	if (cmd == NULL || o.extra != NULL) {
 		if (cmd == NULL)
 			fprintf(stderr, "npiperouter: no command given\n");
 		else
 			fprintf(stderr, "npiperouter: unexpected argument \"%s\"\n",
-			    argv[optind]);
+			    o.extra);
 		usage(stderr, cmd);
 		goto out;
 	}
