@@ -25,6 +25,9 @@ expect 0 "1 route(s), OK" "$R" --config="$T/r.conf" -v check
 expect 0 "1 route(s), OK" "$R" check -c "$T/r.conf"
 expect 3 "is not running for $T/r.conf" "$R" -c "$T/r.conf" status
 expect 3 '"running":false' "$R" --json -c "$T/r.conf" status
+expect 3 "is not running for $T/r.conf" "$R" -c "$T/r.conf" -- status
+expect 3 "is not running for $T/r.conf" env POSIXLY_CORRECT=1 "$R" status -c "$T/r.conf"
+expect 3 "is not running for $T/r.conf" env POSIXLY_CORRECT=1 "$R" -c "$T/r.conf" status
 expect 0 "Usage: npiperouter status" "$R" -h status
 expect 2 'unexpected argument "extra"' "$R" -c "$T/r.conf" check extra
 expect 2 "no command given" "$R" -c "$T/r.conf"
