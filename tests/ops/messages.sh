@@ -4,6 +4,7 @@
 # cannot be read, a control socket path too long for sun_path, a reload
 # during the drain after a stop, and a start racing another one.
 . "$(dirname "$0")/lib.sh"
+need flock
 
 # expect STATUS WANT-TEXT CMD...: CMD exits STATUS and says WANT-TEXT
 # (fixed string) on stdout or stderr.
