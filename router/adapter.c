@@ -1,5 +1,5 @@
 /*
- * The seam between a session's bufferevents and its adapter: shows the
+ * The seam between a session's channels and its adapter: shows the
  * adapter contiguous spans of what arrived, carries out its verdicts
  * (pass on without copying, consume, wait for more, hold for the other
  * side, close), and keeps the router's limits whatever a plugin does.

@@ -43,7 +43,7 @@ struct adapter_session *adapter_session_open(const struct route_conf *rc,
  * Bytes are waiting in IN, from the client or from the relay. Frames to
  * pass on go to FORWARD, local answers to REPLY (back to the sender); what
  * is incomplete or held stays in IN. The same three buffers must be given
- * for a side every time (the bufferevents' own): frames held on one side
+ * for a side every time (the channels' own): frames held on one side
  * are retried from here after the other side moved. Returns 0, or -1 with
  * the reason in ERR when the session must end. Raw moves IN whole.
  */

@@ -88,10 +88,16 @@ command_run(const char *file)
 	if (command_paths(file, &p) != 0)
 		goto fail;
 	if ((lock = runtime_lock(&p, &owner)) == -1) {
-		log_error("another npiperouter (pid %ld) already serves %s",
-		    (long)owner, file);
+		if (errno != EWOULDBLOCK)
+			log_error("%s: %s", p.lock, strerror(errno));
+		else if (owner == 0)
+			log_error("another npiperouter is starting for %s", file);
+		else
+			log_error("another npiperouter (pid %ld) already serves "
+			    "%s", (long)owner, file);
 		goto fail;
 	}
+	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s using %s", NPR_VERSION, file);
 	opts.ctl_path = p.ctl;
 	return server_run(cfg, &opts);
@@ -162,8 +168,12 @@ command_start(const char *file)
 			    strerror(errno));
 			goto out;
 		}
-		printf("npiperouter is already running for %s (pid %ld)\n",
-		    file, (long)owner);
+		if (owner == 0)
+			printf("npiperouter is starting for %s (by another "
+			    "start)\n", file);
+		else
+			printf("npiperouter is already running for %s (pid "
+			    "%ld)\n", file, (long)owner);
 		rc = 0;
 		goto out;
 	}
@@ -198,8 +208,9 @@ out:
 	return rc;
 }
 
-/* Send CMD to the instance for FILE. Prints its answer; *RUNNING says
- * whether any instance answered. Returns the exit status. */
+/* Send CMD to the instance for FILE. Prints its answer; *RUNNING is 1 when
+ * an instance answered, 0 when none did, -1 when we could not ask (said
+ * why). Returns the exit status. */
 static int
 command_ask(const char *file, const char *cmd, int *running,
     struct runtime_paths *p)
@@ -207,9 +218,10 @@ command_ask(const char *file, const char *cmd, int *running,
 	char *text = NULL, err[512];
 	int rc;
 
-	*running = 0;
+	*running = -1;
 	if (command_paths(file, p) != 0)
 		return 1;
+	*running = 0;
 	rc = control_request(p->ctl, cmd, &text, err, sizeof err);
 	if (rc == -1)
 		return 1;
@@ -226,6 +238,8 @@ command_stop(const char *file)
 	int running, rc;
 
 	rc = command_ask(file, "stop", &running, &p);
+	if (running < 0)
+		return rc;
 	if (!running) {
 		printf("npiperouter is not running for %s\n", file);
 		return 0;
@@ -247,9 +261,9 @@ command_reload(const char *file)
 	int running, rc;
 
 	rc = command_ask(file, "reload", &running, &p);
-	if (!running)
+	if (running == 0)
 		fprintf(stderr, "npiperouter is not running for %s\n", file);
-	return rc;
+	return rc == CONTROL_STOPPING ? COMMAND_STOPPING : rc;
 }
 
 int
@@ -259,7 +273,7 @@ command_status(const char *file, int json)
 	int running, rc;
 
 	rc = command_ask(file, json ? "status json" : "status", &running, &p);
-	if (running)
+	if (running != 0)
 		return rc;
 	if (json) {
 		struct evbuffer *out = evbuffer_new();

@@ -4,6 +4,8 @@
 
 /* Exit status of `status` when no instance runs (as systemctl's). */
 #define COMMAND_NOT_RUNNING 3
+/* Exit status of `reload` when the instance is stopping: nothing reloaded. */
+#define COMMAND_STOPPING 4
 
 int command_check(const char *file);
 int command_run(const char *file);

@@ -53,6 +53,7 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	char *dir = NULL;
 	struct stat st;
 	FILE *fp = NULL;
+	char probe;
 	int ok = 0;
 
 	/* libconfig says only "file I/O error"; the user needs errno. */
@@ -62,6 +63,12 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(EISDIR));
+		goto out;
+	}
+	/* libconfig's scanner exit()s on a read error (flex's
+	 * YY_FATAL_ERROR): a file that fails at once is reported here. */
+	if (pread(fileno(fp), &probe, 1, 0) < 0) {
+		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(errno));
 		goto out;
 	}
 	if ((tree = calloc(1, sizeof *tree)) == NULL) {

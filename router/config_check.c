@@ -182,6 +182,38 @@ config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
 	return n;
 }
 
+/*
+ * Spell the absolute PATH one way, in place, so that paths compare equal
+ * when they name the same file: "//" and "/./" become "/", a trailing "/"
+ * or "/." goes. ".." is refused rather than resolved: whether "a/.." is
+ * the folder of "a" depends on symlinks, which a lexical rule cannot see.
+ * Returns 0, or -1 when PATH has a ".." component.
+ */
+static int
+config_path_normalise(char *path)
+{
+	char *r = path, *w = path;
+	size_t n;
+
+	while (*r != '\0') {
+		while (*r == '/')
+			r++;
+		n = strcspn(r, "/");
+		if (n == 2 && r[0] == '.' && r[1] == '.')
+			return -1;
+		if (n > 0 && !(n == 1 && r[0] == '.')) {
+			*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	if (w == path)
+		*w++ = '/';
+	*w = '\0';
+	return 0;
+}
+
 int
 config_get_path(struct config_ctx *ctx, const config_setting_t *s,
     const char *key, const char *label, char **out)
@@ -213,6 +245,11 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 	if (path[0] != '/') {
 		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path",
 		    key, path);
+		goto out;
+	}
+	if (config_path_normalise(path) != 0) {
+		config_err_at(ctx, s, label, "%s \"%s\" has a \"..\" component; "
+		    "write the folder it means", key, path);
 		goto out;
 	}
 	*out = path;

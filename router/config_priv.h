@@ -67,9 +67,11 @@ int config_check_keys(struct config_ctx *, const config_setting_t *group,
     const char *hint);
 
 /*
- * Read a string setting that holds a path, expand it and check that it is
- * absolute. KEY is the name used in messages. Returns 0 with *out set, or
- * -1 after reporting.
+ * Read a string setting that holds a path, expand it, check that it is
+ * absolute and spell it one way ("//", "/./" and a trailing "/" removed;
+ * ".." refused), so every comparison of configured paths compares equal
+ * spellings. KEY is the name used in messages. Returns 0 with *out set,
+ * or -1 after reporting.
  */
 int config_get_path(struct config_ctx *, const config_setting_t *,
     const char *key, const char *label, char **out);

@@ -59,6 +59,10 @@ control_answer(struct control_conn *c, const char *cmd, struct evbuffer *out)
 	} else if (strcmp(cmd, "status json") == 0) {
 		evbuffer_add_printf(out, "ok\n");
 		status_render_json(srv, out);
+	} else if (strcmp(cmd, "reload") == 0 && srv->phase != SERVER_RUNNING) {
+		evbuffer_add_printf(out, "stopping\nnot reloaded: npiperouter "
+		    "is stopping, waiting for %u session(s) to end\n",
+		    srv->nsessions);
 	} else if (strcmp(cmd, "reload") == 0) {
 		if (server_reload(srv, &errs) == 0) {
 			evbuffer_add_printf(out, "ok\nreloaded %s: %zu route(s)\n",
@@ -191,7 +195,12 @@ control_request(const char *path, const char *cmd, char **text, char *err,
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "control socket %s is %zu bytes; the limit "
+		    "is %zu", path, strlen(path), sizeof sun.sun_path - 1);
+		goto out;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		snprintf(err, errlen, "no npiperouter answers on %s: %s", path,
@@ -225,7 +234,12 @@ control_request(const char *path, const char *cmd, char **text, char *err,
 		goto out;
 	}
 	*nl = '\0';
-	rc = strcmp(buf, "ok") == 0 ? 0 : 1;
+	if (strcmp(buf, "ok") == 0)
+		rc = 0;
+	else if (strcmp(buf, "stopping") == 0)
+		rc = CONTROL_STOPPING;
+	else
+		rc = 1;
 	*text = strdup(nl + 1);
 out:
 	free(buf);

@@ -1,7 +1,8 @@
 /*
  * The control socket of a running instance, and its client. One request
  * line per connection ("status", "status json", "reload", "stop"); the
- * answer is "ok" or "error" on its first line, then the text, then EOF.
+ * answer is "ok" or "error" on its first line ("stopping" when a reload
+ * comes during the drain after a stop), then the text, then EOF.
  */
 #ifndef NPR_CONTROL_H
 #define NPR_CONTROL_H
@@ -16,10 +17,12 @@ struct control *control_open(struct server *, const char *path, char *err,
     size_t errlen);
 void control_free(struct control *);
 
+#define CONTROL_STOPPING 2
+
 /*
  * Client: send CMD to the instance at PATH and return its answer in *TEXT
- * (malloc'd). Returns 0 for "ok", 1 for "error", -1 when no instance
- * answered (ERR says why).
+ * (malloc'd). Returns 0 for "ok", 1 for "error", CONTROL_STOPPING for
+ * "stopping", -1 when no instance answered (ERR says why).
  */
 int control_request(const char *path, const char *cmd, char **text,
     char *err, size_t errlen);

@@ -89,20 +89,6 @@ LOG_DEFINE(log_info, LOG_LEVEL_INFO)
 LOG_DEFINE(log_debug, LOG_LEVEL_DEBUG)
 
 void
-fatal(const char *fmt, ...)
-{
-	char msg[1024];
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	log_error("%s: %s", msg, strerror(saved));
-	exit(1);
-}
-
-void
 fatalx(const char *fmt, ...)
 {
 	va_list ap;

@@ -15,8 +15,7 @@ void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-/* Log and exit(1); fatal() appends strerror(errno). */
-void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Log and exit(1). */
 void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

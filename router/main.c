@@ -10,7 +10,7 @@
 #include "version.h"
 
 static const char usage_text[] =
-"Usage: npiperouter COMMAND [OPTIONS]\n"
+"Usage: npiperouter [OPTIONS] COMMAND [OPTIONS]\n"
 "\n"
 "Relay unix sockets to Windows named pipes through a relay program\n"
 "(nprelay.exe or npiperelay.exe), one config file for every route.\n"
@@ -32,7 +32,8 @@ static const char usage_text[] =
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
 "\n"
-"Exit status: 0 success, 1 error, 2 bad usage, 3 not running (status).\n";
+"Exit status: 0 success, 1 error, 2 bad usage, 3 not running (status),\n"
+"4 stopping (reload).\n";
 
 /* What `npiperouter COMMAND --help` says. */
 static const struct command_help {
@@ -58,7 +59,8 @@ static const struct command_help {
 	  "Re-read the config and routes.d in the running instance: added\n"
 	  "routes listen, removed ones stop while their sessions finish,\n"
 	  "changed ones apply to new sessions. A broken config is refused\n"
-	  "with every error listed and exit 1; the running config stays." },
+	  "with every error listed and exit 1; the running config stays.\n"
+	  "Exit 4 when the instance is stopping (nothing is reloaded)." },
 	{ "status", "status [-c FILE] [--json]",
 	  "Per route: socket, adapter, mode, open and total connections,\n"
 	  "bytes each way, relay starts and failures, the last error; with\n"
@@ -100,8 +102,22 @@ usage(FILE *f, const char *cmd)
 	free(def);
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line says. */
+struct main_opts {
+	const char *cmd; /* the first word that is not an option */
+	const char *extra; /* the next one: an error */
+	char *file;
+	int verbose, json, help, version, bad;
+};
+
+/*
+ * Options are global and may come before the command as well as after
+ * it. "-" makes getopt hand over every other word in order (as 1), so the
+ * first is the command, whatever POSIXLY_CORRECT says; words after "--"
+ * are left at optind.
+ */
+static void
+main_parse(int argc, char *argv[], struct main_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -111,47 +127,77 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = NULL;
-	char *file = NULL;
-	int ch, verbose = 0, json = 0, rc = 2;
+	int ch;
 
-	/* The command comes first; options may follow it. */
-	if (argc > 1 && argv[1][0] != '-') {
-		cmd = argv[1];
-		argv++;
-		argc--;
-	}
-	while ((ch = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-c:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (o->cmd == NULL)
+				o->cmd = optarg;
+			else if (o->extra == NULL)
+				o->extra = optarg;
+			break;
 		case 'c':
-			free(file);
-			file = strdup(optarg);
+			free(o->file);
+			if ((o->file = strdup(optarg)) == NULL)
+				fatalx("out of memory");
 			break;
 		case 'v':
-			verbose = 1;
+			o->verbose = 1;
 			break;
 		case 'j':
-			json = 1;
+			o->json = 1;
 			break;
 		case 'h':
-			usage(stdout, cmd);
-			rc = 0;
-			goto out;
+			o->help = 1;
+			break;
 		case 'V':
-			printf("npiperouter %s\n", NPR_VERSION);
-			rc = 0;
-			goto out;
+			o->version = 1;
+			break;
 		default:
-			usage(stderr, cmd);
-			goto out;
+			o->bad = 1;
+			break;
 		}
 	}
-	if (cmd == NULL || optind != argc) {
+	for (; optind < argc; optind++) {
+		if (o->cmd == NULL)
+			o->cmd = argv[optind];
+		else if (o->extra == NULL)
+			o->extra = argv[optind];
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct main_opts o = { NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+	const char *cmd = NULL;
+	char *file = NULL;
+	int rc = 2;
+
+	main_parse(argc, argv, &o);
+	cmd = o.cmd;
+	file = o.file;
+	if (o.bad) {
+		usage(stderr, cmd);
+		goto out;
+	}
+	if (o.help) {
+		usage(stdout, cmd);
+		rc = 0;
+		goto out;
+	}
+	if (o.version) {
+		printf("npiperouter %s\n", NPR_VERSION);
+		rc = 0;
+		goto out;
+	}
+	if (cmd == NULL || o.extra != NULL) {
 		if (cmd == NULL)
 			fprintf(stderr, "npiperouter: no command given\n");
 		else
 			fprintf(stderr, "npiperouter: unexpected argument \"%s\"\n",
-			    argv[optind]);
+			    o.extra);
 		usage(stderr, cmd);
 		goto out;
 	}
@@ -161,11 +207,11 @@ main(int argc, char *argv[])
 		rc = 1;
 		goto out;
 	}
-	if (json && strcmp(cmd, "status") != 0) {
+	if (o.json && strcmp(cmd, "status") != 0) {
 		fprintf(stderr, "npiperouter: --json goes with status only\n");
 		goto out;
 	}
-	log_init(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	log_init(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	/* A daemon re-reads its file on reload from wherever it runs. */
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "start") == 0) {
 		char *abs = realpath(file, NULL);
@@ -186,7 +232,7 @@ main(int argc, char *argv[])
 	else if (strcmp(cmd, "reload") == 0)
 		rc = command_reload(file);
 	else if (strcmp(cmd, "status") == 0)
-		rc = command_status(file, json);
+		rc = command_status(file, o.json);
 	else if (strcmp(cmd, "doctor") == 0)
 		rc = command_doctor(file);
 	else {

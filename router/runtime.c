@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,13 +33,19 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
+	int n;
 
 	if ((base == NULL || *base == '\0') && geteuid() == 0)
 		base = "/run";
 	if (base != NULL && *base != '\0')
-		snprintf(dir, len, "%s/npiperouter", base);
+		n = snprintf(dir, len, "%s/npiperouter", base);
 	else
-		snprintf(dir, len, "/tmp/npiperouter-%ld", (long)geteuid());
+		n = snprintf(dir, len, "/tmp/npiperouter-%ld", (long)geteuid());
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "XDG_RUNTIME_DIR %s is too long: the limit "
+		    "is %zu bytes", base, len - sizeof "/npiperouter");
+		return -1;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
@@ -57,6 +64,7 @@ runtime_paths_init(const char *config_file, struct runtime_paths *p,
     char *err, size_t errlen)
 {
 	char real[PATH_MAX], copy[PATH_MAX], *name, *dot;
+	size_t limit = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
 	uint32_t h;
 
 	if (realpath(config_file, real) == NULL) {
@@ -75,53 +83,84 @@ runtime_paths_init(const char *config_file, struct runtime_paths *p,
 	snprintf(p->lock, sizeof p->lock, "%s/%s-%08x.lock", p->dir, name, h);
 	snprintf(p->ctl, sizeof p->ctl, "%s/%s-%08x.ctl", p->dir, name, h);
 	snprintf(p->log, sizeof p->log, "%s/%s-%08x.log", p->dir, name, h);
+	/* A cut name would reach another socket, or none: refuse it. */
+	if (strlen(p->ctl) > limit) {
+		snprintf(err, errlen, "control socket %s is %zu bytes; the limit "
+		    "is %zu: set XDG_RUNTIME_DIR to a shorter folder", p->ctl,
+		    strlen(p->ctl), limit);
+		return -1;
+	}
 	return 0;
 }
 
+/*
+ * The lock file holds the owner's pid and a newline, or nothing while the
+ * owner is starting: whoever takes the lock empties the file at once, so
+ * a pid left by an earlier instance is never read as the owner's.
+ */
 void
 runtime_lock_set_pid(int fd, pid_t pid)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof buf, "%ld\n", (long)pid);
 
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, buf, (size_t)n, 0);
+	/* Write, then cut: never an empty file between two pids. */
+	if (pwrite(fd, buf, (size_t)n, 0) == n)
+		(void)!ftruncate(fd, n);
 }
 
+/* The pid in the lock file; 0 while none is written in full. */
 static pid_t
-runtime_read_pid(const char *path)
+runtime_read_pid(int fd)
 {
-	char buf[32] = "";
+	char buf[32] = "", *end = NULL;
 	ssize_t n;
-	int fd;
+	long pid;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	n = pread(fd, buf, sizeof buf - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	return (pid_t)strtol(buf, NULL, 10);
+	pid = strtol(buf, &end, 10);
+	if (end == buf || *end != '\n' || pid <= 0)
+		return 0;
+	return (pid_t)pid;
 }
 
 int
 runtime_lock(const struct runtime_paths *p, pid_t *owner)
 {
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	unsigned i;
 	int fd, saved;
 
+	*owner = 0;
 	fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1)
 		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		saved = errno;
-		close(fd);
-		*owner = runtime_read_pid(p->lock);
-		errno = saved;
-		return -1;
+	/*
+	 * Another instance may hold the lock without having written its pid
+	 * yet (a racing `start` between lock and fork): wait a little for
+	 * the pid, or for the lock, should that start fail.
+	 */
+	for (i = 0; i <= RUNTIME_OWNER_WAIT_MS / 50; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (ftruncate(fd, 0) == 0)
+				return fd;
+			goto fail;
+		}
+		if (errno != EWOULDBLOCK)
+			goto fail;
+		if ((*owner = runtime_read_pid(fd)) != 0)
+			break;
+		nanosleep(&tick, NULL);
 	}
-	runtime_lock_set_pid(fd, getpid());
-	return fd;
+	errno = EWOULDBLOCK;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 int

@@ -17,14 +17,19 @@ struct runtime_paths {
 int runtime_paths_init(const char *config_file, struct runtime_paths *p,
     char *err, size_t errlen);
 
+/* How long runtime_lock() waits for a starting owner to record its pid. */
+#define RUNTIME_OWNER_WAIT_MS 2000
+
 /*
- * Take the instance lock without waiting and record our pid in it. Returns
- * the fd (close-on-exec; keep it open while running); -1 with errno
- * EWOULDBLOCK and *OWNER set when another instance holds it.
+ * Take the instance lock and empty the lock file; the caller then records
+ * the serving process with runtime_lock_set_pid(). Returns the fd
+ * (close-on-exec; keep it open while running). When another instance
+ * holds the lock: -1 with errno EWOULDBLOCK and *OWNER its pid, or 0 when
+ * it recorded none within RUNTIME_OWNER_WAIT_MS (it is still starting).
  */
 int runtime_lock(const struct runtime_paths *, pid_t *owner);
 
-/* Record PID (after a fork) in the lock file held through FD. */
+/* Record PID, the process that serves, in the lock file held through FD. */
 void runtime_lock_set_pid(int fd, pid_t pid);
 
 /* Wait up to SECS for the instance holding the lock to exit: 0 if gone. */

@@ -15,11 +15,13 @@ fi
 [[ -d $seeds ]] || { echo "$name: FAIL: no seed directory $seeds" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/npr-fuzz-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/corpus"
+mkdir "$work/corpus" "$work/tmp"
 # A fixed seed keeps the run the same from one build to the next.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=0
 export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
-if ! (cd "$work" && "$fuzzer" -seed=1 -runs="$runs" -max_len=4096 \
+# The harness's temporary files go to $work/tmp, which must be empty
+# again once the run is over.
+if ! (cd "$work" && TMPDIR=$work/tmp "$fuzzer" -seed=1 -runs="$runs" -max_len=4096 \
 	-print_final_stats=1 "$work/corpus" "$seeds") >"$work/log" 2>&1; then
 	tail -n 60 "$work/log" >&2
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
@@ -28,6 +30,10 @@ if ! (cd "$work" && "$fuzzer" -seed=1 -runs="$runs" -max_len=4096 \
 		base64 "$f" >&2
 	done
 	echo "$name: FAIL" >&2
+	exit 1
+fi
+if [[ -n $(ls -A "$work/tmp") ]]; then
+	echo "$name: FAIL: the run left files in TMPDIR: $(ls -A "$work/tmp")" >&2
 	exit 1
 fi
 grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' \

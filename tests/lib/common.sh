@@ -127,8 +127,10 @@ alive() {
 
 # --- the end of every test ---
 
+# cleanup [STATUS]: the EXIT trap; a library's own trap that does more
+# first passes the test's exit status on as STATUS.
 cleanup() {
-	local rc=$? pass f c e
+	local rc=${1:-$?} pass f c e
 	set +e
 	trap - EXIT INT TERM
 	# Daemons that left our process tree (gpg-agent) have their own stop.
@@ -136,16 +138,26 @@ cleanup() {
 		eval "$c" >/dev/null 2>&1
 	done
 	# Kill everything below this shell, the router's relay children
-	# included; twice, in case something was being spawned. Disowned
-	# first: no "Killed" job notices in the test output.
+	# included. Stopped first, until a scan finds nothing new: a process
+	# killed while it forks would leave its child to init, out of our
+	# tree. Disowned first: no "Killed" job notices in the test output.
 	disown -a 2>/dev/null
 	local -a killed=()
-	for pass in 1 2; do
+	local -A seen=()
+	for ((pass = 0; pass < 50; pass++)); do
 		descendants "$$"
-		((${#DESC[@]} == 0)) && break
-		kill -KILL "${DESC[@]}" 2>/dev/null
-		killed+=("${DESC[@]}")
+		local -a new=()
+		for f in "${DESC[@]}"; do
+			[[ -n ${seen[$f]:-} ]] || new+=("$f")
+		done
+		((${#new[@]} == 0)) && break
+		kill -STOP "${new[@]}" 2>/dev/null
+		for f in "${new[@]}"; do
+			seen[$f]=1
+		done
+		killed+=("${new[@]}")
 	done
+	((${#killed[@]} == 0)) || kill -KILL "${killed[@]}" 2>/dev/null
 	# Dead before their files go away (bounded: a process stuck in the
 	# kernel must not hang the test).
 	for ((pass = 0; pass < 200; pass++)); do

@@ -1,19 +1,28 @@
 # Sourced by the operations tests (start/stop/status/reload): the
 # integration tests' library, plus a private runtime folder per test and a
 # daemon that is stopped however the test ends.
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 # `start` detaches the daemon (setsid), so it is not among the processes
-# the integration cleanup finds below this shell: stop it here.
+# the integration cleanup finds below this shell: stop it here, then kill
+# whatever still holds a lock in this test's private runtime folder (the
+# lock file names the holder's pid). The exit status is handed to cleanup
+# as an argument: `(exit "$rc")` under set -e would end this trap early,
+# leaking the daemon and the logs.
 DAEMON_CONF=
 ops_cleanup() {
-	local rc=$?
+	local rc=$? lock pid
+	set +e
 	if [[ -n $DAEMON_CONF ]]; then
-		timeout 10 "$NPIPEROUTER" stop -c "$DAEMON_CONF" >/dev/null 2>&1 || true
-		pkill -KILL -f -- "-c $DAEMON_CONF" 2>/dev/null || true
+		timeout 10 "$NPIPEROUTER" stop -c "$DAEMON_CONF" >/dev/null 2>&1
 	fi
-	(exit "$rc")
-	cleanup
+	for lock in "$XDG_RUNTIME_DIR"/npiperouter/*.lock; do
+		[[ -f $lock ]] || continue
+		flock -n "$lock" true && continue
+		read -r pid <"$lock" && [[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid"
+	done 2>/dev/null
+	cleanup "$rc"
 }
 trap ops_cleanup EXIT
 
