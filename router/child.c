@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdhygiene.h"
+
 extern char **environ;
 
 /*
@@ -69,6 +71,33 @@ child_env_free(void)
 	child_env = NULL;
 }
 
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+#define CHILD_HAVE_CLOSEFROM 1
+#else
+static void
+child_close_cb(int fd, void *arg)
+{
+	posix_spawn_file_actions_addclose(arg, fd);
+}
+#endif
+
+/*
+ * Close every descriptor above 2 in the child, close-on-exec or not: a
+ * descriptor some library or a caller left without that flag must not
+ * reach the relay. glibc closes them in the child with close_range(2),
+ * which is safe between fork and exec; elsewhere the list is taken
+ * here, in the parent, which has no other thread to open more meanwhile.
+ */
+static int
+child_close_rest(posix_spawn_file_actions_t *fa)
+{
+#ifdef CHILD_HAVE_CLOSEFROM
+	return posix_spawn_file_actions_addclosefrom_np(fa, 3) == 0 ? 0 : -1;
+#else
+	return fdhygiene_each(3, child_close_cb, fa);
+#endif
+}
+
 struct child_watch {
 	pid_t pid;
 	child_exit_cb cb;
@@ -98,21 +127,23 @@ child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 
-	/* dup2 clears close-on-exec on 0-2; every other fd of ours has it set. */
+	/* dup2 clears close-on-exec on 0-2 (glibc also when source and
+	 * target are the same number). */
 	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, stderr_fd, 2);
+	if (child_close_rest(&fa) != 0) {
+		snprintf(err, errlen, "cannot list our descriptors to keep "
+		    "them from the relay: %s", strerror(errno));
+		goto out;
+	}
 	if (cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
 
-	/* SIGPIPE is ignored in the router; an ignored signal survives exec. */
+	/* Whatever we ignore or catch (SIGPIPE is ignored, and an ignored
+	 * signal survives exec) the relay gets at its default. */
 	sigemptyset(&mask);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
+	sigfillset(&defaults);
 	posix_spawnattr_setsigmask(&attr, &mask);
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawnattr_setpgroup(&attr, 0);
@@ -135,6 +166,12 @@ out:
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
+}
+
+int
+child_kill_group(pid_t pid, int sig)
+{
+	return killpg(pid, sig);
 }
 
 int

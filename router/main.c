@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "config.h"
+#include "fdhygiene.h"
 #include "log.h"
 #include "version.h"
 
@@ -112,8 +113,14 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = NULL;
-	char *file = NULL;
+	char *file = NULL, err[256];
 	int ch, verbose = 0, json = 0, rc = 2;
+
+	/* Before anything opens a file (see fdhygiene.h). */
+	if (fdhygiene_init(err, sizeof err) != 0) {
+		fprintf(stderr, "npiperouter: %s\n", err);
+		return 1;
+	}
 
 	/* The command comes first; options may follow it. */
 	if (argc > 1 && argv[1][0] != '-') {

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -22,7 +23,9 @@ enum session_state {
 struct session_dir {
 	struct chan *src;
 	struct chan *dst;
-	uint64_t bytes;
+	uint64_t bytes;      /* read from src, each byte once */
+	size_t counted;      /* of those, still in src's input (the adapter
+	                      * keeps an incomplete frame there) */
 	unsigned eof : 1;    /* src ended (EOF, or a read error) */
 	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
 	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
@@ -43,12 +46,25 @@ struct session {
 	struct session_dir down;       /* relay -> client */
 	struct adapter_session *adapter; /* frames what passes, both ways */
 
-	pid_t pid;
+	uid_t uid;     /* the client's, for max_connections_per_uid */
+	int client_fd; /* owned by client; polled for a client gone for good */
+	pid_t pid;     /* the relay, leader of its own process group */
 	int exited;
 	int status;
-	struct event *ev_linger; /* ends a relay that outlives both directions */
+	/* Probes a half-closed client until it is gone, then ends a relay
+	 * that outlives its use: after both directions, or its client. */
+	struct event *ev_linger;
+	int lingering;     /* ev_linger counts down to a signal */
+	int client_gone;   /* the client will neither send nor read again */
 	int linger_signal;
+	struct event *ev_idle; /* idle_timeout */
+	struct timespec last_io;
 	struct timespec started;
+
+	/* The relay's stderr, rate-limited: lines logged in this window. */
+	struct timespec err_window;
+	unsigned err_lines;
+	unsigned long err_suppressed;
 };
 
 /*
@@ -68,15 +84,18 @@ int session_fds_open(struct session_fds *);
 void session_fds_close(struct session_fds *);
 
 /*
- * Relay CLIENT_FD (accepted, non-blocking) through a new relay child on
- * FDS, which the session takes over. Returns NULL when the relay could
- * not be started; the client is closed and the reason logged.
+ * Relay CLIENT_FD (accepted, non-blocking; PEER its credentials) through
+ * a new relay child on FDS, which the session takes over. Returns NULL
+ * when the relay could not be started; the client is closed and the
+ * reason logged.
  */
 struct session *session_start(struct route *, int client_fd, unsigned id,
-    struct session_fds *fds);
+    const struct ucred *peer, struct session_fds *fds);
 
-/* Send SIG to the session's relay (shutdown deadlines). */
-void session_signal(struct session *, int sig);
+/* Send SIG to the session's relay and its process group (shutdown
+ * deadlines). Returns 1 when there was a relay to signal, 0 when it had
+ * exited already. */
+int session_signal(struct session *, int sig);
 
 /* Free the session now, killing its relay: only for the final exit. */
 void session_abort(struct session *);
