@@ -1,16 +1,18 @@
 /* Relay children: spawning them and reaping them on SIGCHLD. */
 #include "child.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include "fdhygiene.h"
 
 extern char **environ;
 
@@ -71,31 +73,112 @@ child_env_free(void)
 	child_env = NULL;
 }
 
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-#define CHILD_HAVE_CLOSEFROM 1
-#else
-static void
-child_close_cb(int fd, void *arg)
+/* What the child had to stop at, for the parent's message. */
+enum child_step { CHILD_STEP_SETUP, CHILD_STEP_CWD, CHILD_STEP_EXEC };
+
+struct child_failure {
+	int step;
+	int error;
+};
+
+/* Everything the child needs, prepared by the parent: after vfork the
+ * child may only make system calls. */
+struct child_plan {
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	int fds[3];   /* become 0, 1 and 2 */
+	int report;   /* close-on-exec pipe: a child_failure, or EOF on exec */
+	int fd_limit; /* close up to here when close_range(2) is missing */
+};
+
+static void __attribute__((noreturn))
+child_fail(const struct child_plan *p, int step)
 {
-	posix_spawn_file_actions_addclose(arg, fd);
+	struct child_failure f = { step, errno };
+
+	(void)!write(p->report, &f, sizeof f);
+	_exit(127);
 }
-#endif
 
 /*
- * Close every descriptor above 2 in the child, close-on-exec or not: a
- * descriptor some library or a caller left without that flag must not
- * reach the relay. glibc closes them in the child with close_range(2),
- * which is safe between fork and exec; elsewhere the list is taken
- * here, in the parent, which has no other thread to open more meanwhile.
+ * Close every descriptor above 2 but the report pipe (close-on-exec:
+ * exec closes it), close-on-exec or not, so nothing a library or our
+ * caller left open reaches the relay.
  */
-static int
-child_close_rest(posix_spawn_file_actions_t *fa)
+static void
+child_close_rest(const struct child_plan *p)
 {
-#ifdef CHILD_HAVE_CLOSEFROM
-	return posix_spawn_file_actions_addclosefrom_np(fa, 3) == 0 ? 0 : -1;
-#else
-	return fdhygiene_each(3, child_close_cb, fa);
+	int fd;
+
+#ifdef SYS_close_range
+	if ((p->report == 3 ||
+	    syscall(SYS_close_range, 3U, (unsigned)p->report - 1, 0U) == 0) &&
+	    syscall(SYS_close_range, (unsigned)p->report + 1, ~0U, 0U) == 0)
+		return;
 #endif
+	/* Kernels before 5.9 (and WSL 1): one by one, to the limit. */
+	for (fd = 3; fd < p->fd_limit; fd++) {
+		if (fd != p->report)
+			close(fd);
+	}
+}
+
+/*
+ * The child between vfork and exec: it shares our memory, so only system
+ * calls, which are async-signal-safe, and no handler of ours may run
+ * (the parent blocked every signal). Every signal goes back to its
+ * default through the raw system call: glibc refuses to touch the two
+ * signals it keeps for itself, and its posix_spawn leaves those ignored.
+ */
+static void
+child_exec(const struct child_plan *p)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+	sigset_t none;
+
+	for (int sig = 1; sig <= 64; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+	/* Its own group: a terminal's ^C reaches only the router, and
+	 * whatever the relay forks is ended with it. */
+	if (setpgid(0, 0) != 0)
+		child_fail(p, CHILD_STEP_SETUP);
+	for (int i = 0; i < 3; i++) {
+		/* dup2 onto itself would keep close-on-exec. */
+		if (p->fds[i] == i ? fcntl(i, F_SETFD, 0) != 0 :
+		    dup2(p->fds[i], i) != i)
+			child_fail(p, CHILD_STEP_SETUP);
+	}
+	child_close_rest(p);
+	if (p->cwd != NULL && chdir(p->cwd) != 0)
+		child_fail(p, CHILD_STEP_CWD);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		child_fail(p, CHILD_STEP_SETUP);
+	execve(p->argv[0], p->argv, p->envp);
+	child_fail(p, CHILD_STEP_EXEC);
+}
+
+/* Alone in its frame, so nothing of the caller's can be clobbered by
+ * the child running on our stack until it execs. */
+static pid_t __attribute__((noinline))
+child_vfork(const struct child_plan *p)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child_exec(p); /* does not return */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
 }
 
 struct child_watch {
@@ -111,60 +194,61 @@ int
 child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
     int stderr_fd, pid_t *pidp, char *err, size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t mask, defaults;
-	int rc = -1, error;
+	struct child_plan plan = {
+		argv, child_env != NULL ? child_env : environ, cwd,
+		{ stdin_fd, stdout_fd, stderr_fd }, -1, 0,
+	};
+	struct child_failure f = { 0, 0 };
+	struct rlimit rl;
+	int pipefd[2] = { -1, -1 }, rc = -1, status;
+	ssize_t n;
+	pid_t pid;
 
-	/* glibc reports exec failures from posix_spawn, but not every
-	 * implementation does (valgrind's, older libcs: the child exits 127);
-	 * checking first gives the same clear message everywhere. */
+	/* Checked here too, so the message is the same under valgrind,
+	 * which runs a vfork child as a fork. */
 	if (access(argv[0], X_OK) != 0) {
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(errno));
+		return -1;
+	}
+	plan.report = pipefd[1];
+	plan.fd_limit = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		plan.fd_limit = (int)rl.rlim_cur;
 
-	/* dup2 clears close-on-exec on 0-2 (glibc also when source and
-	 * target are the same number). */
-	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, stderr_fd, 2);
-	if (child_close_rest(&fa) != 0) {
-		snprintf(err, errlen, "cannot list our descriptors to keep "
-		    "them from the relay: %s", strerror(errno));
+	pid = child_vfork(&plan);
+	close(pipefd[1]);
+	if (pid == -1) {
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(errno));
 		goto out;
 	}
-	if (cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-
-	/* Whatever we ignore or catch (SIGPIPE is ignored, and an ignored
-	 * signal survives exec) the relay gets at its default. */
-	sigemptyset(&mask);
-	sigfillset(&defaults);
-	posix_spawnattr_setsigmask(&attr, &mask);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-	error = posix_spawn(pidp, argv[0], &fa, &attr, argv,
-	    child_env != NULL ? child_env : environ);
-	if (error != 0) {
-		if (error == ENOENT && cwd != NULL && access(cwd, X_OK) != 0)
-			snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s",
-			    cwd, strerror(errno));
-		else
-			snprintf(err, errlen, "cannot start relay \"%s\": %s",
-			    argv[0], strerror(error));
+	/* EOF: the exec closed the pipe. Anything else: it failed. */
+	while ((n = read(pipefd[0], &f, sizeof f)) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof f) {
+		*pidp = pid;
+		rc = 0;
 		goto out;
 	}
-	rc = 0;
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (f.step == CHILD_STEP_CWD)
+		snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s", cwd,
+		    strerror(f.error));
+	else if (f.step == CHILD_STEP_EXEC)
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(f.error));
+	else
+		snprintf(err, errlen, "cannot set up relay \"%s\": %s", argv[0],
+		    strerror(f.error));
 out:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[0]);
 	return rc;
 }
 
