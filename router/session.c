@@ -50,6 +50,7 @@ static const char *const session_state_names[] = {
 
 static void session_update(struct session *);
 static void session_check_client(struct session *);
+static void session_probe_arm(struct session *);
 
 static void __attribute__((format(printf, 3, 4)))
 session_log(struct session *s, enum log_level level, const char *fmt, ...)
@@ -182,6 +183,8 @@ session_read_cb(struct chan *c, void *arg)
 		chan_disable_read(c);
 		chan_set_write_low(d->dst, SESSION_HIGH_WATER / 2);
 		d->paused = 1;
+		if (d == &s->up)
+			session_probe_arm(s);
 	}
 	session_sync_held(s);
 }
@@ -313,24 +316,43 @@ session_err_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 /*
- * Is a client that sent EOF done for good: closed, not just shut down its
- * write side (or we shut down ours, passing the relay's EOF on)? Nothing
- * more goes to or from it then, and a relay that neither reads nor writes
- * would otherwise keep the session forever: only the relay's answer could
- * have told us, by failing to be written.
+ * A client we no longer read from (it sent EOF, or we paused because the
+ * relay does not take its bytes): is it done for good, closed rather
+ * than half-closed (or half-closed while we shut down our side, passing
+ * the relay's EOF on)? Nothing more goes to or from it then, and a relay
+ * that neither reads nor writes would otherwise keep the session
+ * forever: only the relay's answer could have told us, by failing to be
+ * written.
  */
+static int
+session_probing(const struct session *s)
+{
+	return !s->client_gone && !s->exited && (s->up.eof || s->up.paused);
+}
+
 static void
 session_check_client(struct session *s)
 {
 	struct pollfd p = { s->client_fd, 0, 0 };
 
-	if (s->client_gone || !s->up.eof)
+	if (!session_probing(s))
 		return;
 	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
 		return;
 	s->client_gone = 1;
 	session_log(s, LOG_LEVEL_DEBUG, "client finished");
 	session_dir_kill(&s->down);
+}
+
+/* Poll a client we do not read from now and then. */
+static void
+session_probe_arm(struct session *s)
+{
+	struct timeval tv = { SESSION_LINGER_SECS, 0 };
+
+	if (session_probing(s) && !s->lingering &&
+	    !evtimer_pending(s->ev_linger, NULL))
+		evtimer_add(s->ev_linger, &tv);
 }
 
 /* Give a relay that outlives its use SESSION_LINGER_SECS to end. */
@@ -342,7 +364,25 @@ session_linger_start(struct session *s)
 	if (s->lingering || s->exited)
 		return;
 	s->lingering = 1;
+	s->linger_backlog = evbuffer_get_length(chan_output(s->relay));
 	evtimer_add(s->ev_linger, &tv);
+}
+
+/* After its client left, a relay still taking the client's last bytes
+ * is not lingering: a request sent without waiting for the answer
+ * still arrives whole. */
+static int
+session_relay_progressed(struct session *s)
+{
+	size_t backlog = evbuffer_get_length(chan_output(s->relay));
+	int progressed;
+
+	if (!s->client_gone || session_dir_finished(&s->up) ||
+	    s->linger_signal != 0)
+		return 0;
+	progressed = backlog < s->linger_backlog;
+	s->linger_backlog = backlog;
+	return progressed;
 }
 
 static void
@@ -352,14 +392,18 @@ session_linger_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { SESSION_LINGER_SECS, 0 };
 
 	if (!s->lingering) {
-		/* Probing a half-closed client (session_update). */
+		/* Probing a client we do not read from (session_update). */
 		session_check_client(s);
 		session_update(s);
 		return;
 	}
+	if (session_relay_progressed(s)) {
+		evtimer_add(s->ev_linger, &tv);
+		return;
+	}
 	s->linger_signal = s->linger_signal == 0 ? SIGTERM : SIGKILL;
 	session_log(s, LOG_LEVEL_INFO, "relay still running after %s; "
-	    "sending %s", s->client_gone ? "its client finished" :
+	    "sending %s", s->state != SESSION_DRAINED ? "its client finished" :
 	    "both directions ended",
 	    s->linger_signal == SIGTERM ? "SIGTERM" : "SIGKILL");
 	session_signal(s, s->linger_signal);
@@ -460,14 +504,8 @@ session_update(struct session *s)
 		state = SESSION_RELAYING;
 	if (state != SESSION_DONE && s->client_gone)
 		session_linger_start(s);
-	else if (state != SESSION_DONE && s->up.eof && !s->exited &&
-	    !s->lingering && !evtimer_pending(s->ev_linger, NULL)) {
-		struct timeval tv = { SESSION_LINGER_SECS, 0 };
-
-		/* Until it leaves for good, poll the half-closed client now
-		 * and then (session_check_client). */
-		evtimer_add(s->ev_linger, &tv);
-	}
+	else if (state != SESSION_DONE)
+		session_probe_arm(s);
 	session_set_state(s, state);
 }
 

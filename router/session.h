@@ -55,6 +55,7 @@ struct session {
 	 * that outlives its use: after both directions, or its client. */
 	struct event *ev_linger;
 	int lingering;     /* ev_linger counts down to a signal */
+	size_t linger_backlog; /* bytes owed to the relay when last checked */
 	int client_gone;   /* the client will neither send nor read again */
 	int linger_signal;
 	struct event *ev_idle; /* idle_timeout */
