@@ -43,6 +43,8 @@
 #define SESSION_TERM_SECS 5
 /* Relay stderr lines logged per session and second; the rest is counted. */
 #define SESSION_ERR_BURST 20
+/* Reads of what is left in the stderr pipe when a session ends. */
+#define SESSION_ERR_DRAIN_READS 64
 
 static const char *const session_state_names[] = {
 	"relaying", "client-eof", "relay-eof", "drained", "done",
@@ -442,13 +444,19 @@ static void
 session_free(struct session *s)
 {
 	struct evbuffer *err_in;
+	int n = 0;
 
 	if (s->relay_err != NULL) {
-		/* The relay has exited: whatever it wrote is in the pipe now. */
+		/* The relay has exited: whatever it wrote is in the pipe now.
+		 * The bufferevent keeps its input frozen except while it reads
+		 * itself. Bounded: a process that escaped the relay's group
+		 * may hold the pipe and write on. */
 		err_in = bufferevent_get_input(s->relay_err);
-		while (evbuffer_read(err_in, bufferevent_getfd(s->relay_err),
+		evbuffer_unfreeze(err_in, 0);
+		while (n++ < SESSION_ERR_DRAIN_READS &&
+		    evbuffer_read(err_in, bufferevent_getfd(s->relay_err),
 		    CHAN_READ_MAX) > 0)
-			;
+			session_err_log(s, 0);
 		session_err_log(s, 1);
 		bufferevent_free(s->relay_err);
 	}
