@@ -74,54 +74,49 @@ child_env_free(void)
 }
 
 /* What the child had to stop at, for the parent's message. */
-enum child_step { CHILD_STEP_SETUP, CHILD_STEP_CWD, CHILD_STEP_EXEC };
-
-struct child_failure {
-	int step;
-	int error;
+enum child_step {
+	CHILD_STEP_NONE, CHILD_STEP_SETUP, CHILD_STEP_CWD, CHILD_STEP_EXEC,
 };
 
-/* Everything the child needs, prepared by the parent: after vfork the
- * child may only make system calls. */
+/*
+ * Everything the child needs, prepared by the parent: after vfork the
+ * child may only make system calls. It shares our memory until it execs,
+ * so it reports a failure here, as glibc's posix_spawn does, and needs
+ * no descriptor for it (out of descriptors, a session has just what its
+ * relay needs).
+ */
 struct child_plan {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
 	int fds[3];   /* become 0, 1 and 2 */
-	int report;   /* close-on-exec pipe: a child_failure, or EOF on exec */
 	int fd_limit; /* close up to here when close_range(2) is missing */
+	volatile int failed_step; /* written by the child */
+	volatile int failed_errno;
 };
 
 static void __attribute__((noreturn))
-child_fail(const struct child_plan *p, int step)
+child_fail(struct child_plan *p, int step)
 {
-	struct child_failure f = { step, errno };
-
-	(void)!write(p->report, &f, sizeof f);
+	p->failed_errno = errno;
+	p->failed_step = step;
 	_exit(127);
 }
 
 /*
- * Close every descriptor above 2 but the report pipe (close-on-exec:
- * exec closes it), close-on-exec or not, so nothing a library or our
- * caller left open reaches the relay.
+ * Close every descriptor above 2, close-on-exec or not, so nothing a
+ * library or our caller left open reaches the relay.
  */
 static void
 child_close_rest(const struct child_plan *p)
 {
-	int fd;
-
 #ifdef SYS_close_range
-	if ((p->report == 3 ||
-	    syscall(SYS_close_range, 3U, (unsigned)p->report - 1, 0U) == 0) &&
-	    syscall(SYS_close_range, (unsigned)p->report + 1, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
 		return;
 #endif
 	/* Kernels before 5.9 (and WSL 1): one by one, to the limit. */
-	for (fd = 3; fd < p->fd_limit; fd++) {
-		if (fd != p->report)
-			close(fd);
-	}
+	for (int fd = 3; fd < p->fd_limit; fd++)
+		close(fd);
 }
 
 /*
@@ -132,7 +127,7 @@ child_close_rest(const struct child_plan *p)
  * signals it keeps for itself, and its posix_spawn leaves those ignored.
  */
 static void
-child_exec(const struct child_plan *p)
+child_exec(struct child_plan *p)
 {
 	struct {
 		void *handler;
@@ -167,7 +162,7 @@ child_exec(const struct child_plan *p)
 /* Alone in its frame, so nothing of the caller's can be clobbered by
  * the child running on our stack until it execs. */
 static pid_t __attribute__((noinline))
-child_vfork(const struct child_plan *p)
+child_vfork(struct child_plan *p)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -196,60 +191,45 @@ child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
 {
 	struct child_plan plan = {
 		argv, child_env != NULL ? child_env : environ, cwd,
-		{ stdin_fd, stdout_fd, stderr_fd }, -1, 0,
+		{ stdin_fd, stdout_fd, stderr_fd }, 65536, CHILD_STEP_NONE, 0,
 	};
-	struct child_failure f = { 0, 0 };
 	struct rlimit rl;
-	int pipefd[2] = { -1, -1 }, rc = -1, status;
-	ssize_t n;
+	int status, error;
 	pid_t pid;
 
-	/* Checked here too, so the message is the same under valgrind,
-	 * which runs a vfork child as a fork. */
+	/* Checked here too: valgrind runs a vfork child as a fork, whose
+	 * report we would not see (the relay would just exit 127). */
 	if (access(argv[0], X_OK) != 0) {
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		plan.fd_limit = (int)rl.rlim_cur;
+
+	if ((pid = child_vfork(&plan)) == -1) {
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
-	plan.report = pipefd[1];
-	plan.fd_limit = 65536;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
-		plan.fd_limit = (int)rl.rlim_cur;
-
-	pid = child_vfork(&plan);
-	close(pipefd[1]);
-	if (pid == -1) {
-		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
-		    strerror(errno));
-		goto out;
-	}
-	/* EOF: the exec closed the pipe. Anything else: it failed. */
-	while ((n = read(pipefd[0], &f, sizeof f)) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof f) {
+	if (plan.failed_step == CHILD_STEP_NONE) {
 		*pidp = pid;
-		rc = 0;
-		goto out;
+		return 0;
 	}
+	/* It has exited already: vfork returned once it did. */
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (f.step == CHILD_STEP_CWD)
+	error = plan.failed_errno;
+	if (plan.failed_step == CHILD_STEP_CWD)
 		snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s", cwd,
-		    strerror(f.error));
-	else if (f.step == CHILD_STEP_EXEC)
+		    strerror(error));
+	else if (plan.failed_step == CHILD_STEP_EXEC)
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
-		    strerror(f.error));
+		    strerror(error));
 	else
 		snprintf(err, errlen, "cannot set up relay \"%s\": %s", argv[0],
-		    strerror(f.error));
-out:
-	close(pipefd[0]);
-	return rc;
+		    strerror(error));
+	return -1;
 }
 
 int
