@@ -162,24 +162,17 @@ session_read_cb(struct chan *c, void *arg)
 	size_t n = evbuffer_get_length(in);
 	char err[512];
 
-	/* What the adapter left in the input last time was counted then. */
-	if (n > d->counted)
-		d->bytes += n - d->counted;
-	d->counted = n;
 	clock_gettime(CLOCK_MONOTONIC, &s->last_io);
 	if (d->dead) {
 		evbuffer_drain(in, n);
-		d->counted = 0;
 		return;
 	}
 	out = chan_output(d->dst);
 	if (adapter_session_input(s->adapter, d == &s->up, in, out,
 	    chan_output(c), err, sizeof err) != 0) {
-		d->counted = evbuffer_get_length(in);
 		session_refuse(s, err);
 		return;
 	}
-	d->counted = evbuffer_get_length(in);
 	if (evbuffer_get_length(out) >= SESSION_HIGH_WATER) {
 		/* Slow reader: stop reading until it has taken half. */
 		chan_disable_read(c);
@@ -189,6 +182,21 @@ session_read_cb(struct chan *c, void *arg)
 			session_probe_arm(s);
 	}
 	session_sync_held(s);
+}
+
+/*
+ * Count bytes as they arrive, not as they are read from the input: an
+ * adapter leaves an incomplete frame there, to be seen again with the
+ * next bytes. Bytes of a direction nobody takes any more are not carried.
+ */
+static void
+session_count_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct session_dir *d = arg;
+
+	if (!d->dead)
+		d->bytes += info->n_added;
 }
 
 static void
@@ -668,6 +676,10 @@ session_start(struct route *route, int client_fd, unsigned id,
 	session_fds_close(fds); /* the child's ends: it has its own copies */
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay;
+	if (evbuffer_add_cb(chan_input(s->client), session_count_cb,
+	    &s->up) == NULL || evbuffer_add_cb(chan_input(s->relay),
+	    session_count_cb, &s->down) == NULL)
+		fatalx("out of memory");
 	chan_setcb(s->client, session_read_cb, session_write_cb,
 	    session_event_cb, s);
 	chan_setcb(s->relay, session_read_cb, session_write_cb,

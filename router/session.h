@@ -24,8 +24,6 @@ struct session_dir {
 	struct chan *src;
 	struct chan *dst;
 	uint64_t bytes;      /* read from src, each byte once */
-	size_t counted;      /* of those, still in src's input (the adapter
-	                      * keeps an incomplete frame there) */
 	unsigned eof : 1;    /* src ended (EOF, or a read error) */
 	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
 	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
