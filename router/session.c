@@ -28,23 +28,18 @@
 #include "chan.h"
 #include "child.h"
 #include "log.h"
+#include "relay_err.h"
 #include "route.h"
 #include "server.h"
 
 /* Bytes buffered towards one side before reading from the other stops. */
 #define SESSION_HIGH_WATER (256 * 1024)
-/* A relay line on stderr longer than this is logged in pieces. */
-#define SESSION_ERR_LINE_MAX 1024
 /* Grace for a relay that keeps running after both directions ended, or
  * after its client left; also how often a half-closed client is polled
  * to see whether it left. */
 #define SESSION_LINGER_SECS 2
 /* After SIGTERM, how long a relay has before SIGKILL. */
 #define SESSION_TERM_SECS 5
-/* Relay stderr lines logged per session and second; the rest is counted. */
-#define SESSION_ERR_BURST 20
-/* Reads of what is left in the stderr pipe when a session ends. */
-#define SESSION_ERR_DRAIN_READS 64
 
 static const char *const session_state_names[] = {
 	"relaying", "client-eof", "relay-eof", "drained", "done",
@@ -251,80 +246,6 @@ session_event_cb(struct chan *c, short what, void *arg)
 	session_update(s);
 }
 
-/* Say how many lines of the last window were not logged. */
-static void
-session_err_flush(struct session *s)
-{
-	if (s->err_suppressed == 0)
-		return;
-	session_log(s, LOG_LEVEL_WARN, "relay: %lu line(s) suppressed (more "
-	    "than %d a second)", s->err_suppressed, SESSION_ERR_BURST);
-	s->err_suppressed = 0;
-}
-
-/*
- * One line of the relay's stderr. A relay that floods stderr must not
- * flood the log (and the disk, and the journal): SESSION_ERR_BURST lines
- * a second per session are logged, the rest only counted.
- */
-static void
-session_err_line(struct session *s, const char *line)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - s->err_window.tv_sec > 1 ||
-	    (now.tv_sec - s->err_window.tv_sec == 1 &&
-	    now.tv_nsec >= s->err_window.tv_nsec)) {
-		session_err_flush(s);
-		s->err_window = now;
-		s->err_lines = 0;
-	}
-	if (s->err_lines >= SESSION_ERR_BURST) {
-		s->err_suppressed++;
-		return;
-	}
-	s->err_lines++;
-	session_log(s, LOG_LEVEL_INFO, "relay: %s", line);
-}
-
-/* Log the relay's stderr line by line, tagged with route and session. */
-static void
-session_err_log(struct session *s, int final)
-{
-	struct evbuffer *in = bufferevent_get_input(s->relay_err);
-	char *line, chunk[SESSION_ERR_LINE_MAX + 1];
-	size_t n;
-
-	while ((line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
-		session_err_line(s, line);
-		free(line);
-	}
-	while ((n = evbuffer_get_length(in)) >= SESSION_ERR_LINE_MAX ||
-	    (final && n > 0)) {
-		n = evbuffer_remove(in, chunk, SESSION_ERR_LINE_MAX);
-		chunk[n] = '\0';
-		session_err_line(s, chunk);
-	}
-	if (final)
-		session_err_flush(s);
-}
-
-static void
-session_err_read_cb(struct bufferevent *bev, void *arg)
-{
-	session_err_log(arg, 0);
-}
-
-static void
-session_err_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct session *s = arg;
-
-	session_err_log(s, 1);
-	bufferevent_disable(bev, EV_READ);
-}
-
 /*
  * A client we no longer read from (it sent EOF, or we paused because the
  * relay does not take its bytes): is it done for good, closed rather
@@ -451,23 +372,7 @@ session_idle_cb(evutil_socket_t fd, short what, void *arg)
 static void
 session_free(struct session *s)
 {
-	struct evbuffer *err_in;
-	int n = 0;
-
-	if (s->relay_err != NULL) {
-		/* The relay has exited: whatever it wrote is in the pipe now.
-		 * The bufferevent keeps its input frozen except while it reads
-		 * itself. Bounded: a process that escaped the relay's group
-		 * may hold the pipe and write on. */
-		err_in = bufferevent_get_input(s->relay_err);
-		evbuffer_unfreeze(err_in, 0);
-		while (n++ < SESSION_ERR_DRAIN_READS &&
-		    evbuffer_read(err_in, bufferevent_getfd(s->relay_err),
-		    CHAN_READ_MAX) > 0)
-			session_err_log(s, 0);
-		session_err_log(s, 1);
-		bufferevent_free(s->relay_err);
-	}
+	relay_err_free(s->relay_err);
 	chan_free(s->client);
 	chan_free(s->relay);
 	if (s->ev_linger != NULL)
@@ -558,19 +463,6 @@ session_exit_cb(pid_t pid, int status, void *arg)
 	    how, secs, (unsigned long long)s->up.bytes,
 	    (unsigned long long)s->down.bytes);
 	session_update(s);
-}
-
-/* The relay's stderr: only logged, so libevent's own buffering will do. */
-static struct bufferevent *
-session_err_bev(struct session *s, int fd)
-{
-	struct bufferevent *bev;
-
-	bev = bufferevent_socket_new(s->route->server->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		fatalx("out of memory for a bufferevent");
-	return bev;
 }
 
 /* relay.path + relay_args + pipe, as npiperelay.exe is called. */
@@ -671,7 +563,7 @@ session_start(struct route *route, int client_fd, unsigned id,
 
 	s->client = chan_new(base, client_fd, client_fd);
 	s->relay = chan_new(base, fds->out[0], fds->in[0]);
-	s->relay_err = session_err_bev(s, fds->err[0]);
+	s->relay_err = relay_err_new(base, fds->err[0], rc->name, id);
 	fds->out[0] = fds->in[0] = fds->err[0] = -1;
 	session_fds_close(fds); /* the child's ends: it has its own copies */
 	s->up.src = s->down.dst = s->client;
@@ -684,11 +576,8 @@ session_start(struct route *route, int client_fd, unsigned id,
 	    session_event_cb, s);
 	chan_setcb(s->relay, session_read_cb, session_write_cb,
 	    session_event_cb, s);
-	bufferevent_setcb(s->relay_err, session_err_read_cb, NULL,
-	    session_err_event_cb, s);
 	chan_enable_read(s->client);
 	chan_enable_read(s->relay);
-	bufferevent_enable(s->relay_err, EV_READ);
 	s->ev_linger = evtimer_new(base, session_linger_cb, s);
 	if (s->ev_linger == NULL)
 		fatalx("out of memory for a timer");

@@ -9,6 +9,7 @@
 #include <time.h>
 
 struct adapter_session;
+struct relay_err;
 struct route;
 
 enum session_state {
@@ -39,7 +40,7 @@ struct session {
 
 	struct chan *client;
 	struct chan *relay;            /* the relay's stdout and stdin */
-	struct bufferevent *relay_err; /* the relay's stderr, logged by line */
+	struct relay_err *relay_err;   /* the relay's stderr, logged */
 	struct session_dir up;         /* client -> relay */
 	struct session_dir down;       /* relay -> client */
 	struct adapter_session *adapter; /* frames what passes, both ways */
@@ -59,11 +60,6 @@ struct session {
 	struct event *ev_idle; /* idle_timeout */
 	struct timespec last_io;
 	struct timespec started;
-
-	/* The relay's stderr, rate-limited: lines logged in this window. */
-	struct timespec err_window;
-	unsigned err_lines;
-	unsigned long err_suppressed;
 };
 
 /*
