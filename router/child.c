@@ -129,6 +129,7 @@ child_close_rest(const struct child_plan *p)
 static void
 child_exec(struct child_plan *p)
 {
+	/* The kernel's struct sigaction on x86-64 and arm64 (WSL's). */
 	struct {
 		void *handler;
 		unsigned long flags;
