@@ -42,7 +42,12 @@ out:
 	return rc;
 }
 
-int
+/*
+ * Call CB for each open descriptor from LOW up (the listing's own
+ * excluded). Returns 0, or -1 with errno when the descriptors cannot be
+ * listed (no /proc).
+ */
+static int
 fdhygiene_each(int low, void (*cb)(int fd, void *arg), void *arg)
 {
 	DIR *d = NULL;

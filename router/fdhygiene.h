@@ -17,11 +17,4 @@
  */
 int fdhygiene_init(char *err, size_t errlen);
 
-/*
- * Call CB for each open descriptor from LOW up (the listing's own
- * excluded), in ascending order. Returns 0, or -1 with errno when the
- * descriptors cannot be listed (no /proc).
- */
-int fdhygiene_each(int low, void (*cb)(int fd, void *arg), void *arg);
-
 #endif
