@@ -37,6 +37,20 @@ activation_init(void)
 }
 
 int
+activation_count(void)
+{
+#ifdef NPR_HAVE_SYSTEMD
+	/* Checks LISTEN_PID, so a variable meant for a parent is ignored;
+	 * leaves the environment for activation_init(). */
+	int n = sd_listen_fds(0);
+
+	return n > 0 ? n : 0;
+#else
+	return 0;
+#endif
+}
+
+int
 activation_take(const char *name)
 {
 #ifdef NPR_HAVE_SYSTEMD

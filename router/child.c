@@ -1,13 +1,17 @@
 /* Relay children: spawning them and reaping them on SIGCHLD. */
 #include "child.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -69,6 +73,120 @@ child_env_free(void)
 	child_env = NULL;
 }
 
+/* What the child had to stop at, for the parent's message. */
+enum child_step {
+	CHILD_STEP_NONE, CHILD_STEP_SETUP, CHILD_STEP_CWD, CHILD_STEP_EXEC,
+};
+
+/*
+ * Everything the child needs, prepared by the parent: after vfork the
+ * child may only make system calls. It shares our memory until it execs,
+ * so it reports a failure here, as glibc's posix_spawn does, and needs
+ * no descriptor for it (out of descriptors, a session has just what its
+ * relay needs).
+ */
+struct child_plan {
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	int fds[3];   /* become 0, 1 and 2 */
+	int fd_limit; /* close up to here when close_range(2) is missing */
+	volatile int failed_step; /* written by the child */
+	volatile int failed_errno;
+};
+
+static void __attribute__((noreturn))
+child_fail(struct child_plan *p, int step)
+{
+	p->failed_errno = errno;
+	p->failed_step = step;
+	_exit(127);
+}
+
+/*
+ * Close every descriptor above 2, close-on-exec or not, so nothing a
+ * library or our caller left open reaches the relay.
+ */
+static void
+child_close_rest(const struct child_plan *p)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	/* Kernels before 5.9 (and WSL 1): one by one, to the limit. */
+	for (int fd = 3; fd < p->fd_limit; fd++)
+		close(fd);
+}
+
+/*
+ * The child between vfork and exec: it shares our memory, so only system
+ * calls, which are async-signal-safe, and no handler of ours may run
+ * (the parent blocked every signal). Every signal goes back to its
+ * default through the raw system call: glibc refuses to touch the two
+ * signals it keeps for itself, and its posix_spawn leaves those ignored.
+ */
+static void
+child_exec(struct child_plan *p)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* The kernel's struct sigaction on x86-64 and arm64 (WSL's). */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+
+	for (int sig = 1; sig <= 64; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+#else
+	/* Elsewhere the kernel's layout differs: glibc's call resets all
+	 * but its own two signals. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
+#endif
+	sigset_t none;
+
+	/* Its own group: a terminal's ^C reaches only the router, and
+	 * whatever the relay forks is ended with it. */
+	if (setpgid(0, 0) != 0)
+		child_fail(p, CHILD_STEP_SETUP);
+	for (int i = 0; i < 3; i++) {
+		/* dup2 onto itself would keep close-on-exec. */
+		if (p->fds[i] == i ? fcntl(i, F_SETFD, 0) != 0 :
+		    dup2(p->fds[i], i) != i)
+			child_fail(p, CHILD_STEP_SETUP);
+	}
+	child_close_rest(p);
+	if (p->cwd != NULL && chdir(p->cwd) != 0)
+		child_fail(p, CHILD_STEP_CWD);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		child_fail(p, CHILD_STEP_SETUP);
+	execve(p->argv[0], p->argv, p->envp);
+	child_fail(p, CHILD_STEP_EXEC);
+}
+
+/* Alone in its frame, so nothing of the caller's can be clobbered by
+ * the child running on our stack until it execs. */
+static pid_t __attribute__((noinline))
+child_vfork(struct child_plan *p)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child_exec(p); /* does not return */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
 struct child_watch {
 	pid_t pid;
 	child_exit_cb cb;
@@ -82,59 +200,53 @@ int
 child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
     int stderr_fd, pid_t *pidp, char *err, size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t mask, defaults;
-	int rc = -1, error;
+	struct child_plan plan = {
+		argv, child_env != NULL ? child_env : environ, cwd,
+		{ stdin_fd, stdout_fd, stderr_fd }, 65536, CHILD_STEP_NONE, 0,
+	};
+	struct rlimit rl;
+	int status, error;
+	pid_t pid;
 
-	/* glibc reports exec failures from posix_spawn, but not every
-	 * implementation does (valgrind's, older libcs: the child exits 127);
-	 * checking first gives the same clear message everywhere. */
+	/* Checked here too: valgrind runs a vfork child as a fork, whose
+	 * report we would not see (the relay would just exit 127). */
 	if (access(argv[0], X_OK) != 0) {
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
 		    strerror(errno));
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		plan.fd_limit = (int)rl.rlim_cur;
 
-	/* dup2 clears close-on-exec on 0-2; every other fd of ours has it set. */
-	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, stdout_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, stderr_fd, 2);
-	if (cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-
-	/* SIGPIPE is ignored in the router; an ignored signal survives exec. */
-	sigemptyset(&mask);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGHUP);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	posix_spawnattr_setsigmask(&attr, &mask);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-	error = posix_spawn(pidp, argv[0], &fa, &attr, argv,
-	    child_env != NULL ? child_env : environ);
-	if (error != 0) {
-		if (error == ENOENT && cwd != NULL && access(cwd, X_OK) != 0)
-			snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s",
-			    cwd, strerror(errno));
-		else
-			snprintf(err, errlen, "cannot start relay \"%s\": %s",
-			    argv[0], strerror(error));
-		goto out;
+	if ((pid = child_vfork(&plan)) == -1) {
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(errno));
+		return -1;
 	}
-	rc = 0;
-out:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc;
+	if (plan.failed_step == CHILD_STEP_NONE) {
+		*pidp = pid;
+		return 0;
+	}
+	/* It has exited already: vfork returned once it did. */
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	error = plan.failed_errno;
+	if (plan.failed_step == CHILD_STEP_CWD)
+		snprintf(err, errlen, "cannot enter relay.cwd \"%s\": %s", cwd,
+		    strerror(error));
+	else if (plan.failed_step == CHILD_STEP_EXEC)
+		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],
+		    strerror(error));
+	else
+		snprintf(err, errlen, "cannot set up relay \"%s\": %s", argv[0],
+		    strerror(error));
+	return -1;
+}
+
+int
+child_kill_group(pid_t pid, int sig)
+{
+	return killpg(pid, sig);
 }
 
 int

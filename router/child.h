@@ -16,14 +16,23 @@ void child_env_init(const char *interop);
 void child_env_free(void);
 
 /*
- * Start ARGV[0] with stdin, stdout and stderr on the three fds,
- * in CWD when not NULL, in a process group of its own (so a terminal's ^C
- * reaches only the router, which then ends its children in order) and with
- * default signal dispositions and an empty signal mask. Returns 0 and the
- * pid, or -1 with the reason in ERR (exec failures are reported here too).
+ * Start ARGV[0] with stdin, stdout and stderr on the three fds and no
+ * other descriptor, in CWD when not NULL, in a process group of its own
+ * (so a terminal's ^C reaches only the router, which then ends its
+ * children in order, and whatever the relay forks can be ended with it),
+ * with every signal at its default disposition and an empty signal mask.
+ * Returns 0 and the pid, or -1 with the reason in ERR (exec failures are
+ * reported here too).
  */
 int child_spawn(char *const argv[], const char *cwd, int stdin_fd,
     int stdout_fd, int stderr_fd, pid_t *pidp, char *err, size_t errlen);
+
+/*
+ * Send SIG to the process group of the relay PID. Only while PID is not
+ * reaped, or from its exit callback: after that the group's number may
+ * belong to someone else. Returns 0 when some process got it.
+ */
+int child_kill_group(pid_t pid, int sig);
 
 /* Call CB when PID is reaped; child_forget() cancels that. */
 int child_watch(pid_t, child_exit_cb cb, void *arg);

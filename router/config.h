@@ -48,6 +48,10 @@ struct route_conf {
 	struct adapter_route *adapter_route;
 	enum route_mode mode;
 	unsigned max_connections;
+	/* Sessions one peer uid may have open at once; root and the
+	 * router's own user are not counted (route.c). */
+	unsigned max_connections_per_uid;
+	unsigned idle_timeout; /* seconds without traffic; 0: never */
 
 	/* Peers allowed in (SO_PEERCRED); both empty: whoever the socket
 	 * mode lets in. A peer passes if its uid is listed or its primary

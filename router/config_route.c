@@ -10,6 +10,8 @@
 
 #define ROUTE_NAME_MAX 64
 #define ROUTE_MAX_CONNECTIONS_LIMIT 1000000
+/* A year: anything longer is a typo for "off" (0). */
+#define ROUTE_IDLE_TIMEOUT_LIMIT (366 * 24 * 3600)
 /* Where Windows executables start fast under WSL (DESIGN.md §3). */
 #define ROUTE_DEFAULT_CWD "/mnt/c"
 
@@ -20,11 +22,13 @@ struct route_parse {
 	struct config_pos *pos;
 	struct relay_conf own; /* the route's relay group, before merging */
 	int relay_bad;         /* its relay group was reported already */
+	int per_uid_set;       /* max_connections_per_uid was valid */
 };
 
 static const char *const route_keys[] = { "name", "listen", "pipe",
 	"relay_args", "relay", "adapter", "mode", "max_connections",
-	"allow_uids", "allow_groups", NULL };
+	"allow_uids", "allow_groups", "max_connections_per_uid", "idle_timeout",
+	NULL };
 
 /* The name comes first so that every later message can carry it. */
 static void
@@ -194,29 +198,60 @@ route_parse_mode(struct route_parse *rp, const config_setting_t *s)
 		    "unknown; use \"spawn\"", v);
 }
 
-static void
-route_parse_max(struct route_parse *rp, const config_setting_t *s)
+/*
+ * An integer setting KEY from MIN (0 or 1) to LIMIT; true when *OUT was
+ * set. MIN 1 reads "a positive integer", MIN 0 "a number of seconds".
+ */
+static int
+route_parse_uint(struct route_parse *rp, const config_setting_t *s,
+    const char *key, long long min, long long limit, unsigned *out)
 {
+	const char *what = min > 0 ? "a positive integer" :
+	    "a number of seconds (0: off)";
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
-		config_err_at(rp->ctx, s, rp->pos->label, "\"max_connections\" "
-		    "must be a positive integer, not %s", config_type_name(s));
-		return;
+		config_err_at(rp->ctx, s, rp->pos->label, "\"%s\" must be %s, "
+		    "not %s", key, what, config_type_name(s));
+		return 0;
 	}
 	v = config_setting_get_int64(s);
-	if (v <= 0) {
+	if (v < min) {
+		config_err_at(rp->ctx, s, rp->pos->label, "\"%s\" must be %s",
+		    key, what);
+		return 0;
+	}
+	if (v > limit) {
+		config_err_at(rp->ctx, s, rp->pos->label, "\"%s\" is %lld; the "
+		    "limit is %lld", key, v, limit);
+		return 0;
+	}
+	*out = (unsigned)v;
+	return 1;
+}
+
+/*
+ * By default one user may hold half of the route's slots (rounded up),
+ * so a second user always finds one free. An explicit value may not
+ * exceed max_connections, which would make it meaningless.
+ */
+static void
+route_check_per_uid(struct route_parse *rp, const config_setting_t *route)
+{
+	struct route_conf *r = rp->r;
+	const config_setting_t *s = NULL;
+
+	s = config_setting_get_member(route, "max_connections_per_uid");
+	if (s == NULL || !rp->per_uid_set) {
+		r->max_connections_per_uid = (r->max_connections + 1) / 2;
+		return;
+	}
+	if (r->max_connections_per_uid > r->max_connections)
 		config_err_at(rp->ctx, s, rp->pos->label,
-		    "\"max_connections\" must be a positive integer");
-		return;
-	}
-	if (v > ROUTE_MAX_CONNECTIONS_LIMIT) {
-		config_err_at(rp->ctx, s, rp->pos->label, "\"max_connections\" is "
-		    "%lld; the limit is %d", v, ROUTE_MAX_CONNECTIONS_LIMIT);
-		return;
-	}
-	rp->r->max_connections = (unsigned)v;
+		    "\"max_connections_per_uid\" is %u, more than "
+		    "\"max_connections\" (%u)", r->max_connections_per_uid,
+		    r->max_connections);
 }
 
 static char *
@@ -333,7 +368,15 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 		else if (strcmp(key, "mode") == 0)
 			route_parse_mode(&rp, m);
 		else if (strcmp(key, "max_connections") == 0)
-			route_parse_max(&rp, m);
+			route_parse_uint(&rp, m, key, 1,
+			    ROUTE_MAX_CONNECTIONS_LIMIT, &rp.r->max_connections);
+		else if (strcmp(key, "max_connections_per_uid") == 0)
+			rp.per_uid_set = route_parse_uint(&rp, m, key, 1,
+			    ROUTE_MAX_CONNECTIONS_LIMIT,
+			    &rp.r->max_connections_per_uid);
+		else if (strcmp(key, "idle_timeout") == 0)
+			route_parse_uint(&rp, m, key, 0, ROUTE_IDLE_TIMEOUT_LIMIT,
+			    &rp.r->idle_timeout);
 		else if (strcmp(key, "allow_uids") == 0)
 			config_access_parse(ctx, m, rp.pos->label, 0, rp.r);
 		else if (strcmp(key, "allow_groups") == 0)
@@ -348,6 +391,7 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 	if (config_setting_get_member(s, "pipe") == NULL)
 		config_err_at(ctx, s, rp.pos->label, "missing \"pipe\"");
 	route_merge_relay(&rp, s, global);
+	route_check_per_uid(&rp, s);
 
 	/* Callers build argv from these without checking for NULL. */
 	if (rp.r->relay_args == NULL) {

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "config.h"
+#include "fdhygiene.h"
 #include "log.h"
 #include "version.h"
 
@@ -172,9 +173,14 @@ main(int argc, char *argv[])
 {
 	struct main_opts o = { NULL, NULL, NULL, 0, 0, 0, 0, 0 };
 	const char *cmd = NULL;
-	char *file = NULL;
+	char *file = NULL, err[256];
 	int rc = 2;
 
+	/* Before anything opens a file (see fdhygiene.h). */
+	if (fdhygiene_init(err, sizeof err) != 0) {
+		fprintf(stderr, "npiperouter: %s\n", err);
+		return 1;
+	}
 	main_parse(argc, argv, &o);
 	cmd = o.cmd;
 	file = o.file;

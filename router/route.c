@@ -74,6 +74,29 @@ route_error_cb(struct evconnlistener *l, void *arg)
 	route_pause(arg, why);
 }
 
+/*
+ * One user may not hold every slot of a shared socket: max_connections
+ * would otherwise let idle connections of one local user lock everyone
+ * else out. Root and the router's own user are not capped: either could
+ * stop the router anyway, and a user's own router serves that user alone.
+ */
+static int
+route_uid_over_cap(const struct route *r, uid_t uid, unsigned *open)
+{
+	const struct session *s;
+	unsigned n = 0;
+
+	*open = 0;
+	if (uid == 0 || uid == geteuid())
+		return 0;
+	TAILQ_FOREACH(s, &r->sessions, entry) {
+		if (s->uid == uid)
+			n++;
+	}
+	*open = n;
+	return n >= r->conf->max_connections_per_uid;
+}
+
 static void
 route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -81,12 +104,21 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct route *r = arg;
 	struct server *srv = r->server;
 	struct ucred cred;
+	unsigned open;
 
 	if (access_peer(fd, &cred) != 0 || !access_allowed(r->conf, &cred)) {
 		/* Before anything is spawned: a refused peer costs nothing. */
 		log_warn("route \"%s\": refused peer pid %ld uid %ld gid %ld "
 		    "(not in allow_uids/allow_groups)", r->conf->name,
 		    (long)cred.pid, (long)cred.uid, (long)cred.gid);
+		r->refused++;
+		close(fd);
+		return;
+	}
+	if (route_uid_over_cap(r, cred.uid, &open)) {
+		log_warn("route \"%s\": refused peer pid %ld uid %ld: it has %u "
+		    "connection(s) open (max_connections_per_uid)",
+		    r->conf->name, (long)cred.pid, (long)cred.uid, open);
 		r->refused++;
 		close(fd);
 		return;
@@ -102,7 +134,7 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	/* The listener is enabled only with descriptors ready (route_resume). */
 	r->have_next = 0;
-	session_start(r, fd, ++srv->next_session_id, &r->next);
+	session_start(r, fd, ++srv->next_session_id, &cred, &r->next);
 	route_resume(r);
 }
 
@@ -167,13 +199,15 @@ route_close_listener(struct route *r)
 		listener_remove(r->conf->listen_path, &r->sock_st);
 }
 
-void
+unsigned
 route_signal_sessions(struct route *r, int sig)
 {
 	struct session *s;
+	unsigned n = 0;
 
 	TAILQ_FOREACH(s, &r->sessions, entry)
-		session_signal(s, sig);
+		n += (unsigned)session_signal(s, sig);
+	return n;
 }
 
 void

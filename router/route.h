@@ -34,7 +34,7 @@ struct route {
 	uint64_t bytes_down;
 	uint64_t relay_starts;
 	uint64_t relay_failures;
-	uint64_t refused; /* peers not in the allow-lists */
+	uint64_t refused; /* peers not in the allow-lists, or over their cap */
 	char last_error[256];
 	time_t last_error_at;
 	TAILQ_HEAD(, session) sessions;
@@ -48,8 +48,9 @@ void route_set_error(struct route *, const char *fmt, ...)
 struct route *route_open(struct server *, const struct route_conf *);
 /* Stop accepting and remove the socket file; sessions go on. */
 void route_close_listener(struct route *);
-/* Send SIG to every relay of the route's sessions. */
-void route_signal_sessions(struct route *, int sig);
+/* Send SIG to every relay of the route's sessions; returns how many
+ * relays were still there to get it. */
+unsigned route_signal_sessions(struct route *, int sig);
 void route_free(struct route *);
 
 /* Called by a session when it is freed. */

@@ -30,11 +30,15 @@ server_arm_phase(struct server *srv, unsigned secs)
 	evtimer_add(srv->ev_phase, &tv);
 }
 
-static void
+/* Returns how many relays were still running to get SIG. */
+static unsigned
 server_signal_all(struct server *srv, int sig)
 {
+	unsigned n = 0;
+
 	for (size_t i = 0; i < srv->nroutes; i++)
-		route_signal_sessions(srv->routes[i], sig);
+		n += route_signal_sessions(srv->routes[i], sig);
+	return n;
 }
 
 static void
@@ -67,8 +71,8 @@ static void
 server_terminate(struct server *srv)
 {
 	srv->phase = SERVER_TERMINATING;
-	log_info("stopping: ending %u relay(s)", srv->nsessions);
-	server_signal_all(srv, SIGTERM);
+	/* Sessions whose relay is gone only wait for their client. */
+	log_info("stopping: ending %u relay(s)", server_signal_all(srv, SIGTERM));
 	server_arm_phase(srv, SERVER_TERM_GRACE_SECS);
 }
 
@@ -76,16 +80,17 @@ static void
 server_phase_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
+	unsigned n;
 
 	switch (srv->phase) {
 	case SERVER_DRAINING:
 		server_terminate(srv);
 		break;
 	case SERVER_TERMINATING:
-		log_warn("stopping: %u relay(s) ignored SIGTERM; killing them",
-		    srv->nsessions);
 		srv->phase = SERVER_KILLING;
-		server_signal_all(srv, SIGKILL);
+		if ((n = server_signal_all(srv, SIGKILL)) > 0)
+			log_warn("stopping: %u relay(s) ignored SIGTERM; "
+			    "killed them", n);
 		server_arm_phase(srv, SERVER_TERM_GRACE_SECS);
 		break;
 	default:

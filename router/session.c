@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,21 +28,26 @@
 #include "chan.h"
 #include "child.h"
 #include "log.h"
+#include "relay_err.h"
 #include "route.h"
 #include "server.h"
 
 /* Bytes buffered towards one side before reading from the other stops. */
 #define SESSION_HIGH_WATER (256 * 1024)
-/* A relay line on stderr longer than this is logged in pieces. */
-#define SESSION_ERR_LINE_MAX 1024
-/* Grace for a relay that keeps running after both directions ended. */
+/* Grace for a relay that keeps running after both directions ended, or
+ * after its client left; also how often a half-closed client is polled
+ * to see whether it left. */
 #define SESSION_LINGER_SECS 2
+/* After SIGTERM, how long a relay has before SIGKILL. */
+#define SESSION_TERM_SECS 5
 
 static const char *const session_state_names[] = {
 	"relaying", "client-eof", "relay-eof", "drained", "done",
 };
 
 static void session_update(struct session *);
+static void session_check_client(struct session *);
+static void session_probe_arm(struct session *);
 
 static void __attribute__((format(printf, 3, 4)))
 session_log(struct session *s, enum log_level level, const char *fmt, ...)
@@ -102,19 +108,26 @@ session_dir_kill(struct session_dir *d)
 	}
 }
 
-/* The adapter ended the session (a refused or broken frame): nothing more
- * goes either way; the relay sees EOF and exits, or the linger timer ends it. */
+/* Nothing more goes either way; the relay sees EOF and exits, or the
+ * linger timer ends it. */
 static void
-session_refuse(struct session *s, const char *why)
+session_close(struct session *s)
 {
-	session_log(s, LOG_LEVEL_WARN, "%s; closing the session", why);
-	route_set_error(s->route, "%s", why);
 	session_dir_kill(&s->up);
 	session_dir_kill(&s->down);
 	chan_disable_read(s->client);
 	chan_shutdown(s->client);
 	chan_shutdown(s->relay);
 	session_update(s);
+}
+
+/* The adapter ended the session (a refused or broken frame). */
+static void
+session_refuse(struct session *s, const char *why)
+{
+	session_log(s, LOG_LEVEL_WARN, "%s; closing the session", why);
+	route_set_error(s->route, "%s", why);
+	session_close(s);
 }
 
 /* Frames the adapter holds keep their side's EOF back; bytes from one
@@ -144,6 +157,7 @@ session_read_cb(struct chan *c, void *arg)
 	size_t n = evbuffer_get_length(in);
 	char err[512];
 
+	clock_gettime(CLOCK_MONOTONIC, &s->last_io);
 	if (d->dead) {
 		evbuffer_drain(in, n);
 		return;
@@ -154,14 +168,30 @@ session_read_cb(struct chan *c, void *arg)
 		session_refuse(s, err);
 		return;
 	}
-	d->bytes += n;
 	if (evbuffer_get_length(out) >= SESSION_HIGH_WATER) {
 		/* Slow reader: stop reading until it has taken half. */
 		chan_disable_read(c);
 		chan_set_write_low(d->dst, SESSION_HIGH_WATER / 2);
 		d->paused = 1;
+		if (d == &s->up)
+			session_probe_arm(s);
 	}
 	session_sync_held(s);
+}
+
+/*
+ * Count bytes as they arrive, not as they are read from the input: an
+ * adapter leaves an incomplete frame there, to be seen again with the
+ * next bytes. Bytes of a direction nobody takes any more are not carried.
+ */
+static void
+session_count_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct session_dir *d = arg;
+
+	if (!d->dead)
+		d->bytes += info->n_added;
 }
 
 static void
@@ -170,6 +200,7 @@ session_write_cb(struct chan *c, void *arg)
 	struct session *s = arg;
 	struct session_dir *d = session_dir_to(s, c);
 
+	clock_gettime(CLOCK_MONOTONIC, &s->last_io);
 	if (d->paused) {
 		d->paused = 0;
 		chan_set_write_low(c, 0);
@@ -197,6 +228,8 @@ session_event_cb(struct chan *c, short what, void *arg)
 			session_log(s, LOG_LEVEL_DEBUG, "%s sent EOF", side);
 		d->eof = 1;
 		chan_disable_read(c);
+		if (c == s->client)
+			session_check_client(s);
 		if (!d->dead && adapter_session_eof(s->adapter, d == &s->up, err,
 		    sizeof err) != 0) {
 			session_refuse(s, err);
@@ -213,74 +246,139 @@ session_event_cb(struct chan *c, short what, void *arg)
 	session_update(s);
 }
 
-/* Log the relay's stderr line by line, tagged with route and session. */
-static void
-session_err_log(struct session *s, int final)
+/*
+ * A client we no longer read from (it sent EOF, or we paused because the
+ * relay does not take its bytes): is it done for good, closed rather
+ * than half-closed (or half-closed while we shut down our side, passing
+ * the relay's EOF on)? Nothing more goes to or from it then, and a relay
+ * that neither reads nor writes would otherwise keep the session
+ * forever: only the relay's answer could have told us, by failing to be
+ * written.
+ */
+static int
+session_probing(const struct session *s)
 {
-	struct evbuffer *in = bufferevent_get_input(s->relay_err);
-	char *line, chunk[SESSION_ERR_LINE_MAX + 1];
-	size_t n;
-
-	while ((line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
-		session_log(s, LOG_LEVEL_INFO, "relay: %s", line);
-		free(line);
-	}
-	while ((n = evbuffer_get_length(in)) >= SESSION_ERR_LINE_MAX ||
-	    (final && n > 0)) {
-		n = evbuffer_remove(in, chunk, SESSION_ERR_LINE_MAX);
-		chunk[n] = '\0';
-		session_log(s, LOG_LEVEL_INFO, "relay: %s", chunk);
-	}
+	return !s->client_gone && !s->exited && (s->up.eof || s->up.paused);
 }
 
 static void
-session_err_read_cb(struct bufferevent *bev, void *arg)
+session_check_client(struct session *s)
 {
-	session_err_log(arg, 0);
+	struct pollfd p = { s->client_fd, 0, 0 };
+
+	if (!session_probing(s))
+		return;
+	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+		return;
+	s->client_gone = 1;
+	session_log(s, LOG_LEVEL_DEBUG, "client finished");
+	session_dir_kill(&s->down);
 }
 
+/* Poll a client we do not read from now and then. */
 static void
-session_err_event_cb(struct bufferevent *bev, short what, void *arg)
+session_probe_arm(struct session *s)
 {
-	struct session *s = arg;
+	struct timeval tv = { SESSION_LINGER_SECS, 0 };
 
-	session_err_log(s, 1);
-	bufferevent_disable(bev, EV_READ);
+	if (session_probing(s) && !s->lingering &&
+	    !evtimer_pending(s->ev_linger, NULL))
+		evtimer_add(s->ev_linger, &tv);
+}
+
+/* Give a relay that outlives its use SESSION_LINGER_SECS to end. */
+static void
+session_linger_start(struct session *s)
+{
+	struct timeval tv = { SESSION_LINGER_SECS, 0 };
+
+	if (s->lingering || s->exited)
+		return;
+	s->lingering = 1;
+	s->linger_backlog = evbuffer_get_length(chan_output(s->relay));
+	evtimer_add(s->ev_linger, &tv);
+}
+
+/* After its client left, a relay still taking the client's last bytes
+ * is not lingering: a request sent without waiting for the answer
+ * still arrives whole. */
+static int
+session_relay_progressed(struct session *s)
+{
+	size_t backlog = evbuffer_get_length(chan_output(s->relay));
+	int progressed;
+
+	if (!s->client_gone || session_dir_finished(&s->up) ||
+	    s->linger_signal != 0)
+		return 0;
+	progressed = backlog < s->linger_backlog;
+	s->linger_backlog = backlog;
+	return progressed;
 }
 
 static void
 session_linger_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = { SESSION_LINGER_SECS, 0 };
 
+	if (!s->lingering) {
+		/* Probing a client we do not read from (session_update). */
+		session_check_client(s);
+		session_update(s);
+		return;
+	}
+	if (session_relay_progressed(s)) {
+		evtimer_add(s->ev_linger, &tv);
+		return;
+	}
 	s->linger_signal = s->linger_signal == 0 ? SIGTERM : SIGKILL;
-	session_log(s, LOG_LEVEL_INFO,
-	    "relay still running after both directions ended; sending %s",
+	session_log(s, LOG_LEVEL_INFO, "relay still running after %s; "
+	    "sending %s", s->state != SESSION_DRAINED ? "its client finished" :
+	    "both directions ended",
 	    s->linger_signal == SIGTERM ? "SIGTERM" : "SIGKILL");
 	session_signal(s, s->linger_signal);
-	if (s->linger_signal == SIGTERM)
+	if (s->linger_signal == SIGTERM) {
+		tv.tv_sec = SESSION_TERM_SECS;
 		evtimer_add(s->ev_linger, &tv);
+	}
+}
+
+/* Nothing moved either way for idle_timeout: close both sides; the
+ * relay sees EOF, and the linger ends it if that is not enough. */
+static void
+session_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	unsigned limit = s->route->conf->idle_timeout;
+	struct timespec now;
+	struct timeval tv = { 0, 0 };
+	time_t idle;
+
+	if (s->state == SESSION_DRAINED)
+		return; /* closed already; the linger has the relay */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	idle = now.tv_sec - s->last_io.tv_sec;
+	if (idle < (time_t)limit) {
+		tv.tv_sec = (time_t)limit - idle;
+		evtimer_add(s->ev_idle, &tv);
+		return;
+	}
+	session_log(s, LOG_LEVEL_INFO, "no traffic for %us (idle_timeout); "
+	    "closing the session", limit);
+	session_close(s);
 }
 
 static void
 session_free(struct session *s)
 {
-	struct evbuffer *err_in;
-
-	if (s->relay_err != NULL) {
-		/* The relay has exited: whatever it wrote is in the pipe now. */
-		err_in = bufferevent_get_input(s->relay_err);
-		while (evbuffer_read(err_in, bufferevent_getfd(s->relay_err),
-		    CHAN_READ_MAX) > 0)
-			;
-		session_err_log(s, 1);
-		bufferevent_free(s->relay_err);
-	}
+	relay_err_free(s->relay_err);
 	chan_free(s->client);
 	chan_free(s->relay);
 	if (s->ev_linger != NULL)
 		event_free(s->ev_linger);
+	if (s->ev_idle != NULL)
+		event_free(s->ev_idle);
 	adapter_session_close(s->adapter);
 	route_session_ended(s->route, s);
 	free(s);
@@ -290,15 +388,13 @@ session_free(struct session *s)
 static void
 session_set_state(struct session *s, enum session_state state)
 {
-	struct timeval tv = { SESSION_LINGER_SECS, 0 };
-
 	if (state == s->state)
 		return;
 	session_log(s, LOG_LEVEL_DEBUG, "%s -> %s",
 	    session_state_names[s->state], session_state_names[state]);
 	s->state = state;
 	if (state == SESSION_DRAINED)
-		evtimer_add(s->ev_linger, &tv);
+		session_linger_start(s);
 	if (state == SESSION_DONE)
 		session_free(s);
 }
@@ -327,6 +423,10 @@ session_update(struct session *s)
 		state = SESSION_RELAY_EOF;
 	else
 		state = SESSION_RELAYING;
+	if (state != SESSION_DONE && s->client_gone)
+		session_linger_start(s);
+	else if (state != SESSION_DONE)
+		session_probe_arm(s);
 	session_set_state(s, state);
 }
 
@@ -340,6 +440,14 @@ session_exit_cb(pid_t pid, int status, void *arg)
 
 	s->exited = 1;
 	s->status = status;
+	/* A relay is one process: what it left behind in its group (a
+	 * grandchild holding its stdout, say) goes with it, now, while the
+	 * group's number cannot have been reused. */
+	if (child_kill_group(pid, SIGKILL) == 0)
+		session_log(s, LOG_LEVEL_WARN, "relay left processes behind in "
+		    "its process group; killed them");
+	if (s->ev_linger != NULL)
+		evtimer_del(s->ev_linger);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - s->started.tv_sec) +
 	    (double)(now.tv_nsec - s->started.tv_nsec) / 1e9;
@@ -355,19 +463,6 @@ session_exit_cb(pid_t pid, int status, void *arg)
 	    how, secs, (unsigned long long)s->up.bytes,
 	    (unsigned long long)s->down.bytes);
 	session_update(s);
-}
-
-/* The relay's stderr: only logged, so libevent's own buffering will do. */
-static struct bufferevent *
-session_err_bev(struct session *s, int fd)
-{
-	struct bufferevent *bev;
-
-	bev = bufferevent_socket_new(s->route->server->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		fatalx("out of memory for a bufferevent");
-	return bev;
 }
 
 /* relay.path + relay_args + pipe, as npiperelay.exe is called. */
@@ -426,31 +521,26 @@ session_fds_close(struct session_fds *f)
 
 struct session *
 session_start(struct route *route, int client_fd, unsigned id,
-    struct session_fds *fds)
+    const struct ucred *peer, struct session_fds *fds)
 {
 	const struct route_conf *rc = route->conf;
 	struct session *s = NULL;
 	char **argv = NULL, err[512];
 	struct event_base *base = route->server->base;
-	struct ucred peer;
-	socklen_t peerlen = sizeof peer;
+	struct timeval tv = { (time_t)rc->idle_timeout, 0 };
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
 	s->route = route;
 	s->id = id;
+	s->uid = peer->uid;
+	s->client_fd = client_fd;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	s->last_io = s->started;
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 
 	/* Before the relay starts: an adapter may turn the client away. */
-	if (getsockopt(client_fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerlen) != 0) {
-		session_log(s, LOG_LEVEL_DEBUG, "no peer credentials: %s",
-		    strerror(errno));
-		peer.pid = 0;
-		peer.uid = (uid_t)-1;
-		peer.gid = (gid_t)-1;
-	}
-	s->adapter = adapter_session_open(rc, id, &peer, err, sizeof err);
+	s->adapter = adapter_session_open(rc, id, peer, err, sizeof err);
 	if (s->adapter == NULL) {
 		session_log(s, LOG_LEVEL_WARN, "adapter %s: %s", rc->adapter, err);
 		goto fail;
@@ -473,23 +563,29 @@ session_start(struct route *route, int client_fd, unsigned id,
 
 	s->client = chan_new(base, client_fd, client_fd);
 	s->relay = chan_new(base, fds->out[0], fds->in[0]);
-	s->relay_err = session_err_bev(s, fds->err[0]);
+	s->relay_err = relay_err_new(base, fds->err[0], rc->name, id);
 	fds->out[0] = fds->in[0] = fds->err[0] = -1;
 	session_fds_close(fds); /* the child's ends: it has its own copies */
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay;
+	if (evbuffer_add_cb(chan_input(s->client), session_count_cb,
+	    &s->up) == NULL || evbuffer_add_cb(chan_input(s->relay),
+	    session_count_cb, &s->down) == NULL)
+		fatalx("out of memory");
 	chan_setcb(s->client, session_read_cb, session_write_cb,
 	    session_event_cb, s);
 	chan_setcb(s->relay, session_read_cb, session_write_cb,
 	    session_event_cb, s);
-	bufferevent_setcb(s->relay_err, session_err_read_cb, NULL,
-	    session_err_event_cb, s);
 	chan_enable_read(s->client);
 	chan_enable_read(s->relay);
-	bufferevent_enable(s->relay_err, EV_READ);
 	s->ev_linger = evtimer_new(base, session_linger_cb, s);
 	if (s->ev_linger == NULL)
 		fatalx("out of memory for a timer");
+	if (rc->idle_timeout > 0) {
+		if ((s->ev_idle = evtimer_new(base, session_idle_cb, s)) == NULL)
+			fatalx("out of memory for a timer");
+		evtimer_add(s->ev_idle, &tv);
+	}
 	return s;
 
 fail:
@@ -502,19 +598,22 @@ fail:
 	return NULL;
 }
 
-void
+int
 session_signal(struct session *s, int sig)
 {
-	if (!s->exited)
-		kill(s->pid, sig);
+	if (s->exited)
+		return 0;
+	child_kill_group(s->pid, sig);
+	return 1;
 }
 
 void
 session_abort(struct session *s)
 {
 	if (!s->exited) {
+		/* Killed before it is forgotten (and reaped by nobody). */
+		child_kill_group(s->pid, SIGKILL);
 		child_forget(s->pid);
-		kill(s->pid, SIGKILL);
 	}
 	session_free(s);
 }

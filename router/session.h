@@ -4,10 +4,12 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
 struct adapter_session;
+struct relay_err;
 struct route;
 
 enum session_state {
@@ -22,7 +24,7 @@ enum session_state {
 struct session_dir {
 	struct chan *src;
 	struct chan *dst;
-	uint64_t bytes;
+	uint64_t bytes;      /* read from src, each byte once */
 	unsigned eof : 1;    /* src ended (EOF, or a read error) */
 	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
 	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
@@ -38,16 +40,25 @@ struct session {
 
 	struct chan *client;
 	struct chan *relay;            /* the relay's stdout and stdin */
-	struct bufferevent *relay_err; /* the relay's stderr, logged by line */
+	struct relay_err *relay_err;   /* the relay's stderr, logged */
 	struct session_dir up;         /* client -> relay */
 	struct session_dir down;       /* relay -> client */
 	struct adapter_session *adapter; /* frames what passes, both ways */
 
-	pid_t pid;
+	uid_t uid;     /* the client's, for max_connections_per_uid */
+	int client_fd; /* owned by client; polled for a client gone for good */
+	pid_t pid;     /* the relay, leader of its own process group */
 	int exited;
 	int status;
-	struct event *ev_linger; /* ends a relay that outlives both directions */
+	/* Probes a half-closed client until it is gone, then ends a relay
+	 * that outlives its use: after both directions, or its client. */
+	struct event *ev_linger;
+	int lingering;     /* ev_linger counts down to a signal */
+	size_t linger_backlog; /* bytes owed to the relay when last checked */
+	int client_gone;   /* the client will neither send nor read again */
 	int linger_signal;
+	struct event *ev_idle; /* idle_timeout */
+	struct timespec last_io;
 	struct timespec started;
 };
 
@@ -68,15 +79,18 @@ int session_fds_open(struct session_fds *);
 void session_fds_close(struct session_fds *);
 
 /*
- * Relay CLIENT_FD (accepted, non-blocking) through a new relay child on
- * FDS, which the session takes over. Returns NULL when the relay could
- * not be started; the client is closed and the reason logged.
+ * Relay CLIENT_FD (accepted, non-blocking; PEER its credentials) through
+ * a new relay child on FDS, which the session takes over. Returns NULL
+ * when the relay could not be started; the client is closed and the
+ * reason logged.
  */
 struct session *session_start(struct route *, int client_fd, unsigned id,
-    struct session_fds *fds);
+    const struct ucred *peer, struct session_fds *fds);
 
-/* Send SIG to the session's relay (shutdown deadlines). */
-void session_signal(struct session *, int sig);
+/* Send SIG to the session's relay and its process group (shutdown
+ * deadlines). Returns 1 when there was a relay to signal, 0 when it had
+ * exited already. */
+int session_signal(struct session *, int sig);
 
 /* Free the session now, killing its relay: only for the final exit. */
 void session_abort(struct session *);

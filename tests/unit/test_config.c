@@ -392,6 +392,42 @@ static const struct bad_case bad_cases[] = {
 	  ROUTE_WITH("  max_connections = 2000000;\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"max_connections\" is 2000000; the "
 	    "limit is 1000000" } },
+	{ "zero max_connections_per_uid",
+	  ROUTE_WITH("  max_connections_per_uid = 0;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections_per_uid\" must be a "
+	    "positive integer" } },
+	{ "max_connections_per_uid as a string",
+	  ROUTE_WITH("  max_connections_per_uid = \"3\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections_per_uid\" must be a "
+	    "positive integer, not a string" } },
+	{ "max_connections_per_uid above max_connections",
+	  ROUTE_WITH("  max_connections_per_uid = 5;\n  max_connections = 4;\n"),
+	  NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections_per_uid\" is 5, more "
+	    "than \"max_connections\" (4)" } },
+	{ "max_connections_per_uid above the default max_connections",
+	  ROUTE_WITH("  max_connections_per_uid = 257;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections_per_uid\" is 257, "
+	    "more than \"max_connections\" (256)" } },
+	{ "negative idle_timeout",
+	  ROUTE_WITH("  idle_timeout = -1;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"idle_timeout\" must be a number of "
+	    "seconds (0: off)" } },
+	{ "idle_timeout as a float",
+	  ROUTE_WITH("  idle_timeout = 1.5;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"idle_timeout\" must be a number of "
+	    "seconds (0: off), not a floating-point number" } },
+	{ "idle_timeout too large",
+	  ROUTE_WITH("  idle_timeout = 40000000;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"idle_timeout\" is 40000000; the "
+	    "limit is 31622400" } },
+	{ "idle_timeout and max_connections_per_uid both wrong",
+	  ROUTE_WITH("  idle_timeout = \"5m\";\n  max_connections_per_uid = -2;\n"),
+	  NULL, 2,
+	  { "main.conf:6: route \"a\": \"idle_timeout\" must be a number of "
+	    "seconds (0: off), not a string",
+	    "main.conf:7: route \"a\": \"max_connections_per_uid\" must be a "
+	    "positive integer" } },
 	{ "no relay anywhere",
 	  "shutdown_timeout = 5;\n" OPEN NAME LISTEN PIPE CLOSE, NULL, 1,
 	  { "main.conf:2: route \"a\": no relay.path: set relay = { path = "
@@ -734,6 +770,38 @@ test_every_setting(void **state)
 	r = &cfg->routes[2];
 	assert_string_equal(r->relay.path, "/usr/bin/socat");
 	assert_string_equal(r->relay_args[1], "x y");
+	config_free(cfg);
+}
+
+/* One user gets half a route's slots unless told otherwise; idle_timeout
+ * is off unless set. */
+static void
+test_connection_limits(void **state)
+{
+	struct config *cfg = NULL;
+
+	write_file("main.conf",
+	    "relay = { path = \"/bin/cat\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"dflt\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; },\n"
+	    "  { name = \"five\"; listen = { path = \"/tmp/b\"; }; pipe = \"p\";\n"
+	    "    max_connections = 5; },\n"
+	    "  { name = \"one\"; listen = { path = \"/tmp/c\"; }; pipe = \"p\";\n"
+	    "    max_connections = 1; idle_timeout = 0; },\n"
+	    "  { name = \"set\"; listen = { path = \"/tmp/d\"; }; pipe = \"p\";\n"
+	    "    max_connections_per_uid = 10; max_connections = 10;\n"
+	    "    idle_timeout = 31622400; }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 4);
+	assert_int_equal(cfg->routes[0].max_connections_per_uid, 128);
+	assert_int_equal(cfg->routes[0].idle_timeout, 0);
+	assert_int_equal(cfg->routes[1].max_connections_per_uid, 3);
+	assert_int_equal(cfg->routes[2].max_connections_per_uid, 1);
+	assert_int_equal(cfg->routes[2].idle_timeout, 0);
+	assert_int_equal(cfg->routes[3].max_connections, 10);
+	assert_int_equal(cfg->routes[3].max_connections_per_uid, 10);
+	assert_int_equal(cfg->routes[3].idle_timeout, 31622400);
 	config_free(cfg);
 }
 
@@ -1090,6 +1158,7 @@ main(void)
 		TEST(test_unreadable_files),
 		TEST(test_defaults),
 		TEST(test_every_setting),
+		TEST(test_connection_limits),
 		TEST(test_adapter_setting_kept),
 		TEST(test_plugin_dir_env),
 		TEST(test_group_by_name_and_number),
