@@ -68,7 +68,7 @@ log "straight to podman, the smuggling request created npr-smuggled"
 http_raw "$G" "$T/smuggle.req" >"$T/route.out"
 head -n 1 "$T/route.out" | grep -q '^HTTP/1.1 400 Bad Request' ||
 	fail "the route answered: $(head -c 600 "$T/route.out")"
-grep -qF '{"message":"npiperouter, route guarded: refused a request whose framing an engine could read differently: Transfer-Encoding in an HTTP/1.0 request"}' \
+grep -qF '{"message":"npiperouter, route guarded: malformed or ambiguous request refused: Transfer-Encoding in an HTTP/1.0 request (a Go server ignores it)"}' \
 	"$T/route.out" || fail "the route's answer: $(cat "$T/route.out")"
 grep -c '^HTTP/' "$T/route.out" | grep -qx 1 ||
 	fail "more than one answer came back: $(cat "$T/route.out")"
@@ -76,25 +76,35 @@ grep -c '^HTTP/' "$T/route.out" | grep -qx 1 ||
 wait_log 5 "docker: refused GET /_ping from pid"
 log "through the route: 400, one answer, no volume"
 
-# --- API-version segments and escapes the engine routes to volumes
+# --- API-version segments the engine routes to volumes. Escapes too:
+# podman matches the escaped path (it 404s "/v1.41/%76olumes/create"),
+# dockerd's router the decoded one, so the route decodes.
 n=0
 for path in /v1.41./volumes/create /v1.41../volumes/create \
-	/v1.41a/volumes/create /v1.41-x/volumes/create /v1.41/%76olumes/create; do
+	/v1.41a/volumes/create /v1.41-x/volumes/create '*/v1.41/%76olumes/create'; do
 	n=$((n + 1))
+	direct=1
+	[[ $path != '*'* ]] || { direct=0; path=${path#\*}; }
 	body="{\"Name\":\"npr-v$n\"}"
 	printf 'POST %s HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
 		"$path" "${#body}" "$body" >"$T/v$n.req"
-	http_raw "$P" "$T/v$n.req" >"$T/v$n.direct"
-	has_volume "npr-v$n" ||
-		fail "podman did not route POST $path to volumes: $(head -c 400 "$T/v$n.direct")"
-	dk_ok "$P" volume rm "npr-v$n" >/dev/null
+	if ((direct)); then
+		http_raw "$P" "$T/v$n.req" >"$T/v$n.direct"
+		has_volume "npr-v$n" ||
+			fail "podman did not route POST $path to volumes: $(head -c 400 "$T/v$n.direct")"
+		dk_ok "$P" volume rm "npr-v$n" >/dev/null
+	fi
 	http_raw "$G" "$T/v$n.req" >"$T/v$n.route"
 	head -n 1 "$T/v$n.route" | grep -q '^HTTP/1.1 403 Forbidden' ||
 		fail "POST $path through the route: $(head -c 600 "$T/v$n.route")"
 	grep -qF "POST requests to the volumes endpoints are not allowed by this socket's policy" \
 		"$T/v$n.route" || fail "POST $path: $(cat "$T/v$n.route")"
 	! has_volume "npr-v$n" || fail "POST $path created npr-v$n through the route"
-	log "POST $path: podman creates the volume; the route answers 403"
+	if ((direct)); then
+		log "POST $path: podman creates the volume; the route answers 403"
+	else
+		log "POST $path: the route answers 403"
+	fi
 done
 
 # --- what must still pass: the CLI on the same route

@@ -273,6 +273,44 @@ test_targets(void **state)
 	target("//containers/json", DG_CONTAINERS, 0, 0);
 	target("/v1.41/_ping%00", DG_PING, 0, 0);
 	target("*", DG_OTHER, 0, 0);
+	/* Version segments dockerd ("v[0-9.]+") or podman
+	 * ("v[0-9][0-9A-Za-z.-]*") route (issue 9). */
+	target("/v1.41./volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41../volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1..41/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v./volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41a/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41-x/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v4.3.1-rc1/libpod/volumes/json", DG_LIBPOD, 0, 1);
+	target("/v1.41a/containers/create", DG_CONTAINERS, 1, 1);
+	/* Go decodes the path before its router sees it. */
+	target("/%761.41/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41/%76olumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41%2Fvolumes/create", DG_VOLUMES, 0, 1);
+	/* Not versions to either router: a first segment of its own. */
+	target("/vx/volumes/create", DG_OTHER, 0, 1);
+	target("/V1.41/volumes/create", DG_OTHER, 0, 1);
+	target("/v1_41/volumes/create", DG_OTHER, 0, 1);
+	target("/v/volumes/create", DG_OTHER, 0, 1);
+	/* dockerd's "/containers/{name:.*}/exec". */
+	target("/v1.41/containers/a/b/exec", DG_EXEC, 0, 1);
+	target("/containers/a/b/c/exec?x=1", DG_EXEC, 0, 1);
+	target("/containers/exec/json", DG_CONTAINERS, 0, 1);
+}
+
+/* A path too long to read whole is judged by its start, and so is not
+ * canonical: its end could be "/exec". */
+static void
+test_long_target(void **state)
+{
+	static char url[3000];
+	struct docker_target t;
+
+	memset(url, 'a', sizeof url);
+	memcpy(url, "/containers/", 12);
+	memcpy(url + sizeof url - 5, "/exec", 5);
+	docker_target_parse(url, sizeof url, &t);
+	assert_int_equal(t.canonical, 0);
 }
 
 static void
@@ -335,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_wsl_conf),
 		cmocka_unit_test(test_create_bodies),
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_long_target),
 		cmocka_unit_test(test_policy),
 	};
 
