@@ -10,7 +10,10 @@
  *     {"message": ...}, and the connection goes on;
  *   - upgraded connections (attach, exec, run -i: "101 UPGRADED") passed
  *     through raw from the switch on, half-close and all;
- *   - an access log line per request (docker_req.c).
+ *   - an access log line per request (docker_req.c);
+ *   - the client's framing checked before http-parser sees it
+ *     (docker_frame.c): a request a Go server could split differently
+ *     is answered 400 and nothing after it is read.
  *
  * Each direction is in one phase at a time, changed only through
  * docker_phase(). Bodies pass as they arrive; only container-create
@@ -412,10 +415,14 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 			return s->host->fail(io, "malformed HTTP from the client: %s",
 			    dh_error(st));
 		if ((ev == DH_END && docker_frame_end(ds->frame, st->fed) != 0) ||
-		    (ev == DH_MORE && docker_frame_ends_at(ds->frame, st->fed)))
+		    (ev == DH_MORE && docker_frame_ends_at(ds->frame, st->fed))) {
+#ifdef NPR_DOCKER_FUZZ
+			abort(); /* the fuzzer's finding: a form to refuse */
+#endif
 			return s->host->fail(io, "internal error: http-parser and the "
 			    "framing check end a request at different bytes (%zu)",
 			    st->fed);
+		}
 		if (ev == DH_HEADERS) {
 			if (docker_request_begins(s, st) != 0)
 				return s->host->fail(io, "cannot take a new request");
