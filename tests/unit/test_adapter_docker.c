@@ -511,6 +511,12 @@ static const struct {
 	  "\"1000000000000005\" has more than 15 hex digits" },
 	{ R(POST_TE "5\nhello\r\n"), POST_TE, "a line ending in a bare LF in a "
 	  "chunk-size line" },
+	/* http-parser (Debian's, built lenient) takes "a\nb" for the
+	 * extension; Go ends the line at the LF. */
+	{ R(POST_TE "5;a\nb\r\nhello\r\n"), POST_TE, "a line ending in a bare "
+	  "LF in a chunk-size line" },
+	{ R(POST_TE "5;a\x01\r\nhello\r\n"), POST_TE, "chunk-size line "
+	  "\"5;a\\x01\" is not hex digits with an optional \";\" extension" },
 	{ R(POST_TE "5\r\nhelloXX0\r\n\r\n"), POST_TE "5\r\nhello",
 	  "chunk data not followed by CRLF" },
 	{ R(POST_TE "5\r\nhello\n0\r\n\r\n"), POST_TE "5\r\nhello",

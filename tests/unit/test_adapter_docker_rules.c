@@ -17,6 +17,7 @@
 
 #include "docker_body.h"
 #include "docker_path.h"
+#include "docker_frame.h"
 #include "docker_policy.h"
 
 static void
@@ -298,6 +299,67 @@ test_targets(void **state)
 	target("/containers/exec/json", DG_CONTAINERS, 0, 1);
 }
 
+/* The framing check on its own: whole heads only, a stop at each
+ * request's end until http-parser ends it at the same byte. */
+static void
+test_frame(void **state)
+{
+#define REQ1 "GET /_ping HTTP/1.1\r\n\r\n"
+#define REQ2 "POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+#define REQ3 "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" \
+	"3\r\nabc\r\n0\r\n\r\n"
+	static const char reqs[] = REQ1 REQ2 REQ3;
+	const unsigned char *buf = (const unsigned char *)reqs;
+	struct docker_frame *fr = docker_frame_new();
+	size_t ok, first = sizeof REQ1 - 1, second = first + sizeof REQ2 - 1;
+	size_t third = sizeof reqs - 1;
+	char why[320];
+
+	assert_non_null(fr);
+	/* Part of a head: nothing. */
+	assert_int_equal(docker_frame_check(fr, buf, 10, 0, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, 0);
+	/* The first request, and no further until its end is confirmed. */
+	assert_int_equal(docker_frame_check(fr, buf, third, 0, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, first);
+	assert_int_equal(docker_frame_ends_at(fr, first), 1);
+	/* http-parser ending it elsewhere is a disagreement. */
+	assert_int_equal(docker_frame_end(fr, first - 1), -1);
+	assert_int_equal(docker_frame_end(fr, first), 0);
+	/* An end reported twice is the same end. */
+	assert_int_equal(docker_frame_end(fr, first), 0);
+	assert_int_equal(docker_frame_check(fr, buf, third, first, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, second);
+	/* The view moved on: offsets follow. */
+	docker_frame_advance(fr, first);
+	assert_int_equal(docker_frame_end(fr, second - first), 0);
+	assert_int_equal(docker_frame_check(fr, buf + first, third - first,
+	    second - first, &ok, why, sizeof why), 0);
+	assert_int_equal(ok, third - first);
+	assert_int_equal(docker_frame_end(fr, third - first + 1), -1);
+	assert_int_equal(docker_frame_end(fr, third - first), 0);
+	assert_string_equal(docker_frame_method(fr), "POST");
+	assert_string_equal(docker_frame_target(fr), "/x");
+	docker_frame_free(fr);
+
+	/* A refusal comes once what was checked before it is parsed. */
+	fr = docker_frame_new();
+	assert_non_null(fr);
+	assert_int_equal(docker_frame_check(fr, (const unsigned char *)
+	    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nADD /x\r\n",
+	    56, 0, &ok, why, sizeof why), 0);
+	assert_int_equal(ok, 48);
+	assert_int_equal(docker_frame_check(fr, (const unsigned char *)
+	    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nADD /x\r\n",
+	    56, 48, &ok, why, sizeof why), -1);
+	assert_string_equal(why, "chunk-size line \"ADD /x\" is not hex digits "
+	    "with an optional \";\" extension");
+	docker_frame_free(fr);
+}
+
 /* A path too long to read whole is judged by its start, and so is not
  * canonical: its end could be "/exec". */
 static void
@@ -374,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_create_bodies),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_long_target),
+		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_policy),
 	};
 
