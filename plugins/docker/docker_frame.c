@@ -132,8 +132,9 @@ frame_refuse(struct docker_frame *fr, const char *fmt, ...)
 
 /*
  * Find the end of the line that starts at fr->line, at most MAX bytes
- * before its CRLF (LIMIT names the cap of the whole). Returns 1 with its length in *LINELEN (fr->scan is
- * then just after the CRLF), 0 when more bytes are needed, -1 refused.
+ * before its CRLF (LIMIT is the cap the message names). Returns 1 with
+ * its length in *LINELEN (fr->scan is then just after the CRLF), 0 when
+ * more bytes are needed, -1 refused.
  */
 static int
 frame_line(struct docker_frame *fr, const unsigned char *buf, size_t len,
@@ -146,20 +147,18 @@ frame_line(struct docker_frame *fr, const unsigned char *buf, size_t len,
 			if (i + 1 == len)
 				break;
 			if (buf[i + 1] != '\n')
-				return frame_refuse(fr, "a CR without LF "
-				    "in %s", what);
+				return frame_refuse(fr, "a CR without LF in %s", what);
 			*linelen = i - fr->line;
 			fr->scan = i + 2;
 			return 1;
 		}
 		if (buf[i] == '\n')
-			return frame_refuse(fr, "a line ending in a bare "
-			    "LF in %s", what);
+			return frame_refuse(fr, "a line ending in a bare LF in %s",
+			    what);
 		if (buf[i] == '\0')
 			return frame_refuse(fr, "a NUL byte in %s", what);
 		if (i - fr->line >= max)
-			return frame_refuse(fr, "%s over %zu bytes", what,
-			    limit);
+			return frame_refuse(fr, "%s over %zu bytes", what, limit);
 	}
 	fr->scan = i;
 	return 0;

@@ -90,9 +90,10 @@ log "create: /mnt/c/... and /c/... (root = /) arrived as C:/..., docker inspect 
 # its connection, with a log line; the next is served.
 printf 'GET /_ping HTTP/1.1\r\nno colon here\r\n\r\n' |
 	timeout 10 socat -t 5 - "UNIX-CONNECT:$T/docker.sock" >"$T/bad.out" || true
-head -n 1 "$T/bad.out" | grep -q '^HTTP/1.1 400 Bad Request' &&
-	grep -qF 'refused: header line \"no colon here\" has no colon"}' "$T/bad.out" ||
+if ! head -n 1 "$T/bad.out" | grep -q '^HTTP/1.1 400 Bad Request' ||
+	! grep -qF 'refused: header line \"no colon here\" has no colon"}' "$T/bad.out"; then
 	fail "a malformed request was answered: $(cat "$T/bad.out")"
+fi
 wait_log 5 "docker: refused GET /_ping from pid"
 router_alive
 v=$(dk_ok "$T/docker.sock" version --format '{{.Server.Version}}')
