@@ -6,7 +6,8 @@
  * byte for byte, and anything they both accept only leniently:
  *   - lines end in CRLF: a bare LF (Go accepts it) or a bare CR, or a NUL
  *     anywhere in a head or chunk line, is refused;
- *   - a request line is METHOD SP TARGET SP HTTP/1.0 or HTTP/1.1;
+ *   - a request line is METHOD SP TARGET SP HTTP/1.0 or HTTP/1.1, after
+ *     no empty line, or at most two after a POST (as Go skips them);
  *   - a header is NAME ":" OWS VALUE, NAME a token: no space before the
  *     colon, no folded (obs-fold) lines, no control bytes in values;
  *   - at most one Content-Length, 1 to 18 digits and nothing else; at
@@ -48,6 +49,7 @@ struct docker_frame {
 	size_t head_len;
 	unsigned lines;
 	unsigned blank;  /* empty lines before it */
+	int after_post;  /* ... which follows a POST */
 	int http10;
 	int n_cl, n_te;
 	uint64_t cl;
@@ -181,6 +183,7 @@ frame_new_head(struct docker_frame *fr)
 	fr->http10 = 0;
 	fr->n_cl = fr->n_te = 0;
 	fr->cl = 0;
+	fr->method[0] = fr->target[0] = '\0';
 }
 
 /* "METHOD SP TARGET SP HTTP/1.x" */
@@ -352,7 +355,11 @@ frame_head(struct docker_frame *fr, const unsigned char *buf, size_t len)
 	    "a request head", &n)) <= 0)
 		return rc;
 	if (fr->lines == 0 && n == 0) {
-		/* Go skips at most 4 CR or LF bytes before a request. */
+		/* Go skips at most 4 CR or LF bytes before a request, and only
+		 * after a POST; http-parser skips any number, always. */
+		if (!fr->after_post)
+			return frame_refuse(fr, "an empty line before a request "
+			    "that does not follow a POST");
 		if (++fr->blank > 2)
 			return frame_refuse(fr, "more than two "
 			    "empty lines before a request");
@@ -521,6 +528,7 @@ docker_frame_end(struct docker_frame *fr, size_t at)
 	if (fr->ended && fr->end == at) {
 		fr->ended = 0;
 		fr->acked = 1;
+		fr->after_post = strcmp(fr->method, "POST") == 0;
 		frame_new_head(fr);
 		return 0;
 	}

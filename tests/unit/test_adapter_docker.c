@@ -402,6 +402,7 @@ assert_refused(struct atest *t, const char *why)
 }
 
 #define R(text) text, sizeof(text) - 1
+#define EMPTY_OK "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 #define TE "Transfer-Encoding: chunked\r\n"
 #define POST_TE "POST /v1.41/images/load HTTP/1.1\r\n" HOST TE "\r\n"
 
@@ -416,121 +417,130 @@ static const struct {
 	size_t len;
 	const char *forwarded; /* the part the engine got first */
 	const char *why;
+	int answers;           /* the engine's to requests before it */
 } refusals[] = {
 	{ R(smuggle), "", "Transfer-Encoding in an HTTP/1.0 request (a Go "
-	  "server ignores it)" },
+	  "server ignores it)", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 5\r\n" TE "\r\n"), "",
-	  "both Transfer-Encoding and Content-Length" },
+	  "both Transfer-Encoding and Content-Length", 0 },
 	{ R("POST /x HTTP/1.1\r\n" TE "Content-Length: 5\r\n\r\n"), "",
-	  "both Transfer-Encoding and Content-Length" },
+	  "both Transfer-Encoding and Content-Length", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"), "",
-	  "Transfer-Encoding \"Chunked\" is not exactly \"chunked\"" },
+	  "Transfer-Encoding \"Chunked\" is not exactly \"chunked\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked \r\n\r\n"), "",
-	  "Transfer-Encoding \"chunked \" is not exactly \"chunked\"" },
+	  "Transfer-Encoding \"chunked \" is not exactly \"chunked\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\t\r\n\r\n"), "",
-	  "Transfer-Encoding \"chunked\\x09\" is not exactly \"chunked\"" },
+	  "Transfer-Encoding \"chunked\\x09\" is not exactly \"chunked\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), "",
-	  "Transfer-Encoding \"gzip, chunked\" is not exactly \"chunked\"" },
+	  "Transfer-Encoding \"gzip, chunked\" is not exactly \"chunked\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n"), "",
-	  "Transfer-Encoding \"identity\" is not exactly \"chunked\"" },
+	  "Transfer-Encoding \"identity\" is not exactly \"chunked\"", 0 },
 	{ R("POST /x HTTP/1.1\r\n" TE TE "\r\n"), "",
-	  "more than one Transfer-Encoding header" },
+	  "more than one Transfer-Encoding header", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n"
-	  "\r\n{}"), "", "more than one Content-Length header" },
+	  "\r\n{}"), "", "more than one Content-Length header", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 2\r\ncontent-length: 3\r\n"
-	  "\r\n{}"), "", "more than one Content-Length header" },
+	  "\r\n{}"), "", "more than one Content-Length header", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: +2\r\n\r\n{}"), "",
-	  "Content-Length \"+2\" is not 1 to 18 decimal digits" },
+	  "Content-Length \"+2\" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), "",
-	  "Content-Length \"-1\" is not 1 to 18 decimal digits" },
+	  "Content-Length \"-1\" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 2 \r\n\r\n{}"), "",
-	  "Content-Length \"2 \" is not 1 to 18 decimal digits" },
+	  "Content-Length \"2 \" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n{}"), "",
-	  "Content-Length \"2, 2\" is not 1 to 18 decimal digits" },
+	  "Content-Length \"2, 2\" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 0x2\r\n\r\n{}"), "",
-	  "Content-Length \"0x2\" is not 1 to 18 decimal digits" },
+	  "Content-Length \"0x2\" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: \r\n\r\n"), "",
-	  "Content-Length \"\" is not 1 to 18 decimal digits" },
+	  "Content-Length \"\" is not 1 to 18 decimal digits", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length: 1000000000000000000\r\n\r\n"),
 	  "", "Content-Length \"1000000000000000000\" is not 1 to 18 decimal "
-	  "digits" },
+	  "digits", 0 },
 	{ R("GET /_ping HTTP/1.1\nHost: d\r\n\r\n"), "",
-	  "a line ending in a bare LF in a request head" },
+	  "a line ending in a bare LF in a request head", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nHost: d\n\n"), "",
-	  "a line ending in a bare LF in a request head" },
+	  "a line ending in a bare LF in a request head", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nHost: d\rX: y\r\n\r\n"), "",
-	  "a CR without LF in a request head" },
+	  "a CR without LF in a request head", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nX: a\0b\r\n\r\n"), "",
-	  "a NUL byte in a request head" },
+	  "a NUL byte in a request head", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nX: a\x01" "b\r\n\r\n"), "",
-	  "a control byte in the value of header \"X\"" },
+	  "a control byte in the value of header \"X\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nContent-Length : 2\r\n\r\n{}"), "",
-	  "whitespace before the colon of header \"Content-Length\"" },
+	  "whitespace before the colon of header \"Content-Length\"", 0 },
 	{ R("POST /x HTTP/1.1\r\nTransfer-Encoding\t: chunked\r\n\r\n"), "",
-	  "whitespace before the colon of header \"Transfer-Encoding\"" },
+	  "whitespace before the colon of header \"Transfer-Encoding\"", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nX-A: b\r\n c\r\n\r\n"), "",
-	  "a folded header line (obs-fold) \" c\"" },
+	  "a folded header line (obs-fold) \" c\"", 0 },
 	{ R("GET /_ping HTTP/1.1\r\n" TE " chunked\r\n\r\n"), "",
-	  "a folded header line (obs-fold) \" chunked\"" },
+	  "a folded header line (obs-fold) \" chunked\"", 0 },
 	{ R("GET /_ping HTTP/1.1\r\nBad Header\r\n\r\n"), "",
-	  "header line \"Bad Header\" has no colon" },
+	  "header line \"Bad Header\" has no colon", 0 },
 	{ R("GET /_ping HTTP/1.1\r\n: x\r\n\r\n"), "",
-	  "header line \": x\" has no valid name before its colon" },
+	  "header line \": x\" has no valid name before its colon", 0 },
 	{ R("GET /_ping HTTP/1.2\r\n\r\n"), "", "request line \"GET /_ping "
-	  "HTTP/1.2\" is not METHOD SP TARGET SP HTTP/1.1 or HTTP/1.0" },
+	  "HTTP/1.2\" is not METHOD SP TARGET SP HTTP/1.1 or HTTP/1.0", 0 },
 	{ R("GET  /_ping HTTP/1.1\r\n\r\n"), "", "request line \"GET  /_ping "
-	  "HTTP/1.1\" is not METHOD SP TARGET SP HTTP/1.1 or HTTP/1.0" },
+	  "HTTP/1.1\" is not METHOD SP TARGET SP HTTP/1.1 or HTTP/1.0", 0 },
 	{ R("CONNECT d:80 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"), "",
 	  "method \"CONNECT\" (the Docker API uses GET, HEAD, POST, PUT, "
-	  "DELETE)" },
+	  "DELETE)", 0 },
 	{ R("GET /_ping#/../volumes HTTP/1.1\r\n\r\n"), "", "request target "
 	  "\"/_ping#/../volumes\" holds a \"#\" (a Go server keeps it in the "
-	  "path)" },
+	  "path)", 0 },
 	{ R("GET /_p\xc3\xafng HTTP/1.1\r\n\r\n"), "", "request target "
-	  "\"/_p\\xc3\\xafng\" holds a control, space or non-ASCII byte" },
+	  "\"/_p\\xc3\\xafng\" holds a control, space or non-ASCII byte", 0 },
 	{ R("OPTIONS * HTTP/1.1\r\n\r\n"), "", "request target \"*\" is not a "
-	  "path or an absolute URL" },
-	/* Go skips 4 bytes of CR and LF, http-parser any number. */
-	{ R("\r\n\r\n\r\n" PING), "\r\n\r\n", "more than two empty lines "
-	  "before a request" },
+	  "path or an absolute URL", 0 },
+	/* Go skips 4 bytes of CR and LF after a POST, http-parser any
+	 * number after anything. */
+	{ R("POST /x HTTP/1.1\r\nContent-Length: 1\r\n\r\nx\r\n\r\n\r\n" PING),
+	  "POST /x HTTP/1.1\r\nContent-Length: 1\r\n\r\nx\r\n\r\n",
+	  "more than two empty lines before a request", 1 },
+	{ R("\r\n" PING), "", "an empty line before a request that does not "
+	  "follow a POST", 0 },
+	{ R(PING "\r\n" PING), PING, "an empty line before a request that does "
+	  "not follow a POST", 1 },
 	/* In the body: the head went on; the 400 ends it. */
 	{ R(POST_TE "ADD /_ping HTTP/1.1\r\n"), POST_TE, "chunk-size line "
 	  "\"ADD /_ping HTTP/1.1\" is not hex digits with an optional \";\" "
-	  "extension" },
+	  "extension", 0 },
 	{ R(POST_TE "5 \r\nhello\r\n"), POST_TE, "chunk-size line \"5 \" is "
-	  "not hex digits with an optional \";\" extension" },
+	  "not hex digits with an optional \";\" extension", 0 },
 	{ R(POST_TE "5 ;x\r\nhello\r\n"), POST_TE, "chunk-size line \"5 ;x\" "
-	  "is not hex digits with an optional \";\" extension" },
+	  "is not hex digits with an optional \";\" extension", 0 },
 	{ R(POST_TE "0x5\r\nhello\r\n"), POST_TE, "chunk-size line \"0x5\" is "
-	  "not hex digits with an optional \";\" extension" },
+	  "not hex digits with an optional \";\" extension", 0 },
 	{ R(POST_TE "+5\r\nhello\r\n"), POST_TE, "chunk-size line \"+5\" is "
-	  "not hex digits with an optional \";\" extension" },
+	  "not hex digits with an optional \";\" extension", 0 },
 	{ R(POST_TE "\r\n"), POST_TE, "chunk-size line \"\" is not hex digits "
-	  "with an optional \";\" extension" },
+	  "with an optional \";\" extension", 0 },
 	{ R(POST_TE "1000000000000005\r\nhello\r\n"), POST_TE, "chunk size "
-	  "\"1000000000000005\" has more than 15 hex digits" },
+	  "\"1000000000000005\" has more than 15 hex digits", 0 },
 	{ R(POST_TE "5\nhello\r\n"), POST_TE, "a line ending in a bare LF in a "
-	  "chunk-size line" },
+	  "chunk-size line", 0 },
 	/* http-parser (Debian's, built lenient) takes "a\nb" for the
 	 * extension; Go ends the line at the LF. */
 	{ R(POST_TE "5;a\nb\r\nhello\r\n"), POST_TE, "a line ending in a bare "
-	  "LF in a chunk-size line" },
+	  "LF in a chunk-size line", 0 },
 	{ R(POST_TE "5;a\x01\r\nhello\r\n"), POST_TE, "chunk-size line "
-	  "\"5;a\\x01\" is not hex digits with an optional \";\" extension" },
+	  "\"5;a\\x01\" is not hex digits with an optional \";\" extension", 0 },
 	{ R(POST_TE "5\r\nhelloXX0\r\n\r\n"), POST_TE "5\r\nhello",
-	  "chunk data not followed by CRLF" },
+	  "chunk data not followed by CRLF", 0 },
 	{ R(POST_TE "5\r\nhello\n0\r\n\r\n"), POST_TE "5\r\nhello",
-	  "chunk data not followed by CRLF" },
+	  "chunk data not followed by CRLF", 0 },
 	{ R(POST_TE "0\r\nX: y\r\n\r\n"), POST_TE "0\r\n",
-	  "trailer fields after the last chunk" },
+	  "trailer fields after the last chunk", 0 },
 };
 
 /* Each form on which a Go server and http-parser could part: refused. */
 static void
 test_framing_refused(void **state)
 {
+	char ans[sizeof EMPTY_OK];
 	struct atest t;
 	size_t i;
+	int k;
 
 	for (i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
 		print_message("refused: %s\n", refusals[i].why);
@@ -539,6 +549,13 @@ test_framing_refused(void **state)
 		    refusals[i].len), 0);
 		assert_string_equal(atest_take(t.to_relay, NULL),
 		    refusals[i].forwarded);
+		for (k = 0; k < refusals[i].answers; k++) {
+			assert_int_equal(evbuffer_get_length(t.to_client), 0);
+			assert_int_equal(atest_sends(&t, 0, EMPTY_OK), 0);
+			assert_int_equal(evbuffer_remove(t.to_client, ans,
+			    sizeof EMPTY_OK - 1), (int)sizeof EMPTY_OK - 1);
+			assert_memory_equal(ans, EMPTY_OK, sizeof EMPTY_OK - 1);
+		}
 		assert_refused(&t, refusals[i].why);
 		atest_free(&t);
 	}

@@ -339,10 +339,12 @@ test_frame(void **state)
 	assert_int_equal(docker_frame_check(fr, buf + first, third - first,
 	    second - first, &ok, why, sizeof why), 0);
 	assert_int_equal(ok, third - first);
-	assert_int_equal(docker_frame_end(fr, third - first + 1), -1);
-	assert_int_equal(docker_frame_end(fr, third - first), 0);
 	assert_string_equal(docker_frame_method(fr), "POST");
 	assert_string_equal(docker_frame_target(fr), "/x");
+	assert_int_equal(docker_frame_end(fr, third - first + 1), -1);
+	assert_int_equal(docker_frame_end(fr, third - first), 0);
+	/* A new head: no request line yet. */
+	assert_string_equal(docker_frame_method(fr), "");
 	docker_frame_free(fr);
 
 	/* A refusal comes once what was checked before it is parsed. */
