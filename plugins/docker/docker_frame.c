@@ -15,15 +15,17 @@
  *     (Go ignores it in HTTP/1.0) and never with a Content-Length;
  *   - chunk-size lines are 1 to 15 hex digits, then perhaps ";" and an
  *     extension; chunk data ends in CRLF; no trailer fields.
+ * This file walks the stream (lines, bodies, chunks, where requests
+ * end); docker_head.c judges the lines of a head.
  */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "docker_frame.h"
+#include "docker_head.h"
 
 enum frame_state {
 	FR_HEAD,        /* a request head, line by line */
@@ -46,22 +48,11 @@ struct docker_frame {
 	int acked;       /* ... and it has (an end may be reported twice) */
 	uint64_t left;   /* body or chunk bytes still to come */
 	/* The head being checked. */
+	struct docker_head head;
 	size_t head_len;
-	unsigned lines;
 	unsigned blank;  /* empty lines before it */
 	int after_post;  /* ... which follows a POST */
-	int http10;
-	int n_cl, n_te;
-	uint64_t cl;
-	char method[16];
-	char target[256];
 	char why[320];   /* FR_REFUSED: the reason */
-};
-
-/* Only these reach the engine: the Docker API uses no others, and
- * CONNECT is an upgrade to http-parser while Go reads its body. */
-static const char *const frame_methods[] = {
-	"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
 };
 
 struct docker_frame *
@@ -74,47 +65,6 @@ void
 docker_frame_free(struct docker_frame *fr)
 {
 	free(fr);
-}
-
-/* RFC 9110 tchar. */
-static int
-frame_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
-}
-
-/* Bytes allowed in a header value or chunk extension: HTAB, visible
- * ASCII, SP and obs-text; no other control byte. */
-static int
-frame_vchar(unsigned char c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-/* P (N bytes) quoted for a message: printable ASCII, the rest as \xNN,
- * cut after 40 bytes. */
-static const char *
-frame_quote(char *out, size_t outlen, const unsigned char *p, size_t n)
-{
-	size_t i, o = 0;
-	int w;
-
-	for (i = 0; i < n && i < 40 && o + 5 < outlen; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
-			out[o++] = (char)p[i];
-		else {
-			w = snprintf(out + o, outlen - o, "\\x%02x", p[i]);
-			o += (size_t)w;
-		}
-	}
-	if (i < n && o + 4 < outlen) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static int frame_refuse(struct docker_frame *, const char *, ...)
@@ -149,18 +99,20 @@ frame_line(struct docker_frame *fr, const unsigned char *buf, size_t len,
 			if (i + 1 == len)
 				break;
 			if (buf[i + 1] != '\n')
-				return frame_refuse(fr, "a CR without LF in %s", what);
+				return frame_refuse(fr, "a CR without LF in %s",
+				    what);
 			*linelen = i - fr->line;
 			fr->scan = i + 2;
 			return 1;
 		}
 		if (buf[i] == '\n')
-			return frame_refuse(fr, "a line ending in a bare LF in %s",
-			    what);
+			return frame_refuse(fr, "a line ending in a bare LF in "
+			    "%s", what);
 		if (buf[i] == '\0')
 			return frame_refuse(fr, "a NUL byte in %s", what);
 		if (i - fr->line >= max)
-			return frame_refuse(fr, "%s over %zu bytes", what, limit);
+			return frame_refuse(fr, "%s over %zu bytes", what,
+			    limit);
 	}
 	fr->scan = i;
 	return 0;
@@ -178,164 +130,22 @@ frame_new_head(struct docker_frame *fr)
 {
 	fr->state = FR_HEAD;
 	fr->head_len = 0;
-	fr->lines = 0;
 	fr->blank = 0;
-	fr->http10 = 0;
-	fr->n_cl = fr->n_te = 0;
-	fr->cl = 0;
-	fr->method[0] = fr->target[0] = '\0';
-}
-
-/* "METHOD SP TARGET SP HTTP/1.x" */
-static int
-frame_request_line(struct docker_frame *fr, const unsigned char *p,
-    size_t n)
-{
-	const unsigned char *sp1 = memchr(p, ' ', n), *t = NULL, *sp2 = NULL;
-	size_t mlen, tlen, i, k;
-	char q[200];
-	int known = 0;
-
-	fr->method[0] = fr->target[0] = '\0';
-	if (sp1 == NULL || (sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 -
-	    p))) == NULL || n - (size_t)(sp2 + 1 - p) != 8 ||
-	    (memcmp(sp2 + 1, "HTTP/1.1", 8) != 0 &&
-	    memcmp(sp2 + 1, "HTTP/1.0", 8) != 0))
-		return frame_refuse(fr, "request line \"%s\" is not "
-		    "METHOD SP TARGET SP HTTP/1.1 or HTTP/1.0",
-		    frame_quote(q, sizeof q, p, n));
-	fr->http10 = sp2[8] == '0';
-	mlen = (size_t)(sp1 - p);
-	t = sp1 + 1;
-	tlen = (size_t)(sp2 - t);
-	for (i = 0; i < sizeof frame_methods / sizeof frame_methods[0]; i++)
-		known |= strlen(frame_methods[i]) == mlen &&
-		    memcmp(frame_methods[i], p, mlen) == 0;
-	if (!known)
-		return frame_refuse(fr, "method \"%s\" (the Docker "
-		    "API uses GET, HEAD, POST, PUT, DELETE)",
-		    frame_quote(q, sizeof q, p, mlen));
-	memcpy(fr->method, p, mlen);
-	fr->method[mlen] = '\0';
-	k = tlen < sizeof fr->target ? tlen : sizeof fr->target - 1;
-	for (i = 0; i < k; i++)
-		fr->target[i] = t[i] > 0x20 && t[i] < 0x7f ? (char)t[i] : '?';
-	fr->target[k] = '\0';
-	for (i = 0; i < tlen; i++) {
-		if (t[i] <= 0x20 || t[i] >= 0x7f)
-			return frame_refuse(fr, "request target \"%s\" "
-			    "holds a control, space or non-ASCII byte",
-			    frame_quote(q, sizeof q, t, tlen));
-		if (t[i] == '#')
-			return frame_refuse(fr, "request target \"%s\" "
-			    "holds a \"#\" (a Go server keeps it in the path)",
-			    frame_quote(q, sizeof q, t, tlen));
-	}
-	/* An absolute path, or an absolute URL "scheme://...". */
-	for (i = 0; i < tlen && (frame_tchar(t[i]) && t[i] != '/' &&
-	    t[i] != ':'); i++)
-		;
-	if (tlen == 0 || (t[0] != '/' && (i == 0 || tlen - i < 3 ||
-	    memcmp(t + i, "://", 3) != 0)))
-		return frame_refuse(fr, "request target \"%s\" is "
-		    "not a path or an absolute URL", frame_quote(q, sizeof q, t,
-		    tlen));
-	return 0;
-}
-
-/* VALUE (N bytes, after the colon's OWS) of Content-Length. */
-static int
-frame_content_length(struct docker_frame *fr, const unsigned char *v,
-    size_t n)
-{
-	char q[200];
-	size_t i;
-
-	if (++fr->n_cl > 1)
-		return frame_refuse(fr, "more than one "
-		    "Content-Length header");
-	/* 18 digits fit in every parser's 63 or 64 bits. */
-	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-		;
-	if (n == 0 || i != n || n > 18)
-		return frame_refuse(fr, "Content-Length \"%s\" is not "
-		    "1 to 18 decimal digits", frame_quote(q, sizeof q, v, n));
-	for (fr->cl = 0, i = 0; i < n; i++)
-		fr->cl = fr->cl * 10 + (uint64_t)(v[i] - '0');
-	return 0;
-}
-
-static int
-frame_transfer_encoding(struct docker_frame *fr, const unsigned char *v,
-    size_t n)
-{
-	char q[200];
-
-	if (++fr->n_te > 1)
-		return frame_refuse(fr, "more than one "
-		    "Transfer-Encoding header");
-	/* Go folds case and trims tabs, http-parser does neither for all of
-	 * its checks: exactly the one form both read alike. */
-	if (n != 7 || memcmp(v, "chunked", 7) != 0)
-		return frame_refuse(fr, "Transfer-Encoding \"%s\" is "
-		    "not exactly \"chunked\"", frame_quote(q, sizeof q, v, n));
-	return 0;
-}
-
-/* "NAME: VALUE" of a head. */
-static int
-frame_header(struct docker_frame *fr, const unsigned char *p, size_t n)
-{
-	char q[200];
-	size_t i, name;
-
-	if (p[0] == ' ' || p[0] == '\t')
-		return frame_refuse(fr, "a folded header line "
-		    "(obs-fold) \"%s\"", frame_quote(q, sizeof q, p, n));
-	for (i = 0; i < n && frame_tchar(p[i]); i++)
-		;
-	name = i;
-	if (memchr(p, ':', n) == NULL)
-		return frame_refuse(fr, "header line \"%s\" has no "
-		    "colon", frame_quote(q, sizeof q, p, n));
-	if (p[i] == ' ' || p[i] == '\t')
-		return frame_refuse(fr, "whitespace before the colon "
-		    "of header \"%s\"", frame_quote(q, sizeof q, p, name));
-	if (p[i] != ':' || name == 0)
-		return frame_refuse(fr, "header line \"%s\" has no "
-		    "valid name before its colon", frame_quote(q, sizeof q, p, n));
-	for (i++; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	if (strncasecmp((const char *)p, "Content-Length:", 15) == 0 &&
-	    name == 14)
-		return frame_content_length(fr, p + i, n - i);
-	if (strncasecmp((const char *)p, "Transfer-Encoding:", 18) == 0 &&
-	    name == 17)
-		return frame_transfer_encoding(fr, p + i, n - i);
-	for (; i < n; i++) {
-		if (!frame_vchar(p[i]))
-			return frame_refuse(fr, "a control byte in the "
-			    "value of header \"%s\"", frame_quote(q, sizeof q, p, name));
-	}
-	return 0;
+	docker_head_reset(&fr->head);
 }
 
 /* The head's empty line: how is its body framed? */
 static int
 frame_head_done(struct docker_frame *fr)
 {
-	if (fr->n_te > 0 && fr->http10)
-		return frame_refuse(fr, "Transfer-Encoding in "
-		    "an HTTP/1.0 request (a Go server ignores it)");
-	if (fr->n_te > 0 && fr->n_cl > 0)
-		return frame_refuse(fr, "both Transfer-Encoding "
-		    "and Content-Length");
+	if (docker_head_end(&fr->head) != 0)
+		return frame_refuse(fr, "%s", fr->head.why);
 	fr->pos = fr->scan;
-	if (fr->n_te > 0)
+	if (fr->head.n_te > 0)
 		fr->state = FR_CHUNK_LINE;
-	else if (fr->cl > 0) {
+	else if (fr->head.cl > 0) {
 		fr->state = FR_BODY;
-		fr->left = fr->cl;
+		fr->left = fr->head.cl;
 	} else {
 		fr->ended = 1;
 		fr->end = fr->pos;
@@ -354,12 +164,12 @@ frame_head(struct docker_frame *fr, const unsigned char *buf, size_t len)
 	if ((rc = frame_line(fr, buf, len, max, DOCKER_FRAME_HEAD_MAX,
 	    "a request head", &n)) <= 0)
 		return rc;
-	if (fr->lines == 0 && n == 0) {
+	if (fr->head.lines == 0 && n == 0) {
 		/* Go skips at most 4 CR or LF bytes before a request, and only
 		 * after a POST; http-parser skips any number, always. */
 		if (!fr->after_post)
-			return frame_refuse(fr, "an empty line before a request "
-			    "that does not follow a POST");
+			return frame_refuse(fr, "an empty line before a "
+			    "request that does not follow a POST");
 		if (++fr->blank > 2)
 			return frame_refuse(fr, "more than two "
 			    "empty lines before a request");
@@ -368,11 +178,9 @@ frame_head(struct docker_frame *fr, const unsigned char *buf, size_t len)
 		return 1;
 	}
 	fr->head_len += n + 2;
-	if (fr->lines++ == 0)
-		rc = frame_request_line(fr, buf + fr->line, n);
-	else if (n > 0)
-		rc = frame_header(fr, buf + fr->line, n);
-	else
+	if (n > 0 && docker_head_line(&fr->head, buf + fr->line, n) != 0)
+		rc = frame_refuse(fr, "%s", fr->head.why);
+	else if (n == 0)
 		rc = frame_head_done(fr);
 	frame_next_line(fr);
 	return rc < 0 ? -1 : 1;
@@ -395,14 +203,15 @@ frame_chunk_line(struct docker_frame *fr, const unsigned char *p, size_t n)
 		else
 			break;
 		if (i == 15)
-			return frame_refuse(fr, "chunk size \"%s\" has "
-			    "more than 15 hex digits", frame_quote(q, sizeof q, p, n));
+			return frame_refuse(fr, "chunk size \"%s\" has more "
+			    "than 15 hex digits",
+			    docker_head_quote(q, sizeof q, p, n));
 		fr->left = fr->left * 16 + (uint64_t)d;
 	}
 	if (i == 0 || (i < n && p[i] != ';'))
 		goto bad;
 	for (; i < n; i++) {
-		if (!frame_vchar(p[i]))
+		if (!docker_head_vchar(p[i]))
 			goto bad;
 	}
 	fr->pos = fr->scan;
@@ -411,7 +220,7 @@ frame_chunk_line(struct docker_frame *fr, const unsigned char *p, size_t n)
 bad:
 	return frame_refuse(fr, "chunk-size line \"%s\" is not hex "
 	    "digits with an optional \";\" extension",
-	    frame_quote(q, sizeof q, p, n));
+	    docker_head_quote(q, sizeof q, p, n));
 }
 
 /* Body or chunk bytes: as many as are there. Returns 1 when all came. */
@@ -472,7 +281,8 @@ frame_step(struct docker_frame *fr, const unsigned char *buf, size_t len)
 		return 1;
 	case FR_TRAILER:
 		if ((rc = frame_line(fr, buf, len, DOCKER_FRAME_CHUNK_LINE_MAX,
-		    DOCKER_FRAME_CHUNK_LINE_MAX, "the end of a chunked body", &n)) <= 0)
+		    DOCKER_FRAME_CHUNK_LINE_MAX, "the end of a chunked body",
+		    &n)) <= 0)
 			return rc;
 		if (n > 0)
 			return frame_refuse(fr, "trailer fields "
@@ -528,7 +338,7 @@ docker_frame_end(struct docker_frame *fr, size_t at)
 	if (fr->ended && fr->end == at) {
 		fr->ended = 0;
 		fr->acked = 1;
-		fr->after_post = strcmp(fr->method, "POST") == 0;
+		fr->after_post = strcmp(fr->head.method, "POST") == 0;
 		frame_new_head(fr);
 		return 0;
 	}
@@ -544,11 +354,11 @@ docker_frame_ends_at(const struct docker_frame *fr, size_t at)
 const char *
 docker_frame_method(const struct docker_frame *fr)
 {
-	return fr->method;
+	return fr->head.method;
 }
 
 const char *
 docker_frame_target(const struct docker_frame *fr)
 {
-	return fr->target;
+	return fr->head.target;
 }
