@@ -10,7 +10,10 @@
  *     {"message": ...}, and the connection goes on;
  *   - upgraded connections (attach, exec, run -i: "101 UPGRADED") passed
  *     through raw from the switch on, half-close and all;
- *   - an access log line per request (docker_req.c).
+ *   - an access log line per request (docker_req.c);
+ *   - the client's framing checked before http-parser sees it
+ *     (docker_frame.c): a request a Go server could split differently
+ *     is answered 400 and nothing after it is read.
  *
  * Each direction is in one phase at a time, changed only through
  * docker_phase(). Bodies pass as they arrive; only container-create
@@ -24,10 +27,12 @@
 
 #include "docker.h"
 #include "docker_body.h"
+#include "docker_frame.h"
 #include "docker_http.h"
 
 static const char *const docker_phase_names[] = {
 	"head", "decide", "answer", "pass", "buffer", "discard", "await", "raw",
+	"refuse", "closed",
 };
 
 static const char *const docker_side_names[] = { "client", "relay" };
@@ -54,6 +59,11 @@ docker_open(struct npr_session *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if ((ds->frame = docker_frame_new()) == NULL) {
+		free(ds);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	dh_init(&ds->dir[NPR_FROM_CLIENT], HTTP_REQUEST);
 	dh_init(&ds->dir[NPR_FROM_RELAY], HTTP_RESPONSE);
 	s->state = ds;
@@ -70,6 +80,7 @@ docker_close(struct npr_session *s)
 	docker_reqs_free(s, &ds->reqs);
 	dh_free(&ds->dir[0]);
 	dh_free(&ds->dir[1]);
+	docker_frame_free(ds->frame);
 	free(ds);
 	s->state = NULL;
 }
@@ -88,10 +99,21 @@ docker_verdict(struct dh_stream *st, enum npr_verdict v, size_t n,
 	return v;
 }
 
-/* Answer the request coming in here with STATUS and Docker's JSON error. */
+/* The verdict about the first N bytes of the client's view. */
+static enum npr_verdict
+docker_client_verdict(struct docker_session *ds, enum npr_verdict v,
+    size_t n, size_t *np)
+{
+	if (n > 0)
+		docker_frame_advance(ds->frame, n);
+	return docker_verdict(&ds->dir[NPR_FROM_CLIENT], v, n, np);
+}
+
+/* Answer the request coming in here with STATUS and Docker's JSON error;
+ * CLOSE: the connection ends after it. */
 static int
 docker_answer(struct npr_session *s, struct npr_io *io, int status,
-    const char *message)
+    const char *message, int close)
 {
 	struct docker_session *ds = s->state;
 	struct docker_req *r = ds->reqs.cur;
@@ -107,8 +129,8 @@ docker_answer(struct npr_session *s, struct npr_io *io, int status,
 		goto out;
 	blen = strlen(body);
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: "
-	    "application/json\r\nContent-Length: %zu\r\n\r\n", status, reason,
-	    blen + 1);
+	    "application/json\r\n%sContent-Length: %zu\r\n\r\n", status, reason,
+	    close ? "Connection: close\r\n" : "", blen + 1);
 	if (s->host->reply(io, head, (size_t)n) != 0)
 		goto out;
 	/* The answer to HEAD has no body; Docker's errors end in "\n". */
@@ -178,7 +200,7 @@ out:
 	docker_req_queue(&ds->reqs, ds->reqs.cur);
 	docker_req_sent(&ds->reqs);
 	docker_phase(s, NPR_FROM_CLIENT, PH_HEAD);
-	return docker_verdict(st, v, st->fed, n);
+	return docker_client_verdict(ds, v, st->fed, n);
 }
 
 /*
@@ -244,6 +266,75 @@ docker_too_big(struct npr_session *s)
 	docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
 }
 
+/*
+ * The client's framing was refused (WHY): answer 400 and end, once the
+ * answers before it have passed. Returns -1 when it cannot be answered
+ * any more: the request was answered already, here or by the engine.
+ */
+static int
+docker_refuse(struct npr_session *s, const char *why)
+{
+	struct docker_session *ds = s->state;
+	struct docker_req *r = ds->reqs.cur;
+	const char *method = docker_frame_method(ds->frame);
+	const char *target = docker_frame_target(ds->frame);
+
+	snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: "
+	    "malformed or ambiguous request refused: %s", s->route, why);
+	ds->answer_status = 400;
+	if (r != NULL && (r->local || r->status != 0))
+		return -1;
+	if (r == NULL) {
+		/* Refused in its head: known only to the checker. */
+		if (*method == '\0')
+			method = "-";
+		if (*target == '\0')
+			target = "-";
+		r = docker_req_new(method, target, strlen(target));
+		if (r == NULL)
+			return -1;
+		ds->reqs.cur = r;
+	}
+	/* Checked bytes of a request passing as it comes go on with it;
+	 * a create body held to be rewritten is dropped. */
+	ds->refuse_pass = ds->phase[NPR_FROM_CLIENT] == PH_PASS ||
+	    ds->phase[NPR_FROM_CLIENT] == PH_HEAD;
+	docker_phase(s, NPR_FROM_CLIENT, PH_REFUSE);
+	return 0;
+}
+
+/* PH_REFUSE: the 400 goes once it is the next answer, then nothing more. */
+static enum npr_verdict
+docker_refuse_answer(struct npr_session *s, size_t len, size_t *n,
+    struct npr_io *io)
+{
+	struct docker_session *ds = s->state;
+	struct dh_stream *st = &ds->dir[NPR_FROM_CLIENT];
+	struct docker_req *r = ds->reqs.cur;
+
+	if (ds->refuse_pass && st->fed > 0) {
+		r->in += st->fed;
+		return docker_client_verdict(ds, NPR_PASS, st->fed, n);
+	}
+	if (ds->reqs.pending > (r->queued ? 1u : 0u))
+		return NPR_HOLD;
+	/* Forwarded in part and the engine began to answer it: an answer of
+	 * ours would land inside the engine's. */
+	if (r->queued && (r->status != 0 ||
+	    ds->phase[NPR_FROM_RELAY] != PH_HEAD))
+		return s->host->fail(io, "%s", ds->answer);
+	if (docker_answer(s, io, 400, ds->answer, 1) != 0)
+		return s->host->fail(io, "out of memory");
+	s->host->log(s, NPR_LOG_WARN, "docker: refused %s %s from pid %ld uid "
+	    "%ld with 400, closing: %s", r->method, r->path, (long)s->pid,
+	    (long)s->uid, ds->answer);
+	docker_req_log(s, r, "answered here, connection closed");
+	docker_phase(s, NPR_FROM_CLIENT, PH_CLOSED);
+	docker_phase(s, NPR_FROM_RELAY, PH_CLOSED);
+	/* Whatever followed it is not read. */
+	return docker_client_verdict(ds, NPR_CONSUME, len, n);
+}
+
 /* The headers of a request are in: it becomes the current one. */
 static int
 docker_request_begins(struct npr_session *s, struct dh_stream *st)
@@ -274,6 +365,8 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 	struct docker_req *r = NULL;
 	enum npr_verdict v;
 	enum dh_event ev;
+	char why[320];
+	size_t view;
 
 	for (;;) {
 		switch (ds->phase[NPR_FROM_CLIENT]) {
@@ -290,7 +383,7 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 			/* Answers keep the order of requests. */
 			if (ds->reqs.pending > 0)
 				return NPR_HOLD;
-			if (docker_answer(s, io, ds->answer_status, ds->answer) != 0)
+			if (docker_answer(s, io, ds->answer_status, ds->answer, 0) != 0)
 				return s->host->fail(io, "out of memory");
 			s->host->log(s, NPR_LOG_INFO, "docker: refused %s %s from pid "
 			    "%ld uid %ld with %d: %s", ds->reqs.cur->method,
@@ -298,14 +391,38 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 			    ds->answer_status, ds->answer);
 			docker_phase(s, NPR_FROM_CLIENT, PH_DISCARD);
 			continue;
+		case PH_REFUSE:
+			return docker_refuse_answer(s, len, n, io);
+		case PH_CLOSED:
+			return s->host->fail(io, "the client sent more after a request "
+			    "refused with \"Connection: close\"");
 		default:
 			break;
 		}
-		ev = dh_feed(st, buf, len);
+		/* http-parser sees only what the checker passed (an end it
+		 * reports again parses nothing). */
+		view = len;
+		if (!st->end_pending && docker_frame_check(ds->frame, buf, len,
+		    st->fed, &view, why, sizeof why) != 0) {
+			if (docker_refuse(s, why) != 0)
+				return s->host->fail(io, "refused the client's request: %s",
+				    why);
+			continue;
+		}
+		ev = dh_feed(st, buf, view);
 		r = ds->reqs.cur;
 		if (ev == DH_ERROR)
 			return s->host->fail(io, "malformed HTTP from the client: %s",
 			    dh_error(st));
+		if ((ev == DH_END && docker_frame_end(ds->frame, st->fed) != 0) ||
+		    (ev == DH_MORE && docker_frame_ends_at(ds->frame, st->fed))) {
+#ifdef NPR_DOCKER_FUZZ
+			abort(); /* the fuzzer's finding: a form to refuse */
+#endif
+			return s->host->fail(io, "internal error: http-parser and the "
+			    "framing check end a request at different bytes (%zu)",
+			    st->fed);
+		}
 		if (ev == DH_HEADERS) {
 			if (docker_request_begins(s, st) != 0)
 				return s->host->fail(io, "cannot take a new request");
@@ -315,8 +432,8 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 		case PH_HEAD:
 			/* Blank lines between messages pass; a head waits. */
 			if (st->in_message || st->fed == 0)
-				return docker_verdict(st, NPR_NEED, 0, n);
-			return docker_verdict(st, NPR_PASS, st->fed, n);
+				return docker_client_verdict(ds, NPR_NEED, 0, n);
+			return docker_client_verdict(ds, NPR_PASS, st->fed, n);
 		case PH_BUFFER:
 			if (st->body_over ||
 			    st->fed > NPR_ADAPTER_VIEW_MAX - 64 * 1024) {
@@ -346,7 +463,7 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 			/* An end found with the headers has no bytes of its own. */
 			if (st->fed == 0 && ev == DH_END)
 				continue;
-			return docker_verdict(st, v, st->fed, n);
+			return docker_client_verdict(ds, v, st->fed, n);
 		default:
 			return s->host->fail(io, "internal error: client phase %s",
 			    docker_phase_names[ds->phase[NPR_FROM_CLIENT]]);

@@ -68,15 +68,23 @@ enum docker_phase {
 	PH_DISCARD, /* client: the body of a request answered here */
 	PH_AWAIT,   /* client: asked to upgrade; waits for the answer */
 	PH_RAW,     /* not HTTP any more: everything passes */
+	PH_REFUSE,  /* client: framing refused; answer 400 once earlier
+	             * answers passed, then end */
+	PH_CLOSED,  /* refused: nothing more passes either way */
 };
+
+struct docker_frame;
 
 struct docker_session {
 	struct dh_stream dir[2];        /* by enum npr_side */
+	struct docker_frame *frame;     /* the client's framing, checked */
 	enum docker_phase phase[2];
 	struct docker_reqs reqs;
 	struct docker_target target;    /* of the request coming in */
 	int answer_status;              /* PH_ANSWER: what to answer */
-	char answer[300];
+	int refuse_pass;                /* PH_REFUSE: what http-parser took
+	                                 * of the refused request goes on */
+	char answer[512];
 };
 
 /* Change SIDE's phase, with a debug log line. */

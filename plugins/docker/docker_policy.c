@@ -115,24 +115,28 @@ docker_target_path(const char *url, size_t len, char *out, size_t outlen,
 	return n;
 }
 
-/* "v1", "v1.41", "v4.3.1": an API version segment. */
+/*
+ * An API version segment as the engines' routers take it: dockerd's
+ * "v{version:[0-9.]+}" and podman's "v{version:[0-9][0-9A-Za-z.-]*}",
+ * so "v1.41.", "v1..41", "v1.41a" and "v1.41-x" too. Their union and a
+ * little more ("v.x"): read wider, a segment only moves a request from
+ * "other", which no engine routes, to the group it names.
+ */
 static int
 docker_is_version(const char *seg, size_t len)
 {
 	size_t i;
-	int digits = 0;
 
-	if (len < 2 || seg[0] != 'v')
+	if (len < 2 || seg[0] != 'v' || !((seg[1] >= '0' && seg[1] <= '9') ||
+	    seg[1] == '.'))
 		return 0;
-	for (i = 1; i < len; i++) {
-		if (seg[i] >= '0' && seg[i] <= '9')
-			digits++;
-		else if (seg[i] != '.' || digits == 0)
+	for (i = 2; i < len; i++) {
+		if (!((seg[i] >= '0' && seg[i] <= '9') || (seg[i] >= 'a' &&
+		    seg[i] <= 'z') || (seg[i] >= 'A' && seg[i] <= 'Z') ||
+		    seg[i] == '.' || seg[i] == '-'))
 			return 0;
-		else
-			digits = 0;
 	}
-	return digits > 0;
+	return 1;
 }
 
 static int
@@ -146,13 +150,16 @@ docker_target_parse(const char *url, size_t len, struct docker_target *t)
 {
 	char path[DOCKER_TARGET_MAX];
 	const char *seg[4] = { NULL, NULL, NULL, NULL }, *p = NULL;
-	size_t seglen[4] = { 0, 0, 0, 0 }, n, l;
+	const char *last = NULL;
+	size_t seglen[4] = { 0, 0, 0, 0 }, lastlen = 0, n, l;
 	int truncated, nseg = 0, g;
 
 	memset(t, 0, sizeof *t);
 	t->group = DG_OTHER;
 	n = docker_target_path(url, len, path, sizeof path, &truncated);
-	t->canonical = n > 0 && path[0] == '/' && memchr(path, '\0', n) == NULL;
+	/* A path too long to read whole could end in anything ("exec"). */
+	t->canonical = n > 0 && path[0] == '/' && memchr(path, '\0', n) == NULL &&
+	    !truncated;
 	/* Split into segments; only the first four matter. */
 	p = path;
 	while (p < path + n) {
@@ -167,10 +174,14 @@ docker_target_parse(const char *url, size_t len, struct docker_target *t)
 		    docker_seg_is(p, l, ".."))
 			t->canonical = 0;
 		/* The version is not a segment of its own. */
-		if (!(p == path + 1 && docker_is_version(p, l)) && l > 0 &&
-		    nseg < 4) {
-			seg[nseg] = p;
-			seglen[nseg++] = l;
+		if (!(p == path + 1 && docker_is_version(p, l)) && l > 0) {
+			if (nseg < 4) {
+				seg[nseg] = p;
+				seglen[nseg] = l;
+			}
+			nseg++;
+			last = p;
+			lastlen = l;
 		}
 		p += l;
 	}
@@ -182,8 +193,10 @@ docker_target_parse(const char *url, size_t len, struct docker_target *t)
 			break;
 		}
 	}
+	/* dockerd's "/containers/{name:.*}/exec": the name may hold "/". */
 	if (t->group == DG_CONTAINERS && nseg >= 3 &&
-	    docker_seg_is(seg[2], seglen[2], "exec"))
+	    (docker_seg_is(seg[2], seglen[2], "exec") ||
+	    (!truncated && docker_seg_is(last, lastlen, "exec"))))
 		t->group = DG_EXEC;
 	if (t->group == DG_CONTAINERS && nseg == 2 && !truncated &&
 	    docker_seg_is(seg[1], seglen[1], "create"))

@@ -77,6 +77,12 @@ docker_relay(struct npr_session *s, const unsigned char *buf, size_t len,
 			*n = NPR_PASS_ALL;
 			return NPR_PASS;
 		}
+		/* The client was told "Connection: close" after the last answer
+		 * it reads; an answer to its refused request is dropped. */
+		if (ds->phase[NPR_FROM_RELAY] == PH_CLOSED) {
+			*n = len;
+			return NPR_CONSUME;
+		}
 		r = ds->reqs.head;
 		if (ds->phase[NPR_FROM_RELAY] == PH_HEAD)
 			st->skip_body = r != NULL && r->is_head;

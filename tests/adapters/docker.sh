@@ -13,46 +13,14 @@
 #   - an access log line per request.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker_lib.sh"
-need podman tar unshare
-((EUID == 0)) || fail "podman's Docker API service is run rootful here: run as root"
+need tar
 
 # --- podman on a private socket, nothing of it outside $T
-mkdir -p "$T/engine-cwd" "$T/podman-tmp" "$T/net" "$T/win/proj/sub" \
-	"$T/rootfs/bin"
-cat >"$T/containers.conf" <<CONF
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$T/podman-events.log"
-tmp_dir = "$T/podman-tmp"
-[network]
-network_config_dir = "$T/net"
-CONF
-cat >"$T/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$T/podman-root"
-runroot = "$T/podman-run"
-CONF
-export CONTAINERS_CONF=$T/containers.conf CONTAINERS_STORAGE_CONF=$T/storage.conf
-# Its API writes uploads (docker import, load) to TMPDIR, else /var/tmp.
-export TMPDIR=$T/podman-tmp
+start_podman
+mkdir -p "$T/win/proj/sub" "$T/rootfs/bin"
 # A Linux engine takes "C:/Users/me/src" for a path relative to its own
 # folder: made here, so that a bind of it can be created and inspected.
 mkdir -p "$T/engine-cwd/C:/Users/me/src"
-# Copying images writes a cache at a fixed place, /var/lib/containers/cache
-# for root: podman gets a /var/lib of its own, a tmpfs in a mount
-# namespace of its own, gone with it.
-unshare -m --propagation private true 2>/dev/null ||
-	fail "unshare -m does not work here: podman cannot get a private /var/lib"
-# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
-bg podman unshare -m --propagation private sh -c \
-	'mount -t tmpfs npr-podman /var/lib && cd "$1" &&
-	exec podman system service --time=0 "unix://$2"' podman \
-	"$T/engine-cwd" "$T/podman.sock"
-PODMAN_PID=$BG_PID
-CLEANUPS+=("kill -TERM $PODMAN_PID; sleep 0.5")
-wait_until 30 "podman's socket" _listening "$PODMAN_PID" "$T/podman.sock" podman
 
 # --- the router: a rewriting route and a guarded one
 : >"$T/wsl.conf"

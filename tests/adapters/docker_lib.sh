@@ -33,3 +33,52 @@ dk() {
 dk_ok() {
 	dk "$@" || fail "docker ${*:2} failed: $(cat "$T/docker.err")"
 }
+
+# start_podman: podman's Docker API service (`podman system service`) on
+# $T/podman.sock, its storage, network config, events and temporary files
+# under $T, its working folder $T/engine-cwd; stopped at exit.
+start_podman() {
+	need podman unshare
+	((EUID == 0)) ||
+		fail "podman's Docker API service is run rootful here: run as root"
+	mkdir -p "$T/engine-cwd" "$T/podman-tmp" "$T/net"
+	cat >"$T/containers.conf" <<-CONF
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	events_logfile_path = "$T/podman-events.log"
+	tmp_dir = "$T/podman-tmp"
+	[network]
+	network_config_dir = "$T/net"
+	CONF
+	cat >"$T/storage.conf" <<-CONF
+	[storage]
+	driver = "vfs"
+	graphroot = "$T/podman-root"
+	runroot = "$T/podman-run"
+	CONF
+	export CONTAINERS_CONF=$T/containers.conf
+	export CONTAINERS_STORAGE_CONF=$T/storage.conf
+	# Its API writes uploads (docker import, load) to TMPDIR, else /var/tmp.
+	export TMPDIR=$T/podman-tmp
+	# Copying images writes a cache at a fixed place,
+	# /var/lib/containers/cache for root: podman gets a /var/lib of its
+	# own, a tmpfs in a mount namespace of its own, gone with it.
+	unshare -m --propagation private true 2>/dev/null ||
+		fail "unshare -m does not work here: podman cannot get a private /var/lib"
+	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+	bg podman unshare -m --propagation private sh -c \
+		'mount -t tmpfs npr-podman /var/lib && cd "$1" &&
+		exec podman system service --time=0 "unix://$2"' podman \
+		"$T/engine-cwd" "$T/podman.sock"
+	PODMAN_PID=$BG_PID
+	CLEANUPS+=("kill -TERM $PODMAN_PID; sleep 0.5")
+	wait_until 30 "podman's socket" _listening "$PODMAN_PID" "$T/podman.sock" podman
+}
+
+# http_raw SOCKET FILE: send FILE's bytes as they are, then EOF; print
+# what came back until the connection ended (at most 20 s).
+http_raw() {
+	timeout 20 socat -t 5 - "UNIX-CONNECT:$1" <"$2" ||
+		fail "socat to $1 failed or timed out"
+}

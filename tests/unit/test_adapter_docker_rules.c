@@ -17,6 +17,7 @@
 
 #include "docker_body.h"
 #include "docker_path.h"
+#include "docker_frame.h"
 #include "docker_policy.h"
 
 static void
@@ -282,6 +283,107 @@ test_targets(void **state)
 	target("//containers/json", DG_CONTAINERS, 0, 0);
 	target("/v1.41/_ping%00", DG_PING, 0, 0);
 	target("*", DG_OTHER, 0, 0);
+	/* Version segments dockerd ("v[0-9.]+") or podman
+	 * ("v[0-9][0-9A-Za-z.-]*") route (issue 9). */
+	target("/v1.41./volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41../volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1..41/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v./volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41a/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41-x/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v4.3.1-rc1/libpod/volumes/json", DG_LIBPOD, 0, 1);
+	target("/v1.41a/containers/create", DG_CONTAINERS, 1, 1);
+	/* Go decodes the path before its router sees it. */
+	target("/%761.41/volumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41/%76olumes/create", DG_VOLUMES, 0, 1);
+	target("/v1.41%2Fvolumes/create", DG_VOLUMES, 0, 1);
+	/* Not versions to either router: a first segment of its own. */
+	target("/vx/volumes/create", DG_OTHER, 0, 1);
+	target("/V1.41/volumes/create", DG_OTHER, 0, 1);
+	target("/v1_41/volumes/create", DG_OTHER, 0, 1);
+	target("/v/volumes/create", DG_OTHER, 0, 1);
+	/* dockerd's "/containers/{name:.*}/exec". */
+	target("/v1.41/containers/a/b/exec", DG_EXEC, 0, 1);
+	target("/containers/a/b/c/exec?x=1", DG_EXEC, 0, 1);
+	target("/containers/exec/json", DG_CONTAINERS, 0, 1);
+}
+
+/* The framing check on its own: whole heads only, a stop at each
+ * request's end until http-parser ends it at the same byte. */
+static void
+test_frame(void **state)
+{
+#define REQ1 "GET /_ping HTTP/1.1\r\n\r\n"
+#define REQ2 "POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+#define REQ3 "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" \
+	"3\r\nabc\r\n0\r\n\r\n"
+	static const char reqs[] = REQ1 REQ2 REQ3;
+	const unsigned char *buf = (const unsigned char *)reqs;
+	struct docker_frame *fr = docker_frame_new();
+	size_t ok, first = sizeof REQ1 - 1, second = first + sizeof REQ2 - 1;
+	size_t third = sizeof reqs - 1;
+	char why[320];
+
+	assert_non_null(fr);
+	/* Part of a head: nothing. */
+	assert_int_equal(docker_frame_check(fr, buf, 10, 0, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, 0);
+	/* The first request, and no further until its end is confirmed. */
+	assert_int_equal(docker_frame_check(fr, buf, third, 0, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, first);
+	assert_int_equal(docker_frame_ends_at(fr, first), 1);
+	/* http-parser ending it elsewhere is a disagreement. */
+	assert_int_equal(docker_frame_end(fr, first - 1), -1);
+	assert_int_equal(docker_frame_end(fr, first), 0);
+	/* An end reported twice is the same end. */
+	assert_int_equal(docker_frame_end(fr, first), 0);
+	assert_int_equal(docker_frame_check(fr, buf, third, first, &ok, why,
+	    sizeof why), 0);
+	assert_int_equal(ok, second);
+	/* The view moved on: offsets follow. */
+	docker_frame_advance(fr, first);
+	assert_int_equal(docker_frame_end(fr, second - first), 0);
+	assert_int_equal(docker_frame_check(fr, buf + first, third - first,
+	    second - first, &ok, why, sizeof why), 0);
+	assert_int_equal(ok, third - first);
+	assert_string_equal(docker_frame_method(fr), "POST");
+	assert_string_equal(docker_frame_target(fr), "/x");
+	assert_int_equal(docker_frame_end(fr, third - first + 1), -1);
+	assert_int_equal(docker_frame_end(fr, third - first), 0);
+	/* A new head: no request line yet. */
+	assert_string_equal(docker_frame_method(fr), "");
+	docker_frame_free(fr);
+
+	/* A refusal comes once what was checked before it is parsed. */
+	fr = docker_frame_new();
+	assert_non_null(fr);
+	assert_int_equal(docker_frame_check(fr, (const unsigned char *)
+	    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nADD /x\r\n",
+	    56, 0, &ok, why, sizeof why), 0);
+	assert_int_equal(ok, 48);
+	assert_int_equal(docker_frame_check(fr, (const unsigned char *)
+	    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nADD /x\r\n",
+	    56, 48, &ok, why, sizeof why), -1);
+	assert_string_equal(why, "chunk-size line \"ADD /x\" is not hex digits "
+	    "with an optional \";\" extension");
+	docker_frame_free(fr);
+}
+
+/* A path too long to read whole is judged by its start, and so is not
+ * canonical: its end could be "/exec". */
+static void
+test_long_target(void **state)
+{
+	static char url[3000];
+	struct docker_target t;
+
+	memset(url, 'a', sizeof url);
+	memcpy(url, "/containers/", 12);
+	memcpy(url + sizeof url - 5, "/exec", 5);
+	docker_target_parse(url, sizeof url, &t);
+	assert_int_equal(t.canonical, 0);
 }
 
 static void
@@ -344,6 +446,8 @@ main(void)
 		cmocka_unit_test(test_wsl_conf),
 		cmocka_unit_test(test_create_bodies),
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_long_target),
+		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_policy),
 	};
 
