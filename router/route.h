@@ -10,15 +10,15 @@
 #include "config.h"
 #include "session.h"
 
+struct acceptor;
 struct server;
 struct session;
 
 struct route {
 	struct server *server;
 	const struct route_conf *conf;
-	struct evconnlistener *listener;
+	struct acceptor *listener; /* NULL once closed */
 	struct stat sock_st; /* the socket file we made, to remove only ours */
-	struct event *ev_retry; /* resume accepting after EMFILE */
 	int full;               /* paused at max_connections */
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */

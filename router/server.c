@@ -332,6 +332,7 @@ server_run(struct config *cfg, const struct server_opts *opts)
 	srv.started = time(NULL);
 	/* Write errors are handled where they happen, per connection. */
 	signal(SIGPIPE, SIG_IGN);
+	log_libevent_init();
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	srv.ev_term = server_signal_new(&srv, SIGTERM);

@@ -426,14 +426,12 @@ session_fds_close(struct session_fds *f)
 
 struct session *
 session_start(struct route *route, int client_fd, unsigned id,
-    struct session_fds *fds)
+    struct session_fds *fds, const struct ucred *peer)
 {
 	const struct route_conf *rc = route->conf;
 	struct session *s = NULL;
 	char **argv = NULL, err[512];
 	struct event_base *base = route->server->base;
-	struct ucred peer;
-	socklen_t peerlen = sizeof peer;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
@@ -443,14 +441,7 @@ session_start(struct route *route, int client_fd, unsigned id,
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);
 
 	/* Before the relay starts: an adapter may turn the client away. */
-	if (getsockopt(client_fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerlen) != 0) {
-		session_log(s, LOG_LEVEL_DEBUG, "no peer credentials: %s",
-		    strerror(errno));
-		peer.pid = 0;
-		peer.uid = (uid_t)-1;
-		peer.gid = (gid_t)-1;
-	}
-	s->adapter = adapter_session_open(rc, id, &peer, err, sizeof err);
+	s->adapter = adapter_session_open(rc, id, peer, err, sizeof err);
 	if (s->adapter == NULL) {
 		session_log(s, LOG_LEVEL_WARN, "adapter %s: %s", rc->adapter, err);
 		goto fail;

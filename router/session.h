@@ -9,6 +9,7 @@
 
 struct adapter_session;
 struct route;
+struct ucred;
 
 enum session_state {
 	SESSION_RELAYING,   /* both directions open */
@@ -68,12 +69,13 @@ int session_fds_open(struct session_fds *);
 void session_fds_close(struct session_fds *);
 
 /*
- * Relay CLIENT_FD (accepted, non-blocking) through a new relay child on
- * FDS, which the session takes over. Returns NULL when the relay could
- * not be started; the client is closed and the reason logged.
+ * Relay CLIENT_FD (accepted, non-blocking) from PEER (read once, when it
+ * was accepted) through a new relay child on FDS, which the session takes
+ * over. Returns NULL when the relay could not be started; the client is
+ * closed and the reason logged.
  */
 struct session *session_start(struct route *, int client_fd, unsigned id,
-    struct session_fds *fds);
+    struct session_fds *fds, const struct ucred *peer);
 
 /* Send SIG to the session's relay (shutdown deadlines). */
 void session_signal(struct session *, int sig);
