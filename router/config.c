@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -22,9 +23,18 @@
 #define CONFIG_SHUTDOWN_TIMEOUT_LIMIT 3600
 #define CONFIG_DROPIN_DIR "routes.d"
 
-/* The parsed files, kept so that routes' adapter_setting stays valid. */
+/*
+ * Config files are parsed from memory, at most this big: libconfig's
+ * scanner takes quadratic time over long strings (10 MB: 20 s with the
+ * daemon frozen in a reload), and a route file is a few hundred bytes.
+ */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+/* The parsed files, kept so that routes' adapter_setting stays valid,
+ * and the names their settings point to for FILE:LINE messages. */
 struct config_trees {
 	config_t **v;
+	char **names;
 	size_t n;
 };
 
@@ -40,6 +50,109 @@ config_dir_prefix(const char *file)
 	return strndup(file, slash != NULL ? (size_t)(slash - file) + 1 : 0);
 }
 
+static const char *
+config_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+/*
+ * Read FILE into memory, NUL-terminated. Only a regular file (a symlink
+ * to one is fine) of at most CONFIG_FILE_MAX bytes: a FIFO would block
+ * the event loop in open() or read(), a device or /proc/self/mem would
+ * make libconfig's scanner exit(2) on a read error, killing the daemon.
+ * O_NONBLOCK keeps open() of a FIFO from waiting for a writer; fstat()
+ * then judges the file that was opened, not a name.
+ */
+static char *
+config_file_slurp(const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd = -1, ok = 0;
+
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read: %s; only regular files are "
+		    "read", config_file_kind(st.st_mode));
+		goto out;
+	}
+	if (st.st_size > CONFIG_FILE_MAX)
+		goto too_big;
+	if ((buf = malloc(CONFIG_FILE_MAX + 2)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* The size may lie (/proc) or change: read one byte past the cap. */
+	while (len <= CONFIG_FILE_MAX) {
+		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read: %s",
+			    strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > CONFIG_FILE_MAX)
+		goto too_big;
+	/* libconfig would stop at a NUL and ignore the rest silently. */
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "cannot read: the file holds a NUL byte; "
+		    "config files are text");
+		goto out;
+	}
+	buf[len] = '\0';
+	ok = 1;
+	goto out;
+too_big:
+	snprintf(err, errlen, "cannot read: the file is larger than 1 MiB; "
+	    "config files are limited to 1 MiB (%d bytes)", CONFIG_FILE_MAX);
+out:
+	if (fd != -1)
+		close(fd);
+	if (!ok) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/* Settings parsed from memory have no file: give them NAME, for the
+ * FILE:LINE of every message. Those from an @include keep theirs. */
+static void
+config_tree_name(config_setting_t *s, const char *name)
+{
+	int i, len;
+
+	if (s->file == NULL)
+		s->file = name;
+	if (!config_setting_is_aggregate(s))
+		return;
+	len = config_setting_length(s);
+	for (i = 0; i < len; i++)
+		config_tree_name(config_setting_get_elem(s, (unsigned)i), name);
+}
+
 /*
  * Parse FILE into a tree kept in cfg->trees. Returns NULL after
  * reporting when the file cannot be read or has a syntax error.
@@ -50,21 +163,16 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	struct config_trees *trees = ctx->cfg->trees;
 	config_t *tree = NULL, **nv = NULL;
 	const char *text = NULL, *efile = NULL;
-	char *dir = NULL;
-	struct stat st;
-	FILE *fp = NULL;
+	char *dir = NULL, *buf = NULL, *name = NULL, **nn = NULL;
+	char err[256];
 	int ok = 0;
 
-	/* libconfig says only "file I/O error"; the user needs errno. */
-	if ((fp = fopen(file, "r")) == NULL) {
-		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(errno));
+	if ((buf = config_file_slurp(file, err, sizeof err)) == NULL) {
+		config_err(ctx, file, 0, NULL, "%s", err);
 		goto out;
 	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(EISDIR));
-		goto out;
-	}
-	if ((tree = calloc(1, sizeof *tree)) == NULL) {
+	if ((tree = calloc(1, sizeof *tree)) == NULL ||
+	    (name = strdup(file)) == NULL) {
 		ctx->oom = 1;
 		goto out;
 	}
@@ -75,7 +183,7 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	}
 	/* @include "x" means beside this file, not in our working directory. */
 	config_set_include_dir(tree, *dir != '\0' ? dir : ".");
-	if (!config_read_file(tree, file)) {
+	if (!config_read_string(tree, buf)) {
 		text = config_error_text(tree);
 		efile = config_error_file(tree) != NULL ?
 		    config_error_file(tree) : file;
@@ -91,12 +199,20 @@ config_file_read(struct config_ctx *ctx, const char *file)
 			    NULL, "syntax error: %s", text);
 		goto out;
 	}
+	config_tree_name(config_root_setting(tree), name);
 	if ((nv = realloc(trees->v, (trees->n + 1) * sizeof *nv)) == NULL) {
 		ctx->oom = 1;
 		goto out;
 	}
 	trees->v = nv;
-	trees->v[trees->n++] = tree;
+	if ((nn = realloc(trees->names, (trees->n + 1) * sizeof *nn)) == NULL) {
+		ctx->oom = 1;
+		goto out;
+	}
+	trees->names = nn;
+	trees->v[trees->n] = tree;
+	trees->names[trees->n++] = name;
+	name = NULL;
 	ok = 1;
 out:
 	if (!ok)
@@ -106,8 +222,8 @@ out:
 		free(tree);
 		tree = NULL;
 	}
-	if (fp != NULL)
-		fclose(fp);
+	free(name);
+	free(buf);
 	free(dir);
 	return tree;
 }
@@ -341,8 +457,12 @@ config_free(struct config *cfg)
 		config_destroy(cfg->trees->v[i]);
 		free(cfg->trees->v[i]);
 	}
-	if (cfg->trees != NULL)
+	for (i = 0; cfg->trees != NULL && i < cfg->trees->n; i++)
+		free(cfg->trees->names[i]);
+	if (cfg->trees != NULL) {
 		free(cfg->trees->v);
+		free(cfg->trees->names);
+	}
 	free(cfg->trees);
 	free(cfg->file);
 	free(cfg->plugin_dir);
