@@ -411,6 +411,7 @@ config_load(const char *file, struct config **cfgp,
 		goto out;
 	}
 	ctx.cfg->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
+	ctx.cfg->refs = 1;
 
 	tree = config_file_read(&ctx, file);
 	if (tree != NULL) {
@@ -434,6 +435,8 @@ config_load(const char *file, struct config **cfgp,
 		config_err(&ctx, file, 0, NULL, "out of memory");
 	if (errs->n != nerrs || ctx.oom)
 		goto out;
+	for (size_t i = 0; i < ctx.cfg->nroutes; i++)
+		ctx.cfg->routes[i].cfg = ctx.cfg;
 	*cfgp = ctx.cfg;
 	ctx.cfg = NULL;
 	rc = 0;
@@ -443,6 +446,13 @@ out:
 	return rc;
 }
 
+struct config *
+config_ref(struct config *cfg)
+{
+	cfg->refs++;
+	return cfg;
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -450,6 +460,11 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
+	/* 0 only for a config_load() that failed half-way. */
+	if (cfg->refs > 1) {
+		cfg->refs--;
+		return;
+	}
 	for (i = 0; i < cfg->nroutes; i++)
 		config_route_free(&cfg->routes[i]);
 	free(cfg->routes);

@@ -109,6 +109,7 @@ route_open(struct server *srv, const struct route_conf *rc)
 		fatalx("out of memory");
 	r->server = srv;
 	r->conf = rc;
+	config_ref(rc->cfg);
 	TAILQ_INIT(&r->sessions);
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
@@ -122,6 +123,7 @@ route_open(struct server *srv, const struct route_conf *rc)
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
+		config_free(rc->cfg);
 		free(r);
 		return NULL;
 	}
@@ -165,7 +167,16 @@ route_free(struct route *r)
 	route_close_listener(r);
 	if (r->have_next)
 		session_fds_close(&r->next);
+	config_free(r->conf->cfg);
 	free(r);
+}
+
+void
+route_set_conf(struct route *r, const struct route_conf *rc)
+{
+	config_ref(rc->cfg);
+	config_free(r->conf->cfg);
+	r->conf = rc;
 }
 
 void
@@ -190,5 +201,7 @@ route_session_ended(struct route *r, struct session *s)
 		r->full = 0;
 		route_resume(r);
 	}
-	server_session_ended(r->server);
+	server_session_ended(r->server); /* may free R */
+	config_free(s->cfg);
+	s->cfg = NULL;
 }

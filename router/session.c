@@ -436,6 +436,7 @@ session_start(struct route *route, int client_fd, unsigned id,
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
 	s->route = route;
+	s->cfg = config_ref(rc->cfg); /* released by route_session_ended() */
 	s->id = id;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	TAILQ_INSERT_TAIL(&route->sessions, s, entry);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 struct adapter_session;
+struct config;
 struct route;
 struct ucred;
 
@@ -33,6 +34,9 @@ struct session_dir {
 
 struct session {
 	struct route *route;
+	/* The config generation the session started with, referenced until
+	 * it ends: its adapter state points into it. */
+	struct config *cfg;
 	unsigned id;
 	enum session_state state;
 	TAILQ_ENTRY(session) entry;
