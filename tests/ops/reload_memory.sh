@@ -13,6 +13,9 @@ sed -n '/^    # ~\/.config\/npiperouter\/npiperouter.conf$/,/^    );$/ s/^    //
 	"$NPR_README" >"$T/r.conf"
 [[ -s $T/r.conf ]] || fail "no user config found in $NPR_README"
 mkdir -p "$XDG_RUNTIME_DIR/gnupg"
+# Under AddressSanitizer freed memory waits in a quarantine first: without
+# one, RSS shows what the router keeps.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
 start_router "$T/r.conf" "$XDG_RUNTIME_DIR/docker.sock" \
 	"$XDG_RUNTIME_DIR/ssh-agent.sock" "$XDG_RUNTIME_DIR/gnupg/S.gpg-agent"
 
