@@ -30,10 +30,12 @@ wait_log_count 15 1 'Too many open files; pausing accepting'
 # `status` then waits behind them for a descriptor.
 ctl=$(echo "$T"/rt/npiperouter/*.ctl)
 [[ -S $ctl ]] || fail "no control socket in $T/rt/npiperouter"
-for i in $(seq 1 10); do
+for i in $(seq 1 20); do
 	bg "idle$i" "$NPTEST_PEER" client "$ctl" --timeout 60 --hold-until "$T/release"
-	idle[i]=$BG_PID
 done
+nfds() { local f=(/proc/"$ROUTER_PID"/fd/*); echo "${#f[@]}"; }
+table_full() { (($(nfds) >= 48)); }
+wait_until 15 "the router's descriptor table to be full" table_full
 bg status "$NPIPEROUTER" status -c "$T/r.conf"
 status_pid=$BG_PID
 # Not a wait for our own log line: the old router never wrote one.
@@ -51,7 +53,7 @@ log "out of descriptors for 4 s: ${used} ms of CPU, $lines log lines"
 ((used * 5 < 4000)) || fail "the router used $used ms of CPU in 4 s (>= 20%): it spins"
 ((lines < 200)) || fail "$lines log lines in 4 s: the router spins"
 alive "$ROUTER_PID" || fail "router died"
-alive "$status_pid" || fail "status gave up while the router was out of descriptors: $(cat "$T/status.err")"
+alive "$status_pid" || fail "status ended while the router was out of descriptors: $(cat "$T/status.out" "$T/status.err")"
 
 # Descriptors come back: the waiting request is answered, every client
 # is served.
