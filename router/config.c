@@ -137,6 +137,71 @@ out:
 	return buf;
 }
 
+/* libconfig's own limit on nested @include. */
+#define CONFIG_INCLUDE_DEPTH_MAX 10
+
+/*
+ * libconfig opens @include files itself, with fopen(), and has no hook
+ * for it: check each one the way our own files are checked (and what it
+ * includes in turn) before libconfig gets to it. TEXT is FILE's content;
+ * DIR is libconfig's include dir. A name could still be swapped between
+ * the check and libconfig's open, but only by someone who may write the
+ * config: this guards against mistakes, not against that.
+ */
+static int
+config_check_includes(struct config_ctx *ctx, const char *file,
+    const char *text, const char *dir, int depth)
+{
+	const char *p = text, *start = NULL, *end = NULL;
+	char *path = NULL, *inc = NULL, err[256];
+	unsigned line = 0;
+	int rc = 0;
+
+	for (; *p != '\0' && rc == 0; p = *end != '\0' ? end + 1 : end) {
+		line++;
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		/* The scanner's rule: "@include" at the start of a line, after
+		 * blanks, then blanks and a quoted name. */
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) != 0 ||
+		    (p[8] != ' ' && p[8] != '\t'))
+			continue;
+		p += 8 + strspn(p + 8, " \t");
+		if (*p != '"' || (start = memchr(p + 1, '"', (size_t)(end - p - 1)))
+		    == NULL)
+			continue; /* libconfig reports the syntax */
+		if (depth >= CONFIG_INCLUDE_DEPTH_MAX) {
+			config_err(ctx, file, line, NULL, "@include nested more "
+			    "than %d deep", CONFIG_INCLUDE_DEPTH_MAX);
+			rc = -1;
+			break;
+		}
+		/* As libconfig 1.5 forms it, even for an absolute name. */
+		if (asprintf(&path, "%s/%.*s", dir, (int)(start - p - 1),
+		    p + 1) < 0) {
+			path = NULL;
+			ctx->oom = 1;
+			rc = -1;
+			break;
+		}
+		if ((inc = config_file_slurp(path, err, sizeof err)) == NULL) {
+			config_err(ctx, file, line, NULL, "@include \"%s\": %s",
+			    path, err);
+			rc = -1;
+		} else {
+			rc = config_check_includes(ctx, path, inc, dir,
+			    depth + 1);
+		}
+		free(inc);
+		inc = NULL;
+		free(path);
+		path = NULL;
+	}
+	return rc;
+}
+
 /* Settings parsed from memory have no file: give them NAME, for the
  * FILE:LINE of every message. Those from an @include keep theirs. */
 static void
@@ -183,6 +248,9 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	}
 	/* @include "x" means beside this file, not in our working directory. */
 	config_set_include_dir(tree, *dir != '\0' ? dir : ".");
+	if (config_check_includes(ctx, file, buf, config_get_include_dir(tree),
+	    0) != 0)
+		goto out;
 	if (!config_read_string(tree, buf)) {
 		text = config_error_text(tree);
 		efile = config_error_file(tree) != NULL ?

@@ -1028,6 +1028,40 @@ test_include_beside_main(void **state)
 	config_free(cfg);
 }
 
+/* libconfig opens @include files itself: they are checked first, the
+ * same way, at any depth (a FIFO hung it, /proc/self/mem made it exit). */
+static void
+test_include_checked(void **state)
+{
+	static const char *const fifo[] = {
+		"sub/main.conf:2: @include \"sub//fifo.inc\": cannot read: a FIFO; "
+		"only regular files are read",
+	};
+	static const char *const mem[] = {
+		"sub//a.inc:1: @include \"sub//mem.inc\": cannot read: "
+		"Input/output error",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+
+	assert_int_equal(mkdir("sub", 0755), 0);
+	assert_int_equal(mkfifo("sub/fifo.inc", 0644), 0);
+	write_file("sub/main.conf", "relay = { path = \"/bin/cat\"; };\n"
+	    "  @include \"fifo.inc\"\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	assert_int_equal(config_load("sub/main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, fifo);
+	config_errors_free(&errs);
+
+	assert_int_equal(symlink("/proc/self/mem", "sub/mem.inc"), 0);
+	write_file("sub/a.inc", "@include \"mem.inc\"\n");
+	write_file("sub/main.conf", "@include \"a.inc\"\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	assert_int_equal(config_load("sub/main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, mem);
+	config_errors_free(&errs);
+}
+
 /* ---- the summary line of `npiperouter check` ---- */
 
 static void
@@ -1212,6 +1246,7 @@ main(void)
 		TEST(test_dropins_merge_in_order),
 		TEST(test_dropins_only),
 		TEST(test_include_beside_main),
+		TEST(test_include_checked),
 		TEST(test_summary),
 		TEST(test_default_path),
 		TEST(test_examples),
