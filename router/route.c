@@ -9,31 +9,14 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
+#include "acceptor.h"
 #include "access.h"
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
 #include "session.h"
-
-/* Out of descriptors, wait this long before trying again instead of
- * spinning on a connection that cannot be served. */
-#define ROUTE_RETRY_SECS 1
-
-/* Leave new clients in the listen backlog for a while: nothing accepted
- * is then lost for want of descriptors. */
-static void
-route_pause(struct route *r, const char *why)
-{
-	struct timeval tv = { ROUTE_RETRY_SECS, 0 };
-
-	log_warn("route \"%s\": %s; pausing accepting for %ds", r->conf->name,
-	    why, ROUTE_RETRY_SECS);
-	evconnlistener_disable(r->listener);
-	evtimer_add(r->ev_retry, &tv);
-}
 
 /* Have the next session's descriptors ready before accepting it. */
 static int
@@ -58,20 +41,18 @@ route_resume(struct route *r)
 	if (route_prepare(r) != 0) {
 		snprintf(why, sizeof why, "cannot make a relay's sockets: %s",
 		    strerror(errno));
-		route_pause(r, why);
+		/* Leave new clients in the listen backlog for a while:
+		 * nothing accepted is then lost for want of descriptors. */
+		acceptor_pause(r->listener, why);
 		return;
 	}
-	evconnlistener_enable(r->listener);
+	acceptor_enable(r->listener);
 }
 
 static void
-route_error_cb(struct evconnlistener *l, void *arg)
+route_resume_cb(void *arg)
 {
-	char why[128];
-
-	snprintf(why, sizeof why, "cannot accept: %s",
-	    strerror(EVUTIL_SOCKET_ERROR()));
-	route_pause(arg, why);
+	route_resume(arg);
 }
 
 /*
@@ -98,30 +79,33 @@ route_uid_over_cap(const struct route *r, uid_t uid, unsigned *open)
 }
 
 static void
-route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+route_accept_cb(int fd, void *arg)
 {
 	struct route *r = arg;
 	struct server *srv = r->server;
-	struct ucred cred;
+	struct access_peer peer;
+	char err[256];
 	unsigned open;
 
-	if (access_peer(fd, &cred) != 0 || !access_allowed(r->conf, &cred)) {
-		/* Before anything is spawned: a refused peer costs nothing. */
+	/* Before anything is spawned: a refused peer costs nothing. */
+	if (access_peer_read(fd, r->conf->nallow_gids > 0, &peer, err,
+	    sizeof err) != 0) {
+		log_warn("route \"%s\": refused a peer: %s", r->conf->name,
+		    err);
+		goto refused;
+	}
+	if (!access_allowed(r->conf, &peer)) {
 		log_warn("route \"%s\": refused peer pid %ld uid %ld gid %ld "
 		    "(not in allow_uids/allow_groups)", r->conf->name,
-		    (long)cred.pid, (long)cred.uid, (long)cred.gid);
-		r->refused++;
-		close(fd);
-		return;
+		    (long)peer.cred.pid, (long)peer.cred.uid,
+		    (long)peer.cred.gid);
+		goto refused;
 	}
-	if (route_uid_over_cap(r, cred.uid, &open)) {
+	if (route_uid_over_cap(r, peer.cred.uid, &open)) {
 		log_warn("route \"%s\": refused peer pid %ld uid %ld: it has %u "
 		    "connection(s) open (max_connections_per_uid)",
-		    r->conf->name, (long)cred.pid, (long)cred.uid, open);
-		r->refused++;
-		close(fd);
-		return;
+		    r->conf->name, (long)peer.cred.pid, (long)peer.cred.uid, open);
+		goto refused;
 	}
 	r->active++;
 	r->total++;
@@ -129,32 +113,33 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (r->active >= r->conf->max_connections && !r->full) {
 		log_warn("route \"%s\": %u connections open (max_connections); "
 		    "new clients wait", r->conf->name, r->active);
-		evconnlistener_disable(l);
+		acceptor_disable(r->listener);
 		r->full = 1;
 	}
 	/* The listener is enabled only with descriptors ready (route_resume). */
 	r->have_next = 0;
-	session_start(r, fd, ++srv->next_session_id, &cred, &r->next);
+	session_start(r, fd, ++srv->next_session_id, &peer.cred, &r->next);
+	access_peer_clear(&peer);
 	route_resume(r);
-}
-
-static void
-route_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	route_resume(arg);
+	return;
+refused:
+	access_peer_clear(&peer);
+	r->refused++;
+	close(fd);
 }
 
 struct route *
 route_open(struct server *srv, const struct route_conf *rc)
 {
 	struct route *r = NULL;
-	char err[512];
+	char err[512], label[256];
 	int fd, replaced = 0;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		fatalx("out of memory");
 	r->server = srv;
 	r->conf = rc;
+	config_ref(rc->cfg);
 	TAILQ_INIT(&r->sessions);
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
@@ -168,19 +153,17 @@ route_open(struct server *srv, const struct route_conf *rc)
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
+		config_free(rc->cfg);
 		free(r);
 		return NULL;
 	}
 	if (replaced)
 		log_info("route \"%s\": removed stale socket %s", rc->name,
 		    rc->listen_path);
-	r->listener = evconnlistener_new(srv->base, route_accept_cb, r,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	r->ev_retry = evtimer_new(srv->base, route_retry_cb, r);
-	if (r->listener == NULL || r->ev_retry == NULL)
-		fatalx("out of memory for a listener");
-	evconnlistener_set_error_cb(r->listener, route_error_cb);
-	evconnlistener_disable(r->listener);
+	snprintf(label, sizeof label, "route \"%s\"", rc->name);
+	r->listener = acceptor_new(srv->base, fd, label, route_accept_cb,
+	    route_resume_cb, r);
+	acceptor_disable(r->listener);
 	route_resume(r);
 	if (!r->activated)
 		log_info("route \"%s\": listening on %s", rc->name,
@@ -193,7 +176,7 @@ route_close_listener(struct route *r)
 {
 	if (r->listener == NULL)
 		return;
-	evconnlistener_free(r->listener);
+	acceptor_free(r->listener);
 	r->listener = NULL;
 	if (!r->activated)
 		listener_remove(r->conf->listen_path, &r->sock_st);
@@ -216,8 +199,16 @@ route_free(struct route *r)
 	route_close_listener(r);
 	if (r->have_next)
 		session_fds_close(&r->next);
-	event_free(r->ev_retry);
+	config_free(r->conf->cfg);
 	free(r);
+}
+
+void
+route_set_conf(struct route *r, const struct route_conf *rc)
+{
+	config_ref(rc->cfg);
+	config_free(r->conf->cfg);
+	r->conf = rc;
 }
 
 void
@@ -242,5 +233,7 @@ route_session_ended(struct route *r, struct session *s)
 		r->full = 0;
 		route_resume(r);
 	}
-	server_session_ended(r->server);
+	server_session_ended(r->server); /* may free R */
+	config_free(s->cfg);
+	s->cfg = NULL;
 }

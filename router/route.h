@@ -10,15 +10,15 @@
 #include "config.h"
 #include "session.h"
 
+struct acceptor;
 struct server;
 struct session;
 
 struct route {
 	struct server *server;
-	const struct route_conf *conf;
-	struct evconnlistener *listener;
+	const struct route_conf *conf; /* holds a reference on conf->cfg */
+	struct acceptor *listener; /* NULL once closed */
 	struct stat sock_st; /* the socket file we made, to remove only ours */
-	struct event *ev_retry; /* resume accepting after EMFILE */
 	int full;               /* paused at max_connections */
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
@@ -46,6 +46,8 @@ void route_set_error(struct route *, const char *fmt, ...)
 
 /* Start listening; on failure returns NULL with the reason logged. */
 struct route *route_open(struct server *, const struct route_conf *);
+/* A reload kept the route: new sessions take RC (a new generation). */
+void route_set_conf(struct route *, const struct route_conf *rc);
 /* Stop accepting and remove the socket file; sessions go on. */
 void route_close_listener(struct route *);
 /* Send SIG to every relay of the route's sessions; returns how many

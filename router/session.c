@@ -532,6 +532,7 @@ session_start(struct route *route, int client_fd, unsigned id,
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
 	s->route = route;
+	s->cfg = config_ref(rc->cfg); /* released by route_session_ended() */
 	s->id = id;
 	s->uid = peer->uid;
 	s->client_fd = client_fd;

@@ -10,7 +10,9 @@
 
 struct adapter_session;
 struct relay_err;
+struct config;
 struct route;
+struct ucred;
 
 enum session_state {
 	SESSION_RELAYING,   /* both directions open */
@@ -34,6 +36,9 @@ struct session_dir {
 
 struct session {
 	struct route *route;
+	/* The config generation the session started with, referenced until
+	 * it ends: its adapter state points into it. */
+	struct config *cfg;
 	unsigned id;
 	enum session_state state;
 	TAILQ_ENTRY(session) entry;
