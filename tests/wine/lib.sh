@@ -147,15 +147,16 @@ chain_init() {
 }
 
 # route NAME PIPE RELAY-FLAGS...: one route block for the config, its
-# socket $T/NAME.sock, its relay wine + nprelay.exe + flags + PIPE.
+# socket $T/NAME.sock, its relay wine + $ROUTE_EXE (default nprelay.exe)
+# + flags + PIPE, and $ROUTE_EXTRA (settings such as an adapter) if set.
 route() {
-	local name=$1 pipe=$2 f args="\"$NPRELAY_EXE\""
+	local name=$1 pipe=$2 f args="\"${ROUTE_EXE:-$NPRELAY_EXE}\""
 	shift 2
 	for f in "$@"; do
 		args+=", \"$f\""
 	done
-	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; }' \
-		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args"
+	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; %s}' \
+		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args" "${ROUTE_EXTRA:-}"
 }
 
 router_log_has() { grep -qF -- "$1" "$T/router.err" "$T/router.log" 2>/dev/null; }
