@@ -21,6 +21,9 @@ packages=(
   # CLI (Debian 12's docker.io; its daemon is not used), podman's Docker
   # API service as the engine, curl
   libhttp-parser-dev libjansson-dev docker.io podman curl
+  # the original Go npiperelay, built offline from its vendored source for
+  # tests/wine/compare_go.sh
+  golang-go
 )
 
 missing=()
