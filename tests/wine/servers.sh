@@ -178,7 +178,7 @@ pipe_calls() {
 	local h
 	h=$(sed -n 's/.*Call KERNEL32\.GetNamedPipeInfo(\([0-9a-f]*\),.*/\1/p' "$T/$1.err" | head -1)
 	[[ -n $h ]] || fail "$1: no GetNamedPipeInfo call in the +relay trace"
-	grep -E "Call KERNEL32\.[A-Za-z]+\($h[,)]" "$T/$1.err" |
+	grep -E "Call KERNEL32\.[A-Za-z]+\(${h}[,)]" "$T/$1.err" |
 		sed -E 's/.*Call KERNEL32\.([A-Za-z]+)\([0-9a-f]+(,[0-9a-f]+,([0-9a-f]+))?.*/\1 \3/'
 }
 for mode in msg byte; do
