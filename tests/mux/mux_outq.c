@@ -63,6 +63,14 @@ mux_outq_pending(const struct mux_outq *q)
 	return q->len - q->off;
 }
 
+void
+mux_outq_drop(struct mux_outq *q, size_t n)
+{
+	q->off += n < q->len - q->off ? n : q->len - q->off;
+	if (q->off == q->len)
+		q->off = q->len = 0;
+}
+
 ssize_t
 mux_outq_write(struct mux_outq *q, int fd)
 {

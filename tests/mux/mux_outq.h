@@ -26,6 +26,8 @@ int mux_outq_append(struct mux_outq *, const void *, size_t);
 int mux_outq_frame(struct mux_outq *, const struct mux_header *,
     const void *payload, size_t len, char *err, size_t errlen);
 size_t mux_outq_pending(const struct mux_outq *);
+/* Forgets the first n pending bytes (sent some other way). */
+void mux_outq_drop(struct mux_outq *, size_t n);
 /* One write(2) of what is pending: bytes written, 0 if none was, or -1
  * with errno (EAGAIN and EINTR included: the caller decides). */
 ssize_t mux_outq_write(struct mux_outq *, int fd);

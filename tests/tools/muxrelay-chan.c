@@ -268,9 +268,10 @@ mr_chan_frame(struct mr *r, struct mr_chan *c, unsigned events,
     const struct mux_header *h)
 {
 	(void)r;
-	(void)h;
-	/* FIN waits in the stream's state until what came before it is
-	 * written (mr_chan_pump); RST drops what is still queued. */
+	/* The header came; FIN and RST take effect once its payload is in
+	 * and written (mr_chan_pump). */
+	if (h->type == MUX_DATA)
+		c->payload_left = h->length;
 	if (events & MUX_SE_RESET)
 		c->reset = 1;
 }
@@ -393,6 +394,7 @@ static void
 mr_chan_remote_fin(struct mr_chan *c)
 {
 	if (c->fin_handled || !mux_stream_remote_fin(&c->st) || !c->opened ||
+	    c->payload_left > 0 ||
 	    c->waiting || mux_outq_pending(&c->in) > 0)
 		return;
 	c->fin_handled = 1;
@@ -413,6 +415,8 @@ mr_chan_pump(struct mr *r, struct mr_chan *c, short revents)
 	uint32_t n;
 
 	if (c->reset) {
+		if (c->payload_left > 0)
+			return;
 		/* What arrived before the RST still goes, if it can. */
 		if (c->fd >= 0 && !c->connecting && !c->waiting)
 			mr_chan_write_socket(c);
@@ -453,7 +457,7 @@ mr_chan_pump(struct mr *r, struct mr_chan *c, short revents)
 		mr_chan_free(r, c);
 		return;
 	}
-	if (mux_stream_closed(&c->st) &&
+	if (mux_stream_closed(&c->st) && c->payload_left == 0 &&
 	    (c->fd < 0 || mux_outq_pending(&c->in) == 0))
 		mr_chan_free(r, c);
 }

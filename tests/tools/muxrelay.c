@@ -170,8 +170,10 @@ mr_input(struct mr *r, const uint8_t *buf, size_t len)
 		if (e.type == MUX_EV_FRAME)
 			mr_on_frame(r, &e.hdr);
 		else if (e.type == MUX_EV_DATA &&
-		    (c = mr_chan_find(r, e.hdr.stream_id)) != NULL)
+		    (c = mr_chan_find(r, e.hdr.stream_id)) != NULL) {
+			c->payload_left -= (uint32_t)e.len;
 			mr_chan_data(r, c, e.data, e.len);
+		}
 	}
 }
 
