@@ -13,6 +13,10 @@
  *                    reported "stalled" and reset
  *   --out DIR        write DIR/sent-ID and DIR/recv-ID
  *   --hello-wait SEC say "silent" if no byte came within SEC
+ *   --until-eof      when the script is over, wait for the relay's EOF
+ *   --hold FILE      when the script is over, wait until FILE exists
+ *                    before closing the relay's stdin (which ends every
+ *                    stream, delivered or not)
  *
  * Lines on stdout: "hello", "not mux \"TEXT\"", "stream ID reply STATUS
  * CODE \"MESSAGE\"", "stream ID done|reset|stalled sent=N received=N
@@ -235,8 +239,10 @@ ck_input(struct ck *c, const uint8_t *buf, size_t len)
 			if (e.last)
 				c->since_unit = 0;
 			if ((s = ck_stream_find(c, e.hdr.stream_id)) != NULL &&
-			    !s->ended)
+			    !s->ended) {
+				s->payload_left -= (uint32_t)e.len;
 				ck_stream_data(c, s, e.data, e.len, e.last);
+			}
 			break;
 		case MUX_EV_NONE:
 			break;
@@ -264,7 +270,7 @@ ck_step(struct ck *c)
 		ck_stream_open(c);
 	for (i = 0; i < c->nstreams; i++)
 		ck_stream_send(c, c->streams[i]);
-	return c->ended_here == c->want_streams &&
+	return !c->until_eof && c->ended_here == c->want_streams &&
 	    c->ended_accepted == c->want_accept;
 }
 
@@ -277,15 +283,19 @@ ck_run(struct ck *c, int hello_wait_ms)
 	int timeout;
 
 	for (;;) {
-		if (ck_step(c))
+		if (ck_step(c) && (c->hold == NULL || access(c->hold, F_OK) == 0))
 			return ck_finish(c);
 		pfd[0] = (struct pollfd){ c->from_fd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ mux_outq_pending(&c->out) ?
 		    c->to_fd : -1, POLLOUT, 0 };
 		timeout = c->hello || c->since_unit ? -1 : hello_wait_ms;
+		if (c->hold != NULL && c->hello)
+			timeout = 50;	/* the file has no event to wait on */
 		n = poll(pfd, 2, timeout);
 		if (n < 0 && errno != EINTR)
 			ck_fail("poll: %s", strerror(errno));
+		if (n == 0 && c->hello)
+			continue;
 		if (n == 0) {
 			puts("silent");
 			return ck_finish(c);
@@ -378,6 +388,8 @@ main(int argc, char **argv)
 			c.ping = 1;
 		else if (strcmp(o, "--stall") == 0)
 			c.stall = 1;
+		else if (strcmp(o, "--until-eof") == 0)
+			c.until_eof = 1;
 		else if (i + 1 == argc)
 			break;
 		else if (strcmp(o, "--streams") == 0)
@@ -388,6 +400,8 @@ main(int argc, char **argv)
 			c.bytes = ck_number(o, v), i++;
 		else if (strcmp(o, "--hello-wait") == 0)
 			hello_wait_ms = (int)ck_number(o, v) * 1000, i++;
+		else if (strcmp(o, "--hold") == 0)
+			c.hold = v, i++;
 		else if (strcmp(o, "--out") == 0)
 			c.out_dir = v, i++;
 		else if (strcmp(o, "--arg") == 0 && c.nargs < MUX_OPEN_ARGS_MAX)
@@ -399,7 +413,7 @@ main(int argc, char **argv)
 	    (c.want_streams > 0 && c.nargs == 0)) {
 		fputs("usage: mux-check [--streams N --arg A... [--bytes N] "
 		    "[--sequential] [--stall] [--out DIR]] [--accept N] "
-		    "[--ping] [--hello-wait SEC] -- RELAY ARGS...\n", stderr);
+		    "[--ping] [--hello-wait SEC] [--until-eof] [--hold FILE] -- RELAY ARGS...\n", stderr);
 		return 2;
 	}
 	memset(&sa, 0, sizeof sa);

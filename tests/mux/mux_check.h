@@ -28,6 +28,7 @@ struct ck_stream {
 	uint8_t pre[MUX_OPEN_REQUEST_MAX];	/* the reply or request */
 	size_t pre_len;
 	int opened, failed;
+	uint32_t payload_left;	/* of the Data frame being read */
 	struct mux_outq q;	/* head, then (accepted) the echo */
 	size_t q_own;		/* leading bytes of q that are ours */
 	unsigned seed;
@@ -45,8 +46,8 @@ struct ck {
 	uint64_t bytes;
 	const char *args[MUX_OPEN_ARGS_MAX];
 	size_t nargs;
-	int sequential, ping, stall;
-	const char *out_dir;
+	int sequential, ping, stall, until_eof;
+	const char *out_dir, *hold;
 	/* state */
 	struct ck_stream **streams;
 	size_t nstreams, cap;

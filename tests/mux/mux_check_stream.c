@@ -127,6 +127,8 @@ void
 ck_stream_frame(struct ck *c, struct ck_stream *s, unsigned events,
     const struct mux_header *h)
 {
+	if (h->type == MUX_DATA)
+		s->payload_left = h->length;
 	if (events & MUX_SE_RESET)
 		ck_stream_end(c, s, "reset");
 	else if ((events & MUX_SE_CLOSED) &&
@@ -237,7 +239,8 @@ out:
 static int
 ck_fin_due(const struct ck_stream *s, size_t q_left, uint64_t sent)
 {
-	if (mux_stream_local_fin(&s->st) || q_left > 0)
+	/* A FIN that came with Data counts once that Data is in. */
+	if (mux_stream_local_fin(&s->st) || q_left > 0 || s->payload_left > 0)
 		return 0;
 	if (s->here)
 		return s->failed || sent == s->total;

@@ -252,7 +252,8 @@ mr_chan_data(struct mr *r, struct mr_chan *c, const uint8_t *buf, size_t len)
 	if (rc != MUX_OK)
 		mr_violation(r, rc, err);
 	c->opened = 1;
-	mr_chan_consumed(c, used);
+	/* Earlier pieces were consumed as they came. */
+	mr_chan_consumed(c, used - (c->pre_len - n));
 	/* Bytes behind the request wait for the socket (or are dropped). */
 	c->waiting = !c->here;
 	mr_chan_payload(c, c->pre + used, c->pre_len - used);

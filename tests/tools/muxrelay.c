@@ -319,6 +319,7 @@ int
 main(int argc, char **argv)
 {
 	static struct mr r;
+	static char expose_pipe[256];
 	struct sigaction sa;
 	int i, mux = 0, rc;
 
@@ -362,8 +363,16 @@ main(int argc, char **argv)
 		rc = mr_drain();
 		goto out;
 	}
-	if (r.expose_path != NULL)
+	if (r.expose_path != NULL) {
+		const char *base = strrchr(r.expose_path, '/');
+
+		if (r.expose_pipe == NULL) {
+			snprintf(expose_pipe, sizeof expose_pipe,
+			    "//./pipe/%s", base ? base + 1 : r.expose_path);
+			r.expose_pipe = expose_pipe;
+		}
 		mr_listen(&r);
+	}
 	rc = mr_run(&r);
 out:
 	mr_free(&r);
