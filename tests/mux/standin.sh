@@ -70,6 +70,7 @@ wait_exit "$LATE" 60
 ((EXIT_STATUS == 0)) || fail "mux-check for -p failed: $(cat "$T/late-check.err")"
 grep -qxF 'stream 1 done sent=65536 received=65536' "$T/late-check.out" ||
 	fail "-p: $(cat "$T/late-check.out")"
+grep -qxF 'exit 0' "$T/late-check.out" || fail "-p: $(tail -n 3 "$T/late-check.out")"
 
 # 7. --expose-listen: each client is a stream the relay opens (even id)
 # whose request names the pipe; half-close both ways. The relay's stdin

@@ -3,7 +3,8 @@
 # the stand-in and keeps its transcript.
 #
 # Environment (set by ctest): MUX_CHECK, NPTEST_MUXRELAY, NPTEST_PEER;
-# STANDIN_VALGRIND=1 runs every stand-in under valgrind.
+# STANDIN_VALGRIND=1 runs every stand-in under valgrind; CHECK_TIMEOUT
+# bounds each mux-check run (seconds, default 120).
 
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -44,9 +45,11 @@ check() {
 		shift
 	done
 	shift
-	timeout -k 2 120 "$MUX_CHECK" "${mine[@]}" -- "${RELAY[@]}" --mux "$@" \
+	timeout -k 2 ${CHECK_TIMEOUT:-120} "$MUX_CHECK" "${mine[@]}" -- "${RELAY[@]}" --mux "$@" \
 		>"$T/$name.out" 2>"$T/$name.err" ||
 		fail "mux-check $name failed: $(cat "$T/$name.err")"
+	! grep -qx 'exit 99' "$T/$name.out" ||
+		fail "$name: valgrind found errors in the stand-in: $(cat "$T/$name.err")"
 	log "$name: $(tr '\n' '|' <"$T/$name.out" | cut -c1-300)"
 }
 
