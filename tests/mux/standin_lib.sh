@@ -36,6 +36,8 @@ backend() {
 # check NAME MUX-CHECK-OPTIONS... -- RELAY-OPTIONS...: mux-check against
 # the stand-in (started as `nptest-muxrelay --mux RELAY-OPTIONS`); the
 # transcript goes to $T/NAME.out, the stand-in's stderr to $T/NAME.err.
+# The stand-in must end with status $EXIT (default 0) and without a
+# sanitizer or valgrind report.
 check() {
 	local name=$1 i
 	shift
@@ -50,6 +52,10 @@ check() {
 		fail "mux-check $name failed: $(cat "$T/$name.err")"
 	! grep -qx 'exit 99' "$T/$name.out" ||
 		fail "$name: valgrind found errors in the stand-in: $(cat "$T/$name.err")"
+	! grep -qE 'Sanitizer|runtime error' "$T/$name.err" ||
+		fail "$name: a sanitizer report: $(cat "$T/$name.err")"
+	[[ $(tail -n 1 "$T/$name.out") == "exit ${EXIT:-0}" ]] ||
+		fail "$name: the stand-in did not end with status ${EXIT:-0}: $(tail -n 3 "$T/$name.out")"
 	log "$name: $(tr '\n' '|' <"$T/$name.out" | cut -c1-300)"
 }
 
