@@ -49,6 +49,14 @@ check ep --streams 1 --bytes 100M --arg -ep --arg -s --arg "$T/greet.sock" --
 grep -qE '^stream 1 reset sent=[0-9]+ received=3 mismatch-at=0$' "$T/ep.out" ||
 	fail "-ep: $(cat "$T/ep.out")"
 
+# -ei: at the router's FIN the socket is closed at once, so the answer a
+# sink sends after EOF is lost; without -ei it arrives.
+backend sink sink
+check ei --streams 1 --bytes 1K --arg -ei --arg -s --arg "$T/sink.sock" --
+has ei 'stream 1 done sent=1024 received=0'
+check no-ei --streams 1 --bytes 1K --arg -s --arg "$T/sink.sock" --
+has no-ei 'stream 1 done sent=1024 received=5 mismatch-at=0'
+
 # 5. Open failures: the reply carries status, Win32 code and message.
 check missing --streams 1 --bytes 1K --arg -ep --arg "$T/missing.sock" --
 has missing "stream 1 reply 3 2 \"$T/missing.sock: cannot open pipe: The system cannot find the file specified (error 2)\""
@@ -57,6 +65,21 @@ has missing "stream 1 done sent=1024 received=0"
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T/stale.sock"
 check stale --streams 1 --arg "$T/stale.sock" --
 has stale "stream 1 reply 3 2 \"$T/stale.sock: cannot open pipe: The system cannot find the file specified (error 2)\""
+# A listener whose backlog is full: the busy pipe.
+bg busy python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
+held = []
+while True:
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try: c.connect(sys.argv[1])
+    except BlockingIOError: break
+    held.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(600)' "$T/busy.sock" "$T/busy.ready"
+wait_until 10 "the busy listener" test -e "$T/busy.ready"
+check busy --streams 1 --arg "$T/busy.sock" --
+has busy "stream 1 reply 3 231 \"$T/busy.sock: cannot open pipe: All pipe instances are busy (error 231)\""
 check usage --streams 1 --arg -zz --arg "$T/echo.sock" --
 has usage 'stream 1 reply 2 0 "flag provided but not defined: -zz"'
 check giveup --streams 1 --arg -p --arg -l=1 --arg "$T/missing.sock" --

@@ -401,11 +401,10 @@ mr_chan_remote_fin(struct mr_chan *c)
 	c->fin_handled = 1;
 	if (c->fd >= 0 && !c->broken && (c->opt_s || c->here))
 		(void)shutdown(c->fd, SHUT_WR);
-	if (c->opt_ei) {
-		/* -ei: the relay would exit here; the stream ends. */
+	/* -ei: the relay would exit here. Our FIN closes the stream, which
+	 * closes the socket: the target's answer is lost, as it would be. */
+	if (c->opt_ei)
 		c->fin_due = 1;
-		c->close_after_fin = 1;
-	}
 }
 
 void
@@ -450,8 +449,6 @@ mr_chan_pump(struct mr *r, struct mr_chan *c, short revents)
 	if (c->fin_due && c->head_len == 0 && !mux_stream_local_fin(&c->st) &&
 	    !mux_stream_closed(&c->st))
 		mr_chan_send(r, c, NULL, 0, MUX_FIN);
-	if (c->close_after_fin && mux_stream_local_fin(&c->st))
-		mr_chan_close_fd(c);
 	if (c->rst_due && c->head_len == 0) {
 		if (!mux_stream_closed(&c->st))
 			mr_chan_send(r, c, NULL, 0, MUX_RST);

@@ -228,6 +228,7 @@ mr_polls_fill(struct mr *r, struct mr_polls *p, int *timeout)
 	struct mr_chan *c;
 	int64_t now = mr_now_ms(), t, next = -1;
 	size_t n = 0;
+	short ev;
 
 	if (r->nchans + 3 > p->cap) {
 		p->cap = (r->nchans + 3) * 2;
@@ -247,9 +248,11 @@ mr_polls_fill(struct mr *r, struct mr_polls *p, int *timeout)
 			next = t;
 		if (c->fd < 0)
 			continue;
+		/* Nothing wanted: not polled, or a hangup would spin. */
+		if ((ev = mr_chan_events(r, c)) == 0)
+			continue;
 		p->ids[n] = c->id;
-		p->pfd[n++] = (struct pollfd){ c->fd, mr_chan_events(r, c),
-		    0 };
+		p->pfd[n++] = (struct pollfd){ c->fd, ev, 0 };
 	}
 	*timeout = next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
 	return n;

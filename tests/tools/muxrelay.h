@@ -56,7 +56,6 @@ struct mr_chan {
 	int reset;		/* the router's RST */
 	int first_sent;		/* our SYN or ACK went out */
 	int fin_handled;	/* the router's FIN reached the socket */
-	int close_after_fin;	/* -ei */
 	uint32_t payload_left;	/* of the Data frame being read: FIN and RST
 				   take effect after it */
 	int fd_eof;		/* read 0 from the socket */
