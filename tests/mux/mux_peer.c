@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,8 @@ peer_out(struct peer *p, const struct mux_header *h, const uint8_t *payload,
 static void
 peer_flush(struct peer *p)
 {
-	if (mux_outq_flush(&p->out, 1) != 0)
+	if (!p->out_closed && mux_outq_flush(&p->out, 1) != 0 &&
+	    errno != EPIPE)
 		peer_fail("write: %s", strerror(errno));
 }
 
@@ -343,14 +345,23 @@ peer_run(struct peer *p, unsigned min_streams)
 		peer_schedule(p);
 		pfd[0].fd = 0;
 		pfd[0].events = POLLIN;
+		if (p->out_closed)
+			mux_outq_free(&p->out);
 		pfd[1].fd = mux_outq_pending(&p->out) > 0 ? 1 : -1;
 		pfd[1].events = POLLOUT;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			peer_fail("poll: %s", strerror(errno));
 		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
 			n = mux_outq_write(&p->out, 1);
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
+			if (n < 0 && errno == EPIPE) {
+				/* The other side closed its end first (Go's
+				 * keepalive may still be pinging): what it
+				 * saw is judged by what we read to EOF. */
+				p->out_closed = 1;
+				mux_outq_free(&p->out);
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				peer_fail("write: %s", strerror(errno));
+			}
 		}
 		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -387,6 +398,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&p, 0, sizeof p);
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && strcmp(argv[1], "relay") == 0) {
 		p.role = MUX_ROLE_RELAY;
 		min_streams = (unsigned)strtoul(argv[2], NULL, 10);

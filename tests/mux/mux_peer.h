@@ -61,6 +61,7 @@ struct peer {
 	struct mux_decoder *dec;
 	struct peer_stream streams[PEER_STREAMS];
 	struct mux_outq out;
+	int out_closed;		/* stdout's reader is gone (EPIPE) */
 	/* expectations and what was seen */
 	unsigned want_streams;
 	uint64_t want_bytes;
