@@ -6,6 +6,7 @@
 # a server that answers only after EOF, -ep, -p, open failures with their
 # Win32 codes, pings, and streams the relay opens for clients of
 # --expose-listen.
+# shellcheck source-path=SCRIPTDIR source=standin_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/standin_lib.sh"
 
 STREAMS=300
@@ -32,7 +33,8 @@ check sha --streams 8 --bytes 1M --arg -s --arg "$T/echo.sock" --out "$T/o" --
 for f in "$T"/o/sent-*; do
 	same_file "$f" "$T/o/recv-${f##*-}"
 done
-wait_until 10 "the echo server's files" eval '(($(ls "$T"/saved/*.bin 2>/dev/null | wc -l) == 8))'
+saved_all() { local f=("$T"/saved/*.bin); [[ -e ${f[0]} ]] && ((${#f[@]} == 8)); }
+wait_until 10 "the echo server's files" saved_all
 diff <(for f in "$T"/o/sent-*; do sha "$f"; done | sort) \
 	<(for f in "$T"/saved/*.bin; do sha "$f"; done | sort) >&2 ||
 	fail "the echo server did not get what was sent"

@@ -4,6 +4,7 @@
 # silence, garbage, a truncated frame, a frame for an unknown stream, data
 # beyond the window, a window past 2^32 - 1, no pong, failed opens, no
 # credit, an exit after N streams. Each has a control without the fault.
+# shellcheck source-path=SCRIPTDIR source=standin_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/standin_lib.sh"
 
 backend echo echo

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the stand-in relay's tests (standin*.sh): tests/lib/common.sh,
 # the programs, a backend helper and `check`, which runs mux-check against
 # the stand-in and keeps its transcript.
@@ -39,7 +40,7 @@ backend() {
 # The stand-in must end with status $EXIT (default 0) and without a
 # sanitizer or valgrind report.
 check() {
-	local name=$1 i
+	local name=$1
 	shift
 	local -a mine=()
 	while (($#)) && [[ $1 != -- ]]; do
@@ -47,7 +48,7 @@ check() {
 		shift
 	done
 	shift
-	timeout -k 2 ${CHECK_TIMEOUT:-120} "$MUX_CHECK" "${mine[@]}" -- "${RELAY[@]}" --mux "$@" \
+	timeout -k 2 "${CHECK_TIMEOUT:-120}" "$MUX_CHECK" "${mine[@]}" -- "${RELAY[@]}" --mux "$@" \
 		>"$T/$name.out" 2>"$T/$name.err" ||
 		fail "mux-check $name failed: $(cat "$T/$name.err")"
 	! grep -qx 'exit 99' "$T/$name.out" ||

@@ -28,7 +28,7 @@ T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-mux-XXXXXX")
 # Offline: GOPATH mode over Debian's Go sources, no module proxy.
 log "building yamuxpeer with $(go version)"
 (cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS= GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
+	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
 	>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
 
 # run NAME ARGS...: one scenario, bounded; its output goes to $T/NAME.log.

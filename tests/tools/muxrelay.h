@@ -85,7 +85,7 @@ struct mr {
 	const char *fault_args[16];
 	size_t nfaults;
 	const char *fault_text;
-	int no_pong, no_credit, quiet_input;
+	int no_pong, no_credit;
 	int fail_open;
 	uint32_t fail_code;
 	unsigned long exit_after;
@@ -105,14 +105,21 @@ int64_t mr_now_ms(void);
 struct mr_chan *mr_chan_find(struct mr *, uint32_t id);
 struct mr_chan *mr_chan_new(struct mr *, uint32_t id, int here);
 void mr_chan_free(struct mr *, struct mr_chan *);
-void mr_chan_data(struct mr *, struct mr_chan *, const uint8_t *, size_t);
 void mr_chan_frame(struct mr *, struct mr_chan *, unsigned events,
     const struct mux_header *);
 void mr_chan_pump(struct mr *, struct mr_chan *, short revents);
 short mr_chan_events(struct mr *, const struct mr_chan *);
+void mr_chan_close_fd(struct mr_chan *);
+void mr_chan_consumed(struct mr_chan *, size_t n);
+void mr_chan_send(struct mr *, struct mr_chan *, const void *, size_t,
+    uint16_t flags);
+void mr_chan_payload(struct mr_chan *, const uint8_t *, size_t);
+
+/* muxrelay-open.c */
+void mr_chan_data(struct mr *, struct mr_chan *, const uint8_t *, size_t);
+void mr_chan_connected(struct mr *, struct mr_chan *);
 void mr_chan_timer(struct mr *, struct mr_chan *, int64_t now);
 int64_t mr_chan_next_timer(const struct mr_chan *);
-void mr_chan_reset(struct mr *, struct mr_chan *);
 void mr_expose_accept(struct mr *);
 
 /* muxrelay-args.c */
