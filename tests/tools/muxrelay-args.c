@@ -60,6 +60,15 @@ mr_errno_code(int err)
 	}
 }
 
+/* The line nprelay prints when it cannot open its target, without its
+ * "nprelay: " prefix (docs/mux.md §4). */
+void
+mr_open_message(char *msg, size_t len, const char *pipe, uint32_t code)
+{
+	snprintf(msg, len, "%s: cannot open pipe: %s (error %lu)", pipe,
+	    mr_win32_text(code), (unsigned long)code);
+}
+
 static int
 mr_arg_bool(const char *v, int *out)
 {

@@ -47,9 +47,7 @@ mr_chan_connect(struct mr *r, struct mr_chan *c, int64_t now)
 	int rc;
 
 	if (r->fail_open) {
-		snprintf(msg, sizeof msg, "%s: cannot open pipe: %s (error "
-		    "%lu)", c->pipe, mr_win32_text(r->fail_code),
-		    (unsigned long)r->fail_code);
+		mr_open_message(msg, sizeof msg, c->pipe, r->fail_code);
 		mr_chan_reply(r, c, 3, r->fail_code, msg);
 		return;
 	}
@@ -60,8 +58,7 @@ mr_chan_connect(struct mr *r, struct mr_chan *c, int64_t now)
 		return;
 	}
 	status = 3;
-	snprintf(msg, sizeof msg, "%s: cannot open pipe: %s (error %lu)",
-	    c->pipe, mr_win32_text(code), (unsigned long)code);
+	mr_open_message(msg, sizeof msg, c->pipe, code);
 	/* -p: a missing or busy socket is waited for, as nprelay waits
 	 * for a pipe, with the same backoff and -l cap. */
 	if (c->opt_p && (code == 2 || code == 231)) {
@@ -171,8 +168,7 @@ mr_chan_connected(struct mr *r, struct mr_chan *c)
 		return;
 	}
 	code = mr_errno_code(err);
-	snprintf(msg, sizeof msg, "%s: cannot open pipe: %s (error %lu)",
-	    c->pipe, mr_win32_text(code), (unsigned long)code);
+	mr_open_message(msg, sizeof msg, c->pipe, code);
 	mr_chan_reply(r, c, 3, code, msg);
 }
 

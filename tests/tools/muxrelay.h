@@ -130,6 +130,8 @@ int mr_args_parse(struct mr_chan *, const struct mux_open_request *,
 int mr_connect(struct mr_chan *, uint32_t *code);
 uint32_t mr_errno_code(int err);
 const char *mr_win32_text(uint32_t code);
+void mr_open_message(char *msg, size_t len, const char *pipe,
+    uint32_t code);
 
 /* muxrelay-fault.c */
 int mr_fault_add(struct mr *, const char *spec);
