@@ -63,6 +63,24 @@ mr_chan_close_fd(struct mr_chan *c)
 }
 
 void
+mr_chan_head_set(struct mr_chan *c, const uint8_t *buf, size_t len)
+{
+	mr_chan_head_clear(c);
+	if ((c->head = malloc(len)) == NULL)
+		mr_die(MR_EXIT_FAIL, "out of memory");
+	memcpy(c->head, buf, len);
+	c->head_len = len;
+}
+
+void
+mr_chan_head_clear(struct mr_chan *c)
+{
+	free(c->head);
+	c->head = NULL;
+	c->head_off = c->head_len = 0;
+}
+
+void
 mr_chan_free(struct mr *r, struct mr_chan *c)
 {
 	struct mr_chan **pp;
@@ -79,6 +97,8 @@ mr_chan_free(struct mr *r, struct mr_chan *c)
 	r->nchans--;
 	mr_chan_close_fd(c);
 	mux_outq_free(&c->in);
+	mr_chan_head_clear(c);
+	free(c->pre);
 	free(c);
 }
 
@@ -189,6 +209,8 @@ mr_chan_write_socket(struct mr_chan *c)
 		n = mux_outq_write(&c->in, c->fd);
 		if (n > 0) {
 			mr_chan_consumed(c, (size_t)n);
+			if (mux_outq_pending(&c->in) == 0)
+				mux_outq_free(&c->in);
 			continue;
 		}
 		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
@@ -277,9 +299,10 @@ mr_chan_pump(struct mr *r, struct mr_chan *c, short revents)
 	}
 	if (c->head_len > 0 &&
 	    (n = mux_stream_sendable(&c->st, c->head_len)) > 0) {
-		mr_chan_send(r, c, c->head, n, 0);
-		memmove(c->head, c->head + n, c->head_len - n);
-		c->head_len -= n;
+		mr_chan_send(r, c, c->head + c->head_off, n, 0);
+		c->head_off += n;
+		if ((c->head_len -= n) == 0)
+			mr_chan_head_clear(c);
 	}
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && mr_chan_can_read(r, c))
 		mr_chan_read_socket(r, c);

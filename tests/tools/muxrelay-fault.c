@@ -142,7 +142,7 @@ fault_beyond_window(struct mr *r, struct mr_chan *c)
 	memset(fill, 'w', sizeof fill);
 	mux_header_set(&h, MUX_DATA, 0, c->id, sizeof fill);
 	mr_frame(r, &h, fill, sizeof fill);
-	c->head_len = 0;
+	mr_chan_head_clear(c);
 	c->first_sent = 1;
 }
 

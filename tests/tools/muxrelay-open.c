@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,13 +19,16 @@ static void
 mr_chan_reply(struct mr *r, struct mr_chan *c, uint8_t status, uint32_t code,
     const char *msg)
 {
+	uint8_t reply[MUX_OPEN_REPLY_MAX];
 	char err[256];
+	size_t n;
 
 	c->waiting = 0;
-	if (mux_open_reply_encode(c->head, sizeof c->head, &c->head_len,
-	    status, code, status ? msg : NULL, err, sizeof err) != MUX_OK)
+	if (mux_open_reply_encode(reply, sizeof reply, &n, status, code,
+	    status ? msg : NULL, err, sizeof err) != MUX_OK)
 		mr_die(MR_EXIT_FAIL, "stream %lu: reply: %s",
 		    (unsigned long)c->id, err);
+	mr_chan_head_set(c, reply, n);
 	if (status != 0) {
 		c->failed = 1;
 		c->fin_due = 1;
@@ -121,7 +125,9 @@ mr_chan_data(struct mr *r, struct mr_chan *c, const uint8_t *buf, size_t len)
 		mr_chan_payload(c, buf, len);
 		return;
 	}
-	n = sizeof c->pre - c->pre_len;
+	if (c->pre == NULL && (c->pre = malloc(MUX_OPEN_REQUEST_MAX)) == NULL)
+		mr_die(MR_EXIT_FAIL, "out of memory");
+	n = MUX_OPEN_REQUEST_MAX - c->pre_len;
 	if (n > len)
 		n = len;
 	memcpy(c->pre + c->pre_len, buf, n);
@@ -149,6 +155,9 @@ mr_chan_data(struct mr *r, struct mr_chan *c, const uint8_t *buf, size_t len)
 		mr_chan_answer(c, &rep);
 	else
 		mr_chan_request(r, c, &req);
+	/* req and rep point into pre: only now is it done with. */
+	free(c->pre);
+	c->pre = NULL;
 }
 
 void
@@ -193,7 +202,9 @@ void
 mr_expose_accept(struct mr *r)
 {
 	const char *argv[1] = { r->expose_pipe };
+	uint8_t req[MUX_OPEN_REQUEST_MAX];
 	struct mr_chan *c;
+	size_t n;
 	char err[256];
 	uint32_t id;
 	int fd;
@@ -208,9 +219,10 @@ mr_expose_accept(struct mr *r)
 		}
 		c = mr_chan_new(r, id, 1);
 		c->fd = fd;
-		if (mux_open_request_encode(c->head, sizeof c->head,
-		    &c->head_len, 1, argv, err, sizeof err) != MUX_OK)
+		if (mux_open_request_encode(req, sizeof req, &n, 1, argv, err,
+		    sizeof err) != MUX_OK)
 			mr_die(MR_EXIT_FAIL, "stream %lu: request: %s",
 			    (unsigned long)id, err);
+		mr_chan_head_set(c, req, n);
 	}
 }

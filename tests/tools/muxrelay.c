@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -324,6 +325,7 @@ main(int argc, char **argv)
 	static struct mr r;
 	static char expose_pipe[256];
 	struct sigaction sa;
+	struct rlimit rl;
 	int i, mux = 0, rc;
 
 	r.listen_fd = -1;
@@ -357,6 +359,11 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* One socket per stream: the benchmark holds ten thousand. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if ((r.dec = mux_decoder_new(MUX_ROLE_RELAY)) == NULL)
 		mr_die(MR_EXIT_FAIL, "out of memory");
 	if (fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)

@@ -43,14 +43,16 @@ struct mr_chan {
 	unsigned opt_l;
 	int64_t wait_until, retry_at, retry_ms;	/* -p */
 	char pipe[256];
-	/* the request or reply read so far */
-	uint8_t pre[MUX_OPEN_REQUEST_MAX];
+	/* the request or reply read so far; freed once parsed (an idle
+	 * stream holds no buffer: thousands of them in the benchmark) */
+	uint8_t *pre;
 	size_t pre_len;
 	/* from the router, for the socket */
 	struct mux_outq in;
-	/* ours, before any socket data: the reply or the request */
-	uint8_t head[MUX_OPEN_REQUEST_MAX];
-	size_t head_len;
+	/* ours, before any socket data: the reply or the request; head_len
+	 * bytes from head_off are still to send */
+	uint8_t *head;
+	size_t head_off, head_len;
 	int waiting;		/* request read, socket not connected yet */
 	int broken;		/* the socket takes no more (EPIPE) */
 	int reset;		/* the router's RST */
@@ -114,6 +116,8 @@ void mr_chan_consumed(struct mr_chan *, size_t n);
 void mr_chan_send(struct mr *, struct mr_chan *, const void *, size_t,
     uint16_t flags);
 void mr_chan_payload(struct mr_chan *, const uint8_t *, size_t);
+void mr_chan_head_set(struct mr_chan *, const uint8_t *, size_t);
+void mr_chan_head_clear(struct mr_chan *);
 
 /* muxrelay-open.c */
 void mr_chan_data(struct mr *, struct mr_chan *, const uint8_t *, size_t);
