@@ -268,7 +268,7 @@ test_targets(void **state)
 	target("/v1.41/containers/create/x", DG_CONTAINERS, 0, 1);
 	target("/v1.41/containers/c1/exec", DG_EXEC, 0, 1);
 	target("/v1.41/exec/e1/start", DG_EXEC, 0, 1);
-	target("/v4.3.1/libpod/containers/json", DG_LIBPOD, 0, 1);
+	target("/v4.3.1/libpod/containers/json", DG_CONTAINERS, 0, 1);
 	target("/v1.41/images/localhost/x:1/json", DG_IMAGES, 0, 1);
 	target("/v1.41/images/localhost%2Fx/json", DG_IMAGES, 0, 1);
 	target("/v1.41/containers/json/", DG_CONTAINERS, 0, 1);
@@ -291,7 +291,7 @@ test_targets(void **state)
 	target("/v./volumes/create", DG_VOLUMES, 0, 1);
 	target("/v1.41a/volumes/create", DG_VOLUMES, 0, 1);
 	target("/v1.41-x/volumes/create", DG_VOLUMES, 0, 1);
-	target("/v4.3.1-rc1/libpod/volumes/json", DG_LIBPOD, 0, 1);
+	target("/v4.3.1-rc1/libpod/volumes/json", DG_VOLUMES, 0, 1);
 	target("/v1.41a/containers/create", DG_CONTAINERS, 1, 1);
 	/* Go decodes the path before its router sees it. */
 	target("/%761.41/volumes/create", DG_VOLUMES, 0, 1);
@@ -306,6 +306,188 @@ test_targets(void **state)
 	target("/v1.41/containers/a/b/exec", DG_EXEC, 0, 1);
 	target("/containers/a/b/c/exec?x=1", DG_EXEC, 0, 1);
 	target("/containers/exec/json", DG_CONTAINERS, 0, 1);
+}
+
+/* TARGET's groups: exactly the set SET, podman's own API or not. */
+static void
+groups(const char *url, unsigned set, int libpod)
+{
+	struct docker_target t;
+
+	docker_target_parse(url, strlen(url), &t);
+	if (t.groups != set || t.libpod != libpod || !t.canonical)
+		fail_msg("%s: groups %#x libpod %d canonical %d, not %#x", url,
+		    t.groups, t.libpod, t.canonical, set);
+}
+
+/* Podman's own API ("/libpod/...", pkg/api/server/register_*.go) is in
+ * the groups of its Docker twins, and in "libpod" (issue: deny
+ * "volumes" let POST /libpod/volumes/create through). */
+static void
+test_libpod_targets(void **state)
+{
+#define LP DG_BIT(DG_LIBPOD)
+	unsigned described = DG_BIT(DG_CONTAINERS) | DG_BIT(DG_IMAGES) |
+	    DG_BIT(DG_BUILD) | DG_BIT(DG_VOLUMES) | DG_BIT(DG_NETWORKS) |
+	    DG_BIT(DG_SECRETS);
+
+	target("/v4.0.0/libpod/volumes/create", DG_VOLUMES, 0, 1);
+	groups("/v4.0.0/libpod/volumes/create", LP | DG_BIT(DG_VOLUMES), 1);
+	groups("/v4.0.0/libpod/volumes/v/import", LP | DG_BIT(DG_VOLUMES), 1);
+	groups("/v1.41/volumes/create", DG_BIT(DG_VOLUMES), 0);
+	/* exec: made on a container, started, resized, inspected, removed. */
+	target("/v4.0.0/libpod/containers/c1/exec", DG_EXEC, 0, 1);
+	groups("/v4.0.0/libpod/containers/c1/exec", LP | DG_BIT(DG_EXEC), 1);
+	groups("/v4.0.0/libpod/containers/a/b/exec", LP | DG_BIT(DG_EXEC), 1);
+	groups("/v4.0.0/libpod/exec/e1/start", LP | DG_BIT(DG_EXEC), 1);
+	groups("/v4.0.0/libpod/exec/e1/remove", LP | DG_BIT(DG_EXEC), 1);
+	target("/v4.0.0/libpod/containers/create", DG_CONTAINERS, 0, 1);
+	groups("/v4.0.0/libpod/containers/c/attach", LP | DG_BIT(DG_CONTAINERS),
+	    1);
+	groups("/v4.0.0/libpod/containers/c/healthcheck",
+	    LP | DG_BIT(DG_CONTAINERS), 1);
+	groups("/v4.0.0/libpod/images/pull", LP | DG_BIT(DG_IMAGES), 1);
+	groups("/v4.0.0/libpod/images/x/push", LP | DG_BIT(DG_IMAGES), 1);
+	groups("/v4.0.0/libpod/local/images/load", LP | DG_BIT(DG_IMAGES), 1);
+	groups("/v4.0.0/libpod/manifests/m/add", LP | DG_BIT(DG_IMAGES), 1);
+	groups("/v5.0.0/libpod/artifacts/pull", LP | DG_BIT(DG_IMAGES), 1);
+	groups("/v4.0.0/libpod/build", LP | DG_BIT(DG_BUILD), 1);
+	groups("/v4.0.0/libpod/local/build", LP | DG_BIT(DG_BUILD), 1);
+	groups("/v4.0.0/libpod/networks/create", LP | DG_BIT(DG_NETWORKS), 1);
+	groups("/v4.0.0/libpod/secrets/create", LP | DG_BIT(DG_SECRETS), 1);
+	groups("/v4.0.0/libpod/system/prune", LP | DG_BIT(DG_SYSTEM), 1);
+	groups("/v4.0.0/libpod/events", LP | DG_BIT(DG_EVENTS), 1);
+	groups("/v4.0.0/libpod/commit", LP | DG_BIT(DG_COMMIT), 1);
+	groups("/v4.0.0/libpod/pods/create", LP | DG_BIT(DG_CONTAINERS), 1);
+	groups("/v4.0.0/libpod/pods/p/start", LP | DG_BIT(DG_CONTAINERS), 1);
+	groups("/v4.0.0/libpod/generate/c/systemd", LP | DG_BIT(DG_CONTAINERS),
+	    1);
+	groups("/v4.0.0/libpod/kube/generate", LP | DG_BIT(DG_CONTAINERS), 1);
+	/* Containers from a description: every group they may touch. */
+	groups("/v4.0.0/libpod/play/kube", LP | described, 1);
+	groups("/v4.0.0/libpod/kube/play", LP | described, 1);
+	groups("/v4.0.0/libpod/kube/apply", LP | described, 1);
+	groups("/v5.6.0/libpod/quadlets", LP | described, 1);
+	/* Always allowed, as their Docker twins. */
+	target("/v4.0.0/libpod/_ping", DG_PING, 0, 1);
+	target("/v4.0.0/libpod/info", DG_INFO, 0, 1);
+	target("/v4.0.0/libpod/version", DG_VERSION, 0, 1);
+	/* libpod alone: no twin, no work of a group; not twice. */
+	target("/v4.0.0/libpod/swagger", DG_LIBPOD, 0, 1);
+	groups("/v4.0.0/libpod/swagger", LP, 1);
+	groups("/v4.0.0/libpod/libpod/volumes/create", LP, 1);
+	groups("/v4.0.0/libpod", LP, 1);
+	/* Only in front: a container named "libpod" is a container. */
+	groups("/v1.41/containers/libpod/json", DG_BIT(DG_CONTAINERS), 0);
+	groups("/v1.41/whatever", DG_BIT(DG_OTHER), 0);
+#undef LP
+}
+
+/* May METHOD go to URL under P? */
+static int
+allowed(const struct docker_policy *p, const char *method, const char *url,
+    char *why, size_t whylen)
+{
+	struct docker_target t;
+
+	docker_target_parse(url, strlen(url), &t);
+	return docker_policy_check(p, method, docker_method_bit(method), &t, why,
+	    whylen);
+}
+
+static void
+policy_of(struct docker_policy *p, const char *const *allow,
+    const char *const *deny)
+{
+	char err[256];
+
+	memset(p, 0, sizeof *p);
+	for (; allow != NULL && *allow != NULL; allow++)
+		assert_int_equal(docker_policy_add(p, 0, *allow, err, sizeof err),
+		    0);
+	for (; deny != NULL && *deny != NULL; deny++)
+		assert_int_equal(docker_policy_add(p, 1, *deny, err, sizeof err), 0);
+}
+
+/* Every group's deny and allow cover podman's own API as well. */
+static void
+test_libpod_policy(void **state)
+{
+	static const char *const volumes[] = { "volumes", NULL };
+	static const char *const exec[] = { "exec", NULL };
+	static const char *const containers[] = { "containers", NULL };
+	static const char *const libpod[] = { "libpod", NULL };
+	static const char *const post_images[] = { "POST images", NULL };
+	struct docker_policy p;
+	char why[256];
+
+	policy_of(&p, NULL, volumes);
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/volumes/create", why,
+	    sizeof why));
+	assert_string_equal(why, "POST requests to the volumes endpoints of "
+	    "podman's libpod API are not allowed by this socket's policy");
+	assert_false(allowed(&p, "DELETE", "/v4.0.0/libpod/volumes/v", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/play/kube", why,
+	    sizeof why));
+	assert_true(allowed(&p, "POST", "/v4.0.0/libpod/containers/create", why,
+	    sizeof why));
+	assert_true(allowed(&p, "GET", "/v4.0.0/libpod/_ping", why, sizeof why));
+
+	policy_of(&p, NULL, exec);
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/containers/c/exec", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/exec/e/start", why,
+	    sizeof why));
+	assert_string_equal(why, "POST requests to the exec endpoints of "
+	    "podman's libpod API are not allowed by this socket's policy");
+	assert_true(allowed(&p, "POST", "/v4.0.0/libpod/containers/c/start", why,
+	    sizeof why));
+
+	policy_of(&p, NULL, post_images);
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/images/pull", why,
+	    sizeof why));
+	assert_true(allowed(&p, "GET", "/v4.0.0/libpod/images/json", why,
+	    sizeof why));
+
+	/* "libpod" denies podman's own API as a whole, and nothing else. */
+	policy_of(&p, NULL, libpod);
+	assert_false(allowed(&p, "GET", "/v4.0.0/libpod/containers/json", why,
+	    sizeof why));
+	assert_string_equal(why, "GET requests to the libpod endpoints are not "
+	    "allowed by this socket's policy");
+	assert_true(allowed(&p, "GET", "/v1.41/containers/json", why,
+	    sizeof why));
+	assert_true(allowed(&p, "GET", "/v4.0.0/libpod/_ping", why, sizeof why));
+
+	/* An allow list names each group an endpoint is in... */
+	policy_of(&p, containers, NULL);
+	assert_true(allowed(&p, "POST", "/v4.0.0/libpod/containers/create", why,
+	    sizeof why));
+	assert_true(allowed(&p, "POST", "/v4.0.0/libpod/pods/create", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/volumes/create", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/containers/c/exec", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/play/kube", why,
+	    sizeof why));
+	assert_string_equal(why, "POST requests to the images endpoints of "
+	    "podman's libpod API are not allowed by this socket's policy");
+	assert_false(allowed(&p, "GET", "/v4.0.0/libpod/swagger", why,
+	    sizeof why));
+	assert_string_equal(why, "GET requests to the libpod endpoints are not "
+	    "allowed by this socket's policy");
+	/* ... or "libpod" allows podman's API, but what deny names. */
+	policy_of(&p, libpod, volumes);
+	assert_true(allowed(&p, "POST", "/v4.0.0/libpod/containers/c/exec", why,
+	    sizeof why));
+	assert_true(allowed(&p, "GET", "/v4.0.0/libpod/swagger", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v4.0.0/libpod/volumes/create", why,
+	    sizeof why));
+	assert_false(allowed(&p, "POST", "/v1.41/containers/c/exec", why,
+	    sizeof why));
 }
 
 /* The framing check on its own: whole heads only, a stop at each
@@ -446,6 +628,8 @@ main(void)
 		cmocka_unit_test(test_wsl_conf),
 		cmocka_unit_test(test_create_bodies),
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_libpod_targets),
+		cmocka_unit_test(test_libpod_policy),
 		cmocka_unit_test(test_long_target),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_policy),
