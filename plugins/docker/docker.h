@@ -17,10 +17,13 @@
 #include "docker_path.h"
 #include "docker_policy.h"
 
-/* Request bodies buffered for rewriting: default and largest cap. The
- * router shows at most NPR_ADAPTER_VIEW_MAX bytes, headers included. */
+/* Bodies with bind sources are held whole up to this many bytes (and
+ * sent on with a Content-Length); larger ones go on chunked as they
+ * come, only the values with sources held, each up to this many bytes.
+ * Default and largest: held out of the router's view, so not bound to
+ * NPR_ADAPTER_VIEW_MAX. */
 #define DOCKER_MAX_BODY_DEFAULT (512 * 1024)
-#define DOCKER_MAX_BODY_LIMIT (NPR_ADAPTER_VIEW_MAX - 128 * 1024)
+#define DOCKER_MAX_BODY_LIMIT (64 * 1024 * 1024)
 /* Requests forwarded and not answered yet, before the client waits. */
 #define DOCKER_PIPELINE_MAX 128
 
@@ -64,7 +67,9 @@ enum docker_phase {
 	PH_DECIDE,  /* client: the request's headers are in; what now? */
 	PH_ANSWER,  /* client: answer it here once earlier answers passed */
 	PH_PASS,    /* the body passes as it comes */
-	PH_BUFFER,  /* client: a create body, held whole to be rewritten */
+	PH_REWRITE, /* client: a body with bind sources: held whole up to
+	             * max_body, then sent on chunked as it comes with only
+	             * the values holding sources held */
 	PH_DISCARD, /* client: the body of a request answered here */
 	PH_AWAIT,   /* client: asked to upgrade; waits for the answer */
 	PH_RAW,     /* not HTTP any more: everything passes */
@@ -74,6 +79,7 @@ enum docker_phase {
 };
 
 struct docker_frame;
+struct docker_jscan;
 
 struct docker_session {
 	struct dh_stream dir[2];        /* by enum npr_side */
@@ -81,6 +87,14 @@ struct docker_session {
 	enum docker_phase phase[2];
 	struct docker_reqs reqs;
 	struct docker_target target;    /* of the request coming in */
+	/* PH_REWRITE: the body through the scanner; the request as it came,
+	 * until it is over max_body and goes on chunked (streaming). */
+	struct docker_jscan *jscan;
+	struct dh_buf raw;
+	int streaming;
+	int rewrote;                    /* a source was rewritten */
+	char *cwd;                      /* the client's working folder, for
+	                                 * relative sources; NULL: unknown */
 	int answer_status;              /* PH_ANSWER: what to answer */
 	int refuse_pass;                /* PH_REFUSE: what http-parser took
 	                                 * of the refused request goes on */

@@ -216,6 +216,29 @@ docker_libpod_groups(const struct docker_segs *sg, int i)
 	return 0;
 }
 
+/* Which bind sources a POST to the path of SG from segment I carries. */
+static enum docker_body_kind
+docker_target_body(const struct docker_segs *sg, int i)
+{
+	int n = sg->n - i;
+
+	if (sg->truncated)
+		return DB_NONE;
+	if (n == 2 && docker_segs_is(sg, i + 1, "create")) {
+		if (docker_segs_is(sg, i, "containers"))
+			return i == 0 ? DB_CONTAINER : DB_LIBPOD;
+		if (docker_segs_is(sg, i, "volumes"))
+			return DB_VOLUME;
+		if (i == 0 && docker_segs_is(sg, i, "services"))
+			return DB_SERVICE;
+	}
+	/* dockerd's "/services/{id}/update". */
+	if (i == 0 && n == 3 && docker_segs_is(sg, 0, "services") &&
+	    docker_segs_is(sg, 2, "update"))
+		return DB_SERVICE;
+	return DB_NONE;
+}
+
 /* T's groups from the segments SG. */
 static void
 docker_target_groups(const struct docker_segs *sg, struct docker_target *t)
@@ -234,9 +257,7 @@ docker_target_groups(const struct docker_segs *sg, struct docker_target *t)
 	    (docker_segs_is(sg, i + 2, "exec") || (!sg->truncated &&
 	    docker_seg_is(sg->last, sg->lastlen, "exec"))))
 		t->groups = (t->groups & ~DG_BIT(DG_CONTAINERS)) | DG_BIT(DG_EXEC);
-	if (!t->libpod && docker_segs_is(sg, 0, "containers") && sg->n == 2 &&
-	    !sg->truncated && docker_segs_is(sg, 1, "create"))
-		t->create = 1;
+	t->body = docker_target_body(sg, i);
 	/* The group named in messages: the first one it belongs to. */
 	t->group = DG_OTHER;
 	for (g = 0; g < DG_COUNT; g++) {

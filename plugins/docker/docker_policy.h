@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "docker_body.h"
+
 enum docker_group {
 	DG_PING, DG_VERSION, DG_INFO, /* always allowed */
 	DG_CONTAINERS, DG_IMAGES, DG_EXEC, DG_BUILD, DG_VOLUMES, DG_NETWORKS,
@@ -39,7 +41,7 @@ struct docker_target {
 	enum docker_group group; /* the first of GROUPS, or "libpod", "other" */
 	unsigned groups;         /* DG_BIT() of each group it belongs to */
 	int libpod;    /* podman's own API: "libpod" is in GROUPS too */
-	int create;    /* .../containers/create: its body has bind mounts */
+	enum docker_body_kind body; /* a POST to it may carry bind sources */
 	int canonical; /* no ".", ".." or empty segments, no %00 */
 };
 
