@@ -127,3 +127,35 @@ http_get() {
 status() {
 	head -n 1 <<<"$1" | cut -d' ' -f2
 }
+
+# OLD_DOCKER: Debian's docker.io CLI (20.10), which sends relative bind
+# sources as they are written; the newer CLI makes them absolute itself.
+OLD_DOCKER=/usr/bin/docker
+
+# need_old_docker: the test needs OLD_DOCKER; fails loudly without it.
+need_old_docker() {
+	[[ -x $OLD_DOCKER ]] && "$OLD_DOCKER" --version | grep -q '^Docker version 20\.10\.' ||
+		fail "no docker 20.10 CLI at $OLD_DOCKER: install Debian's docker.io (see scripts/deps.sh)"
+}
+
+# dk_old SOCKET ARGS...: dk with the old CLI (need_old_docker first).
+dk_old() {
+	local sock=$1
+	shift
+	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$sock \
+		timeout 60 "$OLD_DOCKER" "$@" 2>"$T/docker.err"
+}
+
+# start_tap: a socket $T/tap.sock in front of podman's that records every
+# byte the engine is sent, on all its connections, in $T/tap.up (socat's
+# -r). A mock of nothing: the engine behind it is the real one.
+start_tap() {
+	bg tap socat -r "$T/tap.up" "UNIX-LISTEN:$T/tap.sock,fork" \
+		"UNIX-CONNECT:$T/podman.sock"
+	wait_until 10 "the tap's socket" _listening "$BG_PID" "$T/tap.sock" tap
+}
+
+# tap_has TEXT: the engine was sent TEXT through the tap.
+tap_has() {
+	grep -aqF -- "$1" "$T/tap.up"
+}
