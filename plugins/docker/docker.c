@@ -94,7 +94,8 @@ docker_open(struct npr_session *s, char *err, size_t errlen)
 	}
 	dh_init(&ds->dir[NPR_FROM_CLIENT], HTTP_REQUEST);
 	dh_init(&ds->dir[NPR_FROM_RELAY], HTTP_RESPONSE);
-	ds->cwd = docker_client_cwd(s->pid);
+	if (((const struct docker_route *)s->route_state)->rewrite)
+		ds->cwd = docker_client_cwd(s->pid);
 	s->state = ds;
 	return 0;
 }
