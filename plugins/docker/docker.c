@@ -150,8 +150,7 @@ docker_answer(struct npr_session *s, struct npr_io *io, int status,
 {
 	struct docker_session *ds = s->state;
 	struct docker_req *r = ds->reqs.cur;
-	const char *reason = status == 403 ? "Forbidden" :
-	    status == 413 ? "Payload Too Large" : "Bad Request";
+	const char *reason = status == 403 ? "Forbidden" : "Bad Request";
 	char head[256], *body = NULL;
 	json_t *j = NULL;
 	size_t blen = 0;
