@@ -1,8 +1,9 @@
 /*
  * The docker adapter's parts: a route's options (docker_conf.c), the
  * requests of a session and their access log (docker_req.c), the
- * engine's answers (docker_relay.c), and the adapter itself with the
- * client's requests (docker.c).
+ * engine's answers (docker_relay.c), bodies with bind sources
+ * (docker_rewrite.c), and the adapter itself with the client's requests
+ * (docker.c).
  */
 #ifndef NPR_DOCKER_H
 #define NPR_DOCKER_H
@@ -110,6 +111,19 @@ enum npr_verdict docker_verdict(struct dh_stream *st, enum npr_verdict v,
 /* What the relay (the engine) sent: answers, then perhaps a raw stream. */
 enum npr_verdict docker_relay(struct npr_session *, const unsigned char *buf,
     size_t len, size_t *n, struct npr_io *io);
+
+/*
+ * PH_REWRITE: the body as http-parser hands it out (BUF: the view, of
+ * which st->fed bytes were parsed; EV: what dh_feed() stopped at), held
+ * or sent on; at its end the client's phase is PH_HEAD again (PH_PASS
+ * when an HTTP/1.0 body outgrew max_body). Returns 0, or -1 out of
+ * memory. docker_rewrite.c.
+ */
+int docker_rewrite_body(struct npr_session *, struct dh_stream *st,
+    const unsigned char *buf, enum dh_event ev, struct npr_io *io);
+/* The working folder of process PID (malloc'ed), or NULL when it cannot
+ * be read. */
+char *docker_rewrite_cwd(pid_t pid);
 
 struct docker_req *docker_req_new(const char *method, const char *url,
     size_t urllen);
