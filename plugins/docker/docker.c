@@ -7,7 +7,7 @@
  *     docker_path.c), relative ones resolved against the client's
  *     working folder; such a body is held up to max_body and re-sent
  *     with a Content-Length, a larger one goes on chunked as it comes,
- *     only the values with sources held (docker_jscan.c);
+ *     only the values with sources held (docker_rewrite.c, docker_jscan.c);
  *   - an optional policy by method and endpoint group (docker_policy.c):
  *     refused requests are answered here with 403 and Docker's
  *     {"message": ...}, and the connection goes on;

@@ -1,9 +1,10 @@
 /*
  * The docker adapter through the router's session seam: HTTP/1.1 framing
  * in both directions (keep-alive, pipelining, Content-Length and chunked
- * bodies in pieces, HEAD, streaming), container-create rewriting with
- * Content-Length and chunked bodies, the size cap, the policy and its
- * answers in order, upgrades to raw streams, malformed HTTP, options.
+ * bodies in pieces, HEAD, streaming), bind sources rewritten in every
+ * body that has them (relative ones against the peer's folder), large
+ * bodies streamed instead of refused, the policy and its answers in
+ * order, upgrades to raw streams, malformed HTTP, options.
  */
 #include <setjmp.h>
 #include <stdarg.h>
