@@ -522,6 +522,8 @@ func main() {
 		playRouter(p, *streams, *size)
 	case *scenario == "relay":
 		playRelay(p, *streams)
+	case strings.HasPrefix(*scenario, "nprelay-"):
+		wantStatus, wantMsg = playNprelay(p, *scenario, *streams, *size)
 	case strings.HasPrefix(*scenario, "violation-"):
 		wantStatus = 3
 		wantMsg = playViolation(p, strings.TrimPrefix(*scenario, "violation-"))
