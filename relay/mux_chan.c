@@ -212,7 +212,6 @@ mux_chan_apply(struct mux_chan *c, unsigned ev, char *err, size_t errlen)
 			return MUX_E_OPEN;
 		}
 		c->remote_fin = 1;
-		{ char b[100]; if (GetEnvironmentVariableA("NPRELAY_MUX_DEBUG", b, 4)) { snprintf(b, sizeof b, "stream %lu: remote FIN, up %p writing %d\n", (unsigned long)c->id, (void*)c->up, c->writing); report_write(GetStdHandle(STD_ERROR_HANDLE), b);} }
 		mux_target_up_done(c);
 	}
 	mux_chan_maybe_end(c);

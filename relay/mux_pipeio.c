@@ -24,20 +24,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mux_relay.h"
 #include "report.h"
 #include "target.h"
 
-#include <stdarg.h>
-static void dbg(const char *fmt, ...) {
-	static int on = -1; char b[512]; va_list ap;
-	if (on < 0) on = GetEnvironmentVariableA("NPRELAY_MUX_DEBUG", b, 4) > 0;
-	if (!on) return;
-	va_start(ap, fmt); vsnprintf(b, sizeof b - 1, fmt, ap); va_end(ap);
-	strcat(b, "\n"); report_write(GetStdHandle(STD_ERROR_HANDLE), b);
-}
-#include <string.h>
 /* A socket's reset, as a completion reports it. */
 static int
 mux_target_gone(DWORD e)
@@ -95,7 +87,6 @@ mux_target_read(struct mux_chan *c)
 	WSABUF b;
 	uint8_t *p;
 
-	dbg("stream %lu: read? %d %d %lu %d %d", (unsigned long)c->id, c->reading, c->target_eof, (unsigned long)c->rlen, c->in_table, c->state);
 	if (c->reading || c->target_eof || c->rlen > 0 || !c->in_table ||
 	    c->state != MUX_CH_OPEN || c->h == INVALID_HANDLE_VALUE)
 		return;
@@ -118,7 +109,6 @@ mux_target_read(struct mux_chan *c)
 		goto failed;
 	c->reading = 1;
 	c->refs++;
-	dbg("stream %lu: read %lu e=%lu", (unsigned long)c->id, (unsigned long)c->rcap, (unsigned long)e);
 	return;
 failed:
 	if (mux_target_gone(e)) {
@@ -210,7 +200,6 @@ void
 mux_target_flushed(struct mux_chan *c)
 {
 	c->flushing = 0;
-	dbg("stream %lu: flushed", (unsigned long)c->id);
 	if (c->close_pending) {
 		c->close_pending = 0;
 		mux_target_close(c);
@@ -227,7 +216,6 @@ mux_target_up_done(struct mux_chan *c)
 	    c->half_closing || !c->in_table || c->state != MUX_CH_OPEN)
 		return;
 	c->half_closing = 1;
-	dbg("stream %lu: up done, -s %d mm %d", (unsigned long)c->id, c->o.close_write, c->message_mode);
 	if (!c->o.close_write || c->h == INVALID_HANDLE_VALUE) {
 		mux_target_half_closed(c);
 		return;
@@ -272,7 +260,6 @@ mux_target_write(struct mux_chan *c)
 		goto failed;
 	c->writing = 1;
 	c->refs++;
-	dbg("stream %lu: write %lu", (unsigned long)c->id, (unsigned long)(k->len - k->off));
 	return;
 failed:
 	if (mux_target_gone(e)) {
@@ -328,7 +315,6 @@ mux_target_completion(struct mux_op *op, DWORD n, DWORD e)
 {
 	struct mux_chan *c = op->c;
 
-	dbg("stream %lu: %s done n=%lu e=%lu", (unsigned long)c->id, op->write ? "write" : "read", (unsigned long)n, (unsigned long)e);
 	if (op->write) {
 		c->writing = 0;
 		mux_target_write_done(c, n, e);

@@ -404,8 +404,10 @@ func nprelayIdle(p *peer, streams int) {
 	time.Sleep(500 * time.Millisecond)
 	r0, p0 := rss(p.cmd.Process.Pid)
 	var open []*yamux.Stream
+	// A pipe has at most 255 instances: -pipe may list several.
+	pipes := strings.Split(*pipeEcho, ",")
 	for i := 0; i < streams; i++ {
-		s, rep, err := openArgs(sess, "-s", *pipeEcho)
+		s, rep, err := openArgs(sess, "-s", pipes[i%len(pipes)])
 		if err != nil || rep.status != 0 {
 			p.chk.fail("idle %d: %+v, %v", i, rep, err)
 			break
