@@ -243,6 +243,10 @@ mux_main(int argc, wchar_t **argv)
 				m->queued -= n;
 				break;
 			case MUXK_OUT_FAILED:
+				/* The router closed its end: it is gone, as
+				 * at stdin EOF, which may not be read yet. */
+				if (n == ERROR_BROKEN_PIPE || n == ERROR_NO_DATA)
+					mux_main_exit(NPRELAY_OK);
 				mux_main_say("write to stdout failed "
 				    "(error %lu)", (unsigned long)n);
 				mux_main_exit(NPRELAY_EIO);

@@ -10,6 +10,9 @@
 #   busy       a stream waits for a busy pipe while another streams
 #   credit     one stream never reads while another moves 4 MiB each way
 #   broken     the server writes and closes: data, FIN (and RST with -ep)
+#   exit-flags -ei -s: zero-byte message, FIN, the stream ends
+#   assuan     -a per stream: port and nonce, shutdown(SD_SEND) for -s;
+#              a missing socket file fails the open
 #   eof        stdin EOF: every stream ends, the pipes see it, exit 0
 #   garbage    bytes that are no frame: Go Away (protocol error), one
 #              stderr line, exit 1
@@ -75,6 +78,18 @@ scenario eof -streams 5 -pipe "$H2"
 wait_until 20 "5 broken connections at hold" \
 	bash -c "(( \$(grep -c '^broken 1$' '$T/hold.log') == 5 ))"
 ok "stdin EOF: the relay exits 0 and all 5 pipes see their client go"
+
+X=$(pipe_name ei)
+start_pipesrv ei --name "$X" --mode msg --report --zero-eof --timeout 380
+scenario exit-flags -pipe "$X"
+wait_server ei "eof-msg 5"
+ok "-ei -s: the zero-byte message reaches the pipe, then FIN and the stream ends"
+
+start_assuansrv assuan --file "$(winpath "$T/S.agent")" --format native --timeout 380
+scenario assuan -pipe "$(winpath "$T/S.agent")" -pipe2 "$(winpath "$T/S.missing")"
+n=$(grep -c '^eof ' "$T/assuan.log" || true)
+((n == 3)) || fail "assuan: the server saw $n half-closes, want 3: $(cat "$T/assuan.log")"
+ok "assuan: 3 streams through port and nonce with -s; $(grep '^nprelay-assuan: ' "$T/assuan.err")"
 
 scenario garbage
 lines=$(grep -c '^nprelay: ' "$T/garbage.err" || true)

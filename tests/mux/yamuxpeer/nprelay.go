@@ -366,6 +366,68 @@ func nprelayGarbage(p *peer) {
 	}
 }
 
+// nprelayAssuan: three assuan streams at once (-a -s), each through
+// the socket file's port and nonce; then a missing socket file.
+func nprelayAssuan(p *peer) {
+	sess := routerSession(p)
+	if sess == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			s, rep, err := openArgs(sess, "-a", "-s", *pipeEcho)
+			if err != nil || rep.status != 0 {
+				p.chk.fail("assuan %d: open %+v, %v", i, rep, err)
+				return
+			}
+			msg := strings.Repeat("x", 1000*(i+1))
+			s.Write([]byte(msg))
+			s.Close() // FIN: shutdown(SD_SEND) on the socket
+			want := "OK test server\n" + msg + fmt.Sprintf("received %d bytes\n", len(msg))
+			got, err := readAll(s, len(want), 30*time.Second)
+			if err != nil || string(got) != want {
+				p.chk.fail("assuan %d: got %d bytes %q..., %v", i, len(got), got[:min(len(got), 40)], err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if !waitStreams(sess, 0, 30*time.Second) {
+		p.chk.fail("%d assuan streams still open: no FIN after the server closed", sess.NumStreams())
+	}
+	s, rep, err := openArgs(sess, "-a", *pipeOther)
+	if err != nil || rep.status != 3 || rep.code != 2 ||
+		!strings.Contains(rep.msg, ": cannot open assuan socket file: ") {
+		p.chk.fail("missing assuan file: reply %+v, %v", rep, err)
+	} else {
+		fmt.Fprintf(os.Stderr, "nprelay-assuan: missing file: %d, %d, %q\n", rep.status, rep.code, rep.msg)
+	}
+	if s != nil {
+		s.Close()
+	}
+}
+
+// nprelayExitFlags: -ei -s sends the zero-byte message, then FIN, and
+// closes the pipe: the stream ends without the server's answer.
+func nprelayExitFlags(p *peer) {
+	sess := routerSession(p)
+	if sess == nil {
+		return
+	}
+	s, rep, err := openArgs(sess, "-ei", "-s", *pipeEcho)
+	if err != nil || rep.status != 0 {
+		p.chk.fail("-ei -s: open %+v, %v", rep, err)
+		return
+	}
+	s.Write([]byte("hello"))
+	s.Close()
+	if !waitStreams(sess, 0, 30*time.Second) {
+		p.chk.fail("-ei -s: the stream did not end after our FIN")
+	}
+}
+
 // rss: the relay's resident and private memory, from /proc.
 func rss(pid int) (int, int) {
 	var vmrss, priv int
@@ -450,6 +512,10 @@ func playNprelay(p *peer, name string, streams, size int) (int, string) {
 	case "nprelay-garbage":
 		nprelayGarbage(p)
 		return 1, "nprelay: --mux: protocol violation: "
+	case "nprelay-assuan":
+		nprelayAssuan(p)
+	case "nprelay-exit-flags":
+		nprelayExitFlags(p)
 	case "nprelay-idle":
 		nprelayIdle(p, streams)
 	default:
