@@ -245,7 +245,8 @@ mux_main(int argc, wchar_t **argv)
 			case MUXK_OUT_FAILED:
 				/* The router closed its end: it is gone, as
 				 * at stdin EOF, which may not be read yet. */
-				if (n == ERROR_BROKEN_PIPE || n == ERROR_NO_DATA)
+				if (n == ERROR_BROKEN_PIPE || n == ERROR_NO_DATA ||
+				    n == ERROR_PIPE_NOT_CONNECTED)
 					mux_main_exit(NPRELAY_OK);
 				mux_main_say("write to stdout failed "
 				    "(error %lu)", (unsigned long)n);

@@ -10,7 +10,8 @@
 #   busy       a stream waits for a busy pipe while another streams
 #   credit     one stream never reads while another moves 4 MiB each way
 #   broken     the server writes and closes: data, FIN (and RST with -ep)
-#   exit-flags -ei -s: zero-byte message, FIN, the stream ends
+#   exit-flags -ei -s: zero-byte message, FIN, the stream ends; -ei
+#              alone ends a stream whose pipe never answers
 #   assuan     -a per stream: port and nonce, shutdown(SD_SEND) for -s;
 #              a missing socket file fails the open
 #   eof        stdin EOF: every stream ends, the pipes see it, exit 0
@@ -81,9 +82,12 @@ ok "stdin EOF: the relay exits 0 and all 5 pipes see their client go"
 
 X=$(pipe_name ei)
 start_pipesrv ei --name "$X" --mode msg --report --zero-eof --timeout 380
-scenario exit-flags -pipe "$X"
+N=$(pipe_name never)
+start_pipesrv never --name "$N" --mode msg --never-read --timeout 380
+scenario exit-flags -pipe "$X" -pipe2 "$N"
 wait_server ei "eof-msg 5"
-ok "-ei -s: the zero-byte message reaches the pipe, then FIN and the stream ends"
+wait_server never "client left"
+ok "-ei -s: the zero-byte message reaches the pipe, then FIN and the stream ends; -ei alone ends a stream whose pipe never answers"
 
 start_assuansrv assuan --file "$(winpath "$T/S.agent")" --format native --timeout 380
 scenario assuan -pipe "$(winpath "$T/S.agent")" -pipe2 "$(winpath "$T/S.missing")"

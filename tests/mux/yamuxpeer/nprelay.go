@@ -410,7 +410,8 @@ func nprelayAssuan(p *peer) {
 }
 
 // nprelayExitFlags: -ei -s sends the zero-byte message, then FIN, and
-// closes the pipe: the stream ends without the server's answer.
+// closes the pipe: the stream ends without the server's answer; -ei on
+// a pipe that never answers ends the stream at our FIN.
 func nprelayExitFlags(p *peer) {
 	sess := routerSession(p)
 	if sess == nil {
@@ -425,6 +426,16 @@ func nprelayExitFlags(p *peer) {
 	s.Close()
 	if !waitStreams(sess, 0, 30*time.Second) {
 		p.chk.fail("-ei -s: the stream did not end after our FIN")
+	}
+	// A server that never reads nor answers: only -ei ends the stream.
+	s, rep, err = openArgs(sess, "-ei", *pipeOther)
+	if err != nil || rep.status != 0 {
+		p.chk.fail("-ei: open %+v, %v", rep, err)
+		return
+	}
+	s.Close()
+	if !waitStreams(sess, 0, 30*time.Second) {
+		p.chk.fail("-ei: the stream did not end after our FIN")
 	}
 }
 
