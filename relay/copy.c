@@ -46,6 +46,10 @@
 
 enum copy_dir_id { COPY_UP, COPY_DOWN };
 
+/* copy_decide's answers besides an exit status. */
+#define COPY_UNDECIDED (-1)
+#define COPY_AWAIT_HALF_CLOSE (-2)
+
 /* How a direction ended; set once by its thread, before SetEvent. */
 enum copy_end { COPY_RUNNING, COPY_EOF, COPY_GONE, COPY_FAILED };
 
@@ -263,7 +267,10 @@ copy_close_stdout(struct copy *c)
 	SetStdHandle(STD_OUTPUT_HANDLE, INVALID_HANDLE_VALUE);
 }
 
-/* Both directions' states to a decision; -1 while undecided. */
+/*
+ * Both directions' states to an exit status, or COPY_UNDECIDED, or
+ * COPY_AWAIT_HALF_CLOSE (-ei -s: exit once the half-close is done).
+ */
 static int
 copy_decide(struct copy *c, int *stdout_closed, struct nprelay_error *err)
 {
@@ -295,11 +302,11 @@ copy_decide(struct copy *c, int *stdout_closed, struct nprelay_error *err)
 	/* A write found the target gone: wait for its tail (dn_end). */
 	if (up->eof && c->o->exit_on_stdin_eof) {
 		if (c->o->close_write && up_end == COPY_RUNNING)
-			return -2;
+			return COPY_AWAIT_HALF_CLOSE;
 		report_verbose("exiting at stdin EOF (-ei)");
 		return NPRELAY_OK;
 	}
-	return -1;
+	return COPY_UNDECIDED;
 }
 
 int
@@ -335,7 +342,7 @@ copy_run(const struct options *o, struct target *t, struct nprelay_error *err)
 	 * copy_decide and the wait leaves it set: nothing is missed.
 	 */
 	while ((status = copy_decide(&c, &stdout_closed, err)) < 0) {
-		if (status == -2) {
+		if (status == COPY_AWAIT_HALF_CLOSE) {
 			/* -ei -s: the half-close, bounded (see the top). */
 			if (WaitForSingleObject(th[COPY_UP],
 			    COPY_HALF_CLOSE_MS) == WAIT_TIMEOUT) {

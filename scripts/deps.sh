@@ -22,7 +22,10 @@ packages=(
   # API service as the engine, curl
   libhttp-parser-dev libjansson-dev docker.io podman curl
   # the mux codec's interop test: HashiCorp's Go yamux, built offline
-  golang-go golang-github-hashicorp-yamux-dev
+  golang-github-hashicorp-yamux-dev
+  # the original Go npiperelay, built offline from its vendored source for
+  # tests/wine/compare_go.sh
+  golang-go
 )
 
 missing=()

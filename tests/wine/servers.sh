@@ -160,7 +160,7 @@ wait_until 20 "the relay to see the zero-byte EOF" \
 release_held
 wait_exit "$RELAY_PID" 10
 ((EXIT_STATUS == 0)) || fail "shared handle, EOF: exit status $EXIT_STATUS"
-for want in "stdout is shared with stdin or stderr: left open" "exit status 0"; do
+for want in "exit status 0" "stdout is shared with stdin or stderr: left open"; do
 	grep -qxF "nprelay: $p: $want" "$T/sharedeof.out" ||
 		fail "shared handle, EOF: no line '$want' in: $(cat "$T/sharedeof.out")"
 done
@@ -178,7 +178,7 @@ pipe_calls() {
 	local h
 	h=$(sed -n 's/.*Call KERNEL32\.GetNamedPipeInfo(\([0-9a-f]*\),.*/\1/p' "$T/$1.err" | head -1)
 	[[ -n $h ]] || fail "$1: no GetNamedPipeInfo call in the +relay trace"
-	grep -E "Call KERNEL32\.[A-Za-z]+\($h[,)]" "$T/$1.err" |
+	grep -E "Call KERNEL32\.[A-Za-z]+\(${h}[,)]" "$T/$1.err" |
 		sed -E 's/.*Call KERNEL32\.([A-Za-z]+)\([0-9a-f]+(,[0-9a-f]+,([0-9a-f]+))?.*/\1 \3/'
 }
 for mode in msg byte; do
