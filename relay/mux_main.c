@@ -141,7 +141,8 @@ mux_main_input(struct mux_relay *m, const uint8_t *buf, size_t len)
 	}
 }
 
-/* Channels whose wait for a busy or missing pipe is over retry now. */
+/* Channels whose wait for a busy or missing pipe is over retry now;
+ * returns the milliseconds until the next one is due. */
 static DWORD
 mux_main_timers(struct mux_relay *m)
 {
@@ -150,20 +151,18 @@ mux_main_timers(struct mux_relay *m)
 
 	while ((c = *pp) != NULL) {
 		if (c->in_table && c->next_try > now) {
-			if (c->next_try < next)
-				next = c->next_try;
 			pp = &c->wait_next;
 			continue;
 		}
 		*pp = c->wait_next;
 		c->in_wait = 0;
+		/* May put c back at the head, due later than now. */
 		mux_target_retry(c);
 		mux_chan_unref(c);
 	}
-	/* A retry above may have added a channel at the head: look again
-	 * soon rather than walk the list twice. */
-	if (m->wait != NULL && next == ~0ULL)
-		return 1;
+	for (c = m->wait; c != NULL; c = c->wait_next)
+		if (c->next_try < next)
+			next = c->next_try;
 	if (next == ~0ULL)
 		return INFINITE;
 	now = GetTickCount64();

@@ -88,7 +88,8 @@ mux_target_read(struct mux_chan *c)
 	uint8_t *p;
 
 	if (c->reading || c->target_eof || c->rlen > 0 || !c->in_table ||
-	    c->state != MUX_CH_OPEN || c->h == INVALID_HANDLE_VALUE)
+	    c->state != MUX_CH_OPEN || c->h == INVALID_HANDLE_VALUE ||
+	    c->close_pending)
 		return;
 	if (c->grow && c->rcap < MUX_READ_MAX &&
 	    (p = realloc(c->rbuf, c->rcap * 2)) != NULL) {
@@ -245,7 +246,7 @@ mux_target_write(struct mux_chan *c)
 	WSABUF b;
 
 	if (c->writing || !c->in_table || c->state != MUX_CH_OPEN ||
-	    c->h == INVALID_HANDLE_VALUE || k == NULL)
+	    c->h == INVALID_HANDLE_VALUE || c->close_pending || k == NULL)
 		return;
 	memset(&c->wr.ov, 0, sizeof c->wr.ov);
 	if (c->is_sock) {

@@ -7,7 +7,7 @@
  * A busy or missing pipe must not hold up the other channels, so the
  * worker never sleeps in WaitNamedPipe (FSCTL_PIPE_WAIT is synchronous
  * there): it retries CreateFile from a timer, with waiter.c's backoff
- * (10 ms doubling to 250 ms), until the deadline a spawned relay would
+ * (10 ms doubling to 250 ms, 50 ms for a busy pipe), until the deadline a spawned relay would
  * have had (-l with -p, PIPE_BUSY_WAIT_MS for a busy pipe without).  The
  * worker's timers are its GetQueuedCompletionStatus timeout (mux_main.c).
  *
@@ -28,6 +28,7 @@
 
 #define MUX_RETRY_FIRST_MS 10
 #define MUX_RETRY_MAX_MS 250
+#define MUX_RETRY_BUSY_MS 50
 
 struct mux_connect {
 	struct mux_chan *c;
@@ -114,14 +115,17 @@ mux_target_opened(struct mux_chan *c)
 	mux_target_up_done(c);
 }
 
+/*
+ * A busy pipe is retried sooner than a missing one: an instance may be
+ * free any moment, and WaitNamedPipe, which would wake at once, blocks.
+ */
 static void
-mux_target_wait(struct mux_chan *c, ULONGLONG now)
+mux_target_wait(struct mux_chan *c, ULONGLONG now, int busy)
 {
 	struct mux_relay *m = c->m;
-	DWORD ms = c->backoff;
+	DWORD ms = c->backoff, max = busy ? MUX_RETRY_BUSY_MS : MUX_RETRY_MAX_MS;
 
-	c->backoff = c->backoff * 2 > MUX_RETRY_MAX_MS ? MUX_RETRY_MAX_MS :
-	    c->backoff * 2;
+	c->backoff = c->backoff * 2 > max ? max : c->backoff * 2;
 	c->next_try = now + ms;
 	if (c->next_try > c->deadline)
 		c->next_try = c->deadline;
@@ -169,7 +173,7 @@ mux_target_retry(struct mux_chan *c)
 		mux_target_fail(c, &err);
 		return;
 	}
-	mux_target_wait(c, now);
+	mux_target_wait(c, now, e == ERROR_PIPE_BUSY);
 }
 
 static DWORD WINAPI

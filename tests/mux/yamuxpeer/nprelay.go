@@ -83,9 +83,14 @@ func waitStreams(sess *yamux.Session, n int, limit time.Duration) bool {
 // bulkStream: size random bytes up with -s, then FIN; the echo, the
 // server's report and its zero-byte EOF (our FIN) come back.
 func bulkStream(c *checks, sess *yamux.Session, pipe string, seed int64, size int) {
-	s, rep, err := openArgs(sess, "-s", pipe)
+	// -p: the servers create one instance after another, so streams
+	// opened at once find the pipe busy for a while under load.
+	s, rep, err := openArgs(sess, "-p", "-s", pipe)
 	if err != nil || rep.status != 0 {
 		c.fail("bulk %d: open %+v, %v", seed, rep, err)
+		if s != nil {
+			s.Close()
+		}
 		return
 	}
 	id := s.StreamID()
