@@ -13,6 +13,8 @@
 //	violation-KIND  the router, which breaks the protocol once the
 //	           session works; mux-peer must answer Go Away (protocol
 //	           error) and exit with status 3, naming the fault
+//	nprelay-NAME  the router against "wine nprelay.exe --mux" and the
+//	           Wine pipe servers of tests/wine/mux.sh (nprelay.go)
 //
 // Exit status 0 when every check held; otherwise each failure is printed.
 package main
