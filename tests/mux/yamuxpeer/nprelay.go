@@ -532,6 +532,8 @@ func playNprelay(p *peer, name string, streams, size int) (int, string) {
 		nprelayAssuan(p)
 	case "nprelay-exit-flags":
 		nprelayExitFlags(p)
+	case "nprelay-reset":
+		nprelayReset(p, streams)
 	case "nprelay-idle":
 		nprelayIdle(p, streams)
 	default:
