@@ -169,6 +169,25 @@ mux_main_timers(struct mux_relay *m)
 	return next <= now ? 0 : (DWORD)(next - now);
 }
 
+/*
+ * A crash ends the process with one line on stderr, before Wine starts
+ * its debugger (or Windows its error reporting), which could write to
+ * the stdout that carries the frames.
+ */
+static LONG WINAPI
+mux_main_crash_cb(EXCEPTION_POINTERS *ep)
+{
+	char line[160];
+
+	snprintf(line, sizeof line, "nprelay: --mux: crashed (exception "
+	    "0x%08lx at %p)\n",
+	    (unsigned long)ep->ExceptionRecord->ExceptionCode,
+	    ep->ExceptionRecord->ExceptionAddress);
+	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
+	TerminateProcess(GetCurrentProcess(), NPRELAY_EIO);
+	return EXCEPTION_EXECUTE_HANDLER;
+}
+
 int
 mux_main(int argc, wchar_t **argv)
 {
@@ -183,6 +202,7 @@ mux_main(int argc, wchar_t **argv)
 	/* No dialog may wait for a click, and none may write to stdout. */
 	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX |
 	    SEM_NOOPENFILEERRORBOX);
+	SetUnhandledExceptionFilter(mux_main_crash_cb);
 	report_init(0, L"--mux");
 	if (argc != 2) {
 		report_usage_error("--mux takes no other argument: each stream "
