@@ -30,7 +30,7 @@ GOCODE=/usr/share/gocode
 	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
 log "building yamuxpeer with $(go version)"
 (cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS= GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
+	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
 	>"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "go build of yamuxpeer failed"; }
 
 # scenario NAME ARGS...: yamuxpeer drives wine nprelay.exe --mux.
