@@ -19,6 +19,7 @@
 #   eof        stdin EOF: every stream ends, the pipes see it, exit 0
 #   garbage    bytes that are no frame: Go Away (protocol error), one
 #              stderr line, exit 1
+#   goaway-error  the router's Go Away (internal error) ends the relay
 #   idle       1000 idle channels: the relay's memory (printed, not checked)
 . "$(dirname "$0")/lib.sh"
 
@@ -118,6 +119,9 @@ scenario garbage
 lines=$(grep -c '^nprelay: ' "$T/garbage.err" || true)
 ((lines == 1)) || fail "garbage: want one nprelay line on stderr, got $lines: $(cat "$T/garbage.err")"
 ok "garbage on stdin: Go Away (protocol error), $(grep '^nprelay: ' "$T/garbage.err")"
+
+scenario goaway-error
+ok "Go Away (internal error) from the router: $(grep '^nprelay: ' "$T/goaway-error.err"), exit 1"
 
 if [[ ${MUX_IDLE:-1000} != 0 ]]; then
 	pipes=()

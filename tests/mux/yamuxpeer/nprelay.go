@@ -444,6 +444,19 @@ func nprelayExitFlags(p *peer) {
 	}
 }
 
+// nprelayGoAwayError: the router gives up with Go Away (internal
+// error): the relay ends, saying so, with nothing more on stdout.
+func nprelayGoAwayError(p *peer) {
+	if err := readHello(p); err != nil {
+		p.chk.fail("%v", err)
+		return
+	}
+	p.conn.Write([]byte{0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2})
+	if rest, _ := io.ReadAll(p.conn); len(rest) != 0 {
+		p.chk.fail("bytes after our Go Away: % x", rest)
+	}
+}
+
 // rss: the relay's resident and private memory, from /proc.
 func rss(pid int) (int, int) {
 	var vmrss, priv int
@@ -534,6 +547,9 @@ func playNprelay(p *peer, name string, streams, size int) (int, string) {
 		nprelayExitFlags(p)
 	case "nprelay-reset":
 		nprelayReset(p, streams)
+	case "nprelay-goaway-error":
+		nprelayGoAwayError(p)
+		return 1, "nprelay: --mux: the router sent Go Away (code 2)"
 	case "nprelay-idle":
 		nprelayIdle(p, streams)
 	default:
