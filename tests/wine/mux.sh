@@ -7,7 +7,8 @@
 #              SHA-256 of every echo, pings, Go Away (normal)
 #   open-fail  a missing pipe without -p: the open reply carries status 3,
 #              Win32 code 2 and the message; a bad flag: status 2
-#   busy       a stream waits for a busy pipe while another streams
+#   busy       a stream waits for a busy pipe (then, with -p, for a
+#              missing one) while another streams
 #   credit     one stream never reads while another moves 4 MiB each way
 #   broken     the server writes and closes: data, FIN (and RST with -ep)
 #   exit-flags -ei -s: zero-byte message, FIN, the stream ends; -ei
@@ -67,6 +68,13 @@ start_pipesrv busy --name "$B" --mode msg --report --zero-eof --instances 1 --bu
 scenario busy -bytes $((512 * 1024)) -pipe "$E" -busy-pipe "$B"
 wait_server busy "eof-msg 4"
 ok "busy pipe: one stream waited for it while another moved 512 KiB each way"
+
+# -p: a pipe that does not exist yet is waited for, on a timer too.
+L=$(pipe_name late)
+bg late wine "$H/pipesrv.exe" --name "$L" --mode msg --report --zero-eof --delay 5000 --timeout 380
+scenario busy -bytes $((512 * 1024)) -pipe "$E" -busy-pipe "$L"
+wait_server late "eof-msg 4"
+ok "missing pipe with -p: one stream waited for it to appear while another moved 512 KiB each way"
 
 scenario credit -bytes $((4 * 1024 * 1024)) -pipe "$E" -pipe2 "$E2"
 ok "credit: a stream that never reads does not stall another moving 4 MiB each way"
