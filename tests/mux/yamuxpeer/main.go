@@ -562,7 +562,6 @@ func main() {
 	scenario := flag.String("scenario", "", "router, relay or violation-KIND")
 	streams := flag.Int("streams", 6, "pattern streams")
 	size := flag.Int("bytes", 700*1024, "bytes per pattern stream")
-	pipe := flag.String("pipe", "", "standin: the echo server's socket")
 	missing := flag.String("missing", "", "standin: a socket that does not exist")
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -579,7 +578,7 @@ func main() {
 	case *scenario == "router":
 		playRouter(p, *streams, *size)
 	case *scenario == "standin":
-		playStandin(p, *streams, *size, *pipe, *missing)
+		playStandin(p, *streams, *size, *pipeEcho, *missing)
 	case *scenario == "relay":
 		playRelay(p, *streams)
 	case strings.HasPrefix(*scenario, "nprelay-"):

@@ -22,7 +22,8 @@ import (
 
 var (
 	pipeEcho = flag.String("pipe", "", "nprelay: a message-mode echo pipe "+
-		"that reports and sends its zero-byte EOF after ours")
+		"that reports and sends its zero-byte EOF after ours; standin: "+
+		"the echo server's socket")
 	pipeOther = flag.String("pipe2", "", "nprelay: another pipe (see the scenario)")
 	pipeBusy  = flag.String("busy-pipe", "", "nprelay-busy: a pipe held busy for a while")
 	readBytes = flag.Int("read-bytes", 0, "nprelay-broken: bytes the pipe sends before it closes")
