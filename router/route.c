@@ -1,4 +1,5 @@
-/* A route at run time: its listener, its sessions and its counters. */
+/* A route at run time: its listener, its sessions, its relay backend and
+ * its counters. */
 #include "route.h"
 
 #include <errno.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -15,12 +18,55 @@
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
-#include "server.h"
+#include "relay.h"
 #include "session.h"
 
 /* Out of descriptors, wait this long before trying again instead of
  * spinning on a connection that cannot be served. */
 #define ROUTE_RETRY_SECS 1
+
+/* A session in the route's list. */
+struct route_session {
+	struct route *route;
+	struct session *session;
+	TAILQ_ENTRY(route_session) entry;
+};
+
+struct route {
+	struct event_base *base;
+	const struct route_conf *conf;
+	const struct route_hooks *hooks;
+	void *hooks_arg;
+	struct relay_backend *backend;
+	struct evconnlistener *listener;
+	struct stat sock_st; /* the socket file we made, to remove only ours */
+	struct event *ev_retry; /* resume accepting after EMFILE */
+	int full;               /* paused at max_connections */
+	int activated;          /* socket passed by systemd: not ours to remove */
+	int retired;            /* removed by a reload; sessions finishing */
+
+	/* Counters for `status`; bytes of sessions still open are added
+	 * when they end. */
+	unsigned active;
+	uint64_t total;
+	uint64_t bytes_up;
+	uint64_t bytes_down;
+	uint64_t refused;
+	char last_error[256];
+	time_t last_error_at;
+	TAILQ_HEAD(, route_session) sessions;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+route_set_error(struct route *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->last_error, sizeof r->last_error, fmt, ap);
+	va_end(ap);
+	r->last_error_at = time(NULL);
+}
 
 /* Leave new clients in the listen backlog for a while: nothing accepted
  * is then lost for want of descriptors. */
@@ -35,19 +81,8 @@ route_pause(struct route *r, const char *why)
 	evtimer_add(r->ev_retry, &tv);
 }
 
-/* Have the next session's descriptors ready before accepting it. */
-static int
-route_prepare(struct route *r)
-{
-	if (r->have_next)
-		return 0;
-	if (session_fds_open(&r->next) != 0)
-		return -1;
-	r->have_next = 1;
-	return 0;
-}
-
-/* Accept again, unless full, stopped, or out of descriptors. */
+/* Accept again, unless full, stopped, or the backend could not serve one
+ * more client (out of descriptors). */
 static void
 route_resume(struct route *r)
 {
@@ -55,9 +90,7 @@ route_resume(struct route *r)
 
 	if (r->listener == NULL || r->full)
 		return;
-	if (route_prepare(r) != 0) {
-		snprintf(why, sizeof why, "cannot make a relay's sockets: %s",
-		    strerror(errno));
+	if (relay_backend_ready(r->backend, why, sizeof why) != 0) {
 		route_pause(r, why);
 		return;
 	}
@@ -83,28 +116,76 @@ route_error_cb(struct evconnlistener *l, void *arg)
 static int
 route_uid_over_cap(const struct route *r, uid_t uid, unsigned *open)
 {
-	const struct session *s;
+	const struct route_session *rs;
 	unsigned n = 0;
 
 	*open = 0;
 	if (uid == 0 || uid == geteuid())
 		return 0;
-	TAILQ_FOREACH(s, &r->sessions, entry) {
-		if (s->uid == uid)
+	TAILQ_FOREACH(rs, &r->sessions, entry) {
+		if (session_uid(rs->session) == uid)
 			n++;
 	}
 	*open = n;
 	return n >= r->conf->max_connections_per_uid;
 }
 
+/* A session is gone (ended, or never started): count it out. */
+static void
+route_session_gone(struct route *r, struct route_session *rs)
+{
+	uint64_t up, down;
+
+	if (rs->session != NULL) {
+		session_bytes(rs->session, &up, &down);
+		r->bytes_up += up;
+		r->bytes_down += down;
+		TAILQ_REMOVE(&r->sessions, rs, entry);
+	}
+	free(rs);
+	r->active--;
+	if (r->full && r->active < r->conf->max_connections) {
+		r->full = 0;
+		route_resume(r);
+	}
+	r->hooks->ended_cb(r, r->hooks_arg); /* may free R */
+}
+
+static void
+route_session_ended_cb(struct session *s, void *arg)
+{
+	struct route_session *rs = arg;
+
+	route_session_gone(rs->route, rs);
+}
+
+static void
+route_error_hook_cb(const char *why, void *arg)
+{
+	route_set_error(arg, "%s", why);
+}
+
+static void
+route_session_error_cb(const char *why, void *arg)
+{
+	struct route_session *rs = arg;
+
+	route_set_error(rs->route, "%s", why);
+}
+
+static const struct session_hooks route_session_hooks = {
+	route_session_ended_cb,
+	route_session_error_cb,
+};
+
 static void
 route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct route *r = arg;
-	struct server *srv = r->server;
+	struct route_session *rs;
 	struct ucred cred;
-	unsigned open;
+	unsigned open, id;
 
 	if (access_peer(fd, &cred) != 0 || !access_allowed(r->conf, &cred)) {
 		/* Before anything is spawned: a refused peer costs nothing. */
@@ -125,16 +206,24 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	r->active++;
 	r->total++;
-	srv->nsessions++;
+	id = r->hooks->accepted_cb(r->hooks_arg);
 	if (r->active >= r->conf->max_connections && !r->full) {
 		log_warn("route \"%s\": %u connections open (max_connections); "
 		    "new clients wait", r->conf->name, r->active);
 		evconnlistener_disable(l);
 		r->full = 1;
 	}
-	/* The listener is enabled only with descriptors ready (route_resume). */
-	r->have_next = 0;
-	session_start(r, fd, ++srv->next_session_id, &cred, &r->next);
+	if ((rs = calloc(1, sizeof *rs)) == NULL)
+		fatalx("out of memory");
+	rs->route = r;
+	/* The listener is enabled only when the backend is ready
+	 * (route_resume). */
+	rs->session = session_start(r->base, r->conf, r->backend, fd, id,
+	    &cred, &route_session_hooks, rs);
+	if (rs->session != NULL)
+		TAILQ_INSERT_TAIL(&r->sessions, rs, entry);
+	else
+		route_session_gone(r, rs);
 	route_resume(r);
 }
 
@@ -145,16 +234,20 @@ route_retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct route *
-route_open(struct server *srv, const struct route_conf *rc)
+route_open(struct event_base *base, const struct route_conf *rc,
+    const struct route_hooks *hooks, void *arg)
 {
 	struct route *r = NULL;
+	struct relay_backend_hooks bh;
 	char err[512];
 	int fd, replaced = 0;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		fatalx("out of memory");
-	r->server = srv;
+	r->base = base;
 	r->conf = rc;
+	r->hooks = hooks;
+	r->hooks_arg = arg;
 	TAILQ_INIT(&r->sessions);
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
@@ -174,9 +267,12 @@ route_open(struct server *srv, const struct route_conf *rc)
 	if (replaced)
 		log_info("route \"%s\": removed stale socket %s", rc->name,
 		    rc->listen_path);
-	r->listener = evconnlistener_new(srv->base, route_accept_cb, r,
+	bh.error_cb = route_error_hook_cb;
+	bh.arg = r;
+	r->backend = relay_backend_new(base, rc->mode, &bh);
+	r->listener = evconnlistener_new(base, route_accept_cb, r,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	r->ev_retry = evtimer_new(srv->base, route_retry_cb, r);
+	r->ev_retry = evtimer_new(base, route_retry_cb, r);
 	if (r->listener == NULL || r->ev_retry == NULL)
 		fatalx("out of memory for a listener");
 	evconnlistener_set_error_cb(r->listener, route_error_cb);
@@ -186,6 +282,12 @@ route_open(struct server *srv, const struct route_conf *rc)
 		log_info("route \"%s\": listening on %s", rc->name,
 		    rc->listen_path);
 	return r;
+}
+
+void
+route_set_conf(struct route *r, const struct route_conf *rc)
+{
+	r->conf = rc;
 }
 
 void
@@ -199,48 +301,89 @@ route_close_listener(struct route *r)
 		listener_remove(r->conf->listen_path, &r->sock_st);
 }
 
-unsigned
-route_signal_sessions(struct route *r, int sig)
+void
+route_stop(struct route *r)
 {
-	struct session *s;
-	unsigned n = 0;
+	route_close_listener(r);
+	relay_backend_stop(r->backend);
+}
 
-	TAILQ_FOREACH(s, &r->sessions, entry)
-		n += (unsigned)session_signal(s, sig);
-	return n;
+void
+route_retire(struct route *r)
+{
+	route_close_listener(r);
+	r->retired = 1;
+}
+
+unsigned
+route_end_relays(struct route *r, int hard)
+{
+	return relay_backend_end(r->backend, hard);
+}
+
+void
+route_abort_sessions(struct route *r)
+{
+	struct route_session *rs;
+	int last;
+
+	while ((rs = TAILQ_FIRST(&r->sessions)) != NULL) {
+		/* The end of a retired route's last session may free it. */
+		last = TAILQ_NEXT(rs, entry) == NULL;
+		session_abort(rs->session);
+		if (last)
+			break;
+	}
 }
 
 void
 route_free(struct route *r)
 {
 	route_close_listener(r);
-	if (r->have_next)
-		session_fds_close(&r->next);
+	relay_backend_free(r->backend);
 	event_free(r->ev_retry);
 	free(r);
 }
 
-void
-route_set_error(struct route *r, const char *fmt, ...)
+const struct route_conf *
+route_conf(const struct route *r)
 {
-	va_list ap;
+	return r->conf;
+}
 
-	va_start(ap, fmt);
-	vsnprintf(r->last_error, sizeof r->last_error, fmt, ap);
-	va_end(ap);
-	r->last_error_at = time(NULL);
+int
+route_retired(const struct route *r)
+{
+	return r->retired;
+}
+
+unsigned
+route_active(const struct route *r)
+{
+	return r->active;
 }
 
 void
-route_session_ended(struct route *r, struct session *s)
+route_stats(const struct route *r, struct route_stats *st)
 {
-	TAILQ_REMOVE(&r->sessions, s, entry);
-	r->bytes_up += s->up.bytes;
-	r->bytes_down += s->down.bytes;
-	r->active--;
-	if (r->full && r->active < r->conf->max_connections) {
-		r->full = 0;
-		route_resume(r);
+	const struct route_session *rs;
+	uint64_t up, down;
+
+	memset(st, 0, sizeof *st);
+	st->listening = r->listener != NULL;
+	st->active = r->active;
+	st->total = r->total;
+	st->bytes_up = r->bytes_up;
+	st->bytes_down = r->bytes_down;
+	/* Finished sessions are in the totals; add the open ones. */
+	TAILQ_FOREACH(rs, &r->sessions, entry) {
+		session_bytes(rs->session, &up, &down);
+		st->bytes_up += up;
+		st->bytes_down += down;
 	}
-	server_session_ended(r->server);
+	st->relay_starts = relay_backend_starts(r->backend);
+	st->relay_failures = relay_backend_failures(r->backend);
+	st->refused = r->refused;
+	st->last_error = r->last_error[0] != '\0' ? r->last_error : NULL;
+	st->last_error_at = r->last_error_at;
 }

@@ -56,7 +56,5 @@ int server_reload(struct server *, struct config_errors *errs);
 /* Begin an orderly stop (as SIGTERM does). */
 void server_stop(struct server *);
 
-/* A session ended; retired routes and shutdown may finish. */
-void server_session_ended(struct server *);
 
 #endif
