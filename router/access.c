@@ -1,21 +1,80 @@
-/* Per-route peer allow-lists, checked with SO_PEERCRED before a relay
- * is started. */
+/* Per-route peer allow-lists, checked against the kernel's record of the
+ * peer before a relay is started. No user-database lookup here: the
+ * lists hold numbers resolved when the config was loaded, so the event
+ * loop never waits on NSS (LDAP, sssd...). */
 #include "access.h"
 
-#include <grp.h>
-#include <pwd.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
-/* Enough for real users; more groups than this are not looked at. */
-#define ACCESS_GROUPS_MAX 256
+/* Most peers have a few groups: one call; more take a second. */
+#define ACCESS_GROUPS_GUESS 64
+
+/*
+ * SO_PEERGROUPS (Linux 4.13) gives the groups the peer held when it
+ * connected: a process that dropped a group has lost it, one that gained
+ * one (setgroups) has it, whatever /etc/group says.
+ */
+static int
+access_peer_groups(int fd, struct access_peer *peer, char *err,
+    size_t errlen)
+{
+	socklen_t len = ACCESS_GROUPS_GUESS * sizeof(gid_t);
+	gid_t *groups = NULL;
+	int rc = -1;
+
+	for (int tries = 0; tries < 2; tries++) {
+		free(groups);
+		if ((groups = malloc(len > 0 ? len : 1)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0) {
+			peer->groups = groups;
+			peer->ngroups = len / sizeof(gid_t);
+			groups = NULL;
+			rc = 0;
+			goto out;
+		}
+		/* LEN now says how much room the list needs. */
+		if (errno != ERANGE)
+			break;
+	}
+	snprintf(err, errlen, "cannot read the peer's groups "
+	    "(SO_PEERGROUPS): %s", strerror(errno));
+out:
+	free(groups);
+	return rc;
+}
 
 int
-access_peer(int fd, struct ucred *cred)
+access_peer_read(int fd, int groups, struct access_peer *peer, char *err,
+    size_t errlen)
 {
-	socklen_t len = sizeof *cred;
+	socklen_t len = sizeof peer->cred;
 
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len);
+	memset(peer, 0, sizeof *peer);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer->cred, &len) != 0 ||
+	    len != sizeof peer->cred) {
+		snprintf(err, errlen, "cannot read the peer's credentials "
+		    "(SO_PEERCRED): %s", strerror(errno));
+		peer->cred.pid = 0;
+		peer->cred.uid = (uid_t)-1;
+		peer->cred.gid = (gid_t)-1;
+		return -1;
+	}
+	return groups ? access_peer_groups(fd, peer, err, errlen) : 0;
+}
+
+void
+access_peer_clear(struct access_peer *peer)
+{
+	free(peer->groups);
+	peer->groups = NULL;
+	peer->ngroups = 0;
 }
 
 static int
@@ -27,36 +86,21 @@ access_listed(const unsigned *ids, size_t n, unsigned id)
 	return 0;
 }
 
-/* SO_PEERCRED names only the primary group; members of an allowed group
- * through their supplementary groups are allowed too. */
-static int
-access_group_member(const struct route_conf *rc, uid_t uid)
-{
-	gid_t groups[ACCESS_GROUPS_MAX];
-	int n = ACCESS_GROUPS_MAX;
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || res == NULL)
-		return 0;
-	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) == -1)
-		n = ACCESS_GROUPS_MAX;
-	for (int i = 0; i < n; i++)
-		if (access_listed(rc->allow_gids, rc->nallow_gids, groups[i]))
-			return 1;
-	return 0;
-}
-
 int
-access_allowed(const struct route_conf *rc, const struct ucred *cred)
+access_allowed(const struct route_conf *rc, const struct access_peer *peer)
 {
+	const struct ucred *cred = &peer->cred;
+
 	if (rc->nallow_uids == 0 && rc->nallow_gids == 0)
 		return 1;
+	/* Unknown credentials are -1, which no list can hold (config). */
 	if (access_listed(rc->allow_uids, rc->nallow_uids, cred->uid))
 		return 1;
-	if (rc->nallow_gids == 0)
-		return 0;
 	if (access_listed(rc->allow_gids, rc->nallow_gids, cred->gid))
 		return 1;
-	return access_group_member(rc, cred->uid);
+	for (size_t i = 0; i < peer->ngroups; i++)
+		if (access_listed(rc->allow_gids, rc->nallow_gids,
+		    peer->groups[i]))
+			return 1;
+	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -22,9 +23,18 @@
 #define CONFIG_SHUTDOWN_TIMEOUT_LIMIT 3600
 #define CONFIG_DROPIN_DIR "routes.d"
 
-/* The parsed files, kept so that routes' adapter_setting stays valid. */
+/*
+ * Config files are parsed from memory, at most this big: libconfig's
+ * scanner takes quadratic time over long strings (10 MB: 20 s with the
+ * daemon frozen in a reload), and a route file is a few hundred bytes.
+ */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+/* The parsed files, kept so that routes' adapter_setting stays valid,
+ * and the names their settings point to for FILE:LINE messages. */
 struct config_trees {
 	config_t **v;
+	char **names;
 	size_t n;
 };
 
@@ -40,6 +50,174 @@ config_dir_prefix(const char *file)
 	return strndup(file, slash != NULL ? (size_t)(slash - file) + 1 : 0);
 }
 
+static const char *
+config_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+/*
+ * Read FILE into memory, NUL-terminated. Only a regular file (a symlink
+ * to one is fine) of at most CONFIG_FILE_MAX bytes: a FIFO would block
+ * the event loop in open() or read(), a device or /proc/self/mem would
+ * make libconfig's scanner exit(2) on a read error, killing the daemon.
+ * O_NONBLOCK keeps open() of a FIFO from waiting for a writer; fstat()
+ * then judges the file that was opened, not a name.
+ */
+static char *
+config_file_slurp(const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd = -1, ok = 0;
+
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read: %s; only regular files are "
+		    "read", config_file_kind(st.st_mode));
+		goto out;
+	}
+	if (st.st_size > CONFIG_FILE_MAX)
+		goto too_big;
+	if ((buf = malloc(CONFIG_FILE_MAX + 2)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* The size may lie (/proc) or change: read one byte past the cap. */
+	while (len <= CONFIG_FILE_MAX) {
+		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read: %s",
+			    strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > CONFIG_FILE_MAX)
+		goto too_big;
+	/* libconfig would stop at a NUL and ignore the rest silently. */
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "cannot read: the file holds a NUL byte; "
+		    "config files are text");
+		goto out;
+	}
+	buf[len] = '\0';
+	ok = 1;
+	goto out;
+too_big:
+	snprintf(err, errlen, "cannot read: the file is larger than 1 MiB; "
+	    "config files are limited to 1 MiB (%d bytes)", CONFIG_FILE_MAX);
+out:
+	if (fd != -1)
+		close(fd);
+	if (!ok) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/* libconfig's own limit on nested @include. */
+#define CONFIG_INCLUDE_DEPTH_MAX 10
+
+/*
+ * libconfig opens @include files itself, with fopen(), and has no hook
+ * for it: check each one the way our own files are checked (and what it
+ * includes in turn) before libconfig gets to it. TEXT is FILE's content;
+ * DIR is libconfig's include dir. A name could still be swapped between
+ * the check and libconfig's open, but only by someone who may write the
+ * config: this guards against mistakes, not against that.
+ */
+static int
+config_check_includes(struct config_ctx *ctx, const char *file,
+    const char *text, const char *dir, int depth)
+{
+	const char *p = text, *start = NULL, *end = NULL;
+	char *path = NULL, *inc = NULL, err[256];
+	unsigned line = 0;
+	int rc = 0;
+
+	for (; *p != '\0' && rc == 0; p = *end != '\0' ? end + 1 : end) {
+		line++;
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		/* The scanner's rule: "@include" at the start of a line, after
+		 * blanks, then blanks and a quoted name. */
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) != 0 ||
+		    (p[8] != ' ' && p[8] != '\t'))
+			continue;
+		p += 8 + strspn(p + 8, " \t");
+		if (*p != '"' || (start = memchr(p + 1, '"', (size_t)(end - p - 1)))
+		    == NULL)
+			continue; /* libconfig reports the syntax */
+		if (depth >= CONFIG_INCLUDE_DEPTH_MAX) {
+			config_err(ctx, file, line, NULL, "@include nested more "
+			    "than %d deep", CONFIG_INCLUDE_DEPTH_MAX);
+			rc = -1;
+			break;
+		}
+		/* As libconfig 1.5 forms it, even for an absolute name. */
+		if (asprintf(&path, "%s/%.*s", dir, (int)(start - p - 1),
+		    p + 1) < 0) {
+			path = NULL;
+			ctx->oom = 1;
+			rc = -1;
+			break;
+		}
+		if ((inc = config_file_slurp(path, err, sizeof err)) == NULL) {
+			config_err(ctx, file, line, NULL, "@include \"%s\": %s",
+			    path, err);
+			rc = -1;
+		} else {
+			rc = config_check_includes(ctx, path, inc, dir,
+			    depth + 1);
+		}
+		free(inc);
+		inc = NULL;
+		free(path);
+		path = NULL;
+	}
+	return rc;
+}
+
+/* Settings parsed from memory have no file: give them NAME, for the
+ * FILE:LINE of every message. Those from an @include keep theirs. */
+static void
+config_tree_name(config_setting_t *s, const char *name)
+{
+	int i, len;
+
+	if (s->file == NULL)
+		s->file = name;
+	if (!config_setting_is_aggregate(s))
+		return;
+	len = config_setting_length(s);
+	for (i = 0; i < len; i++)
+		config_tree_name(config_setting_get_elem(s, (unsigned)i), name);
+}
+
 /*
  * Parse FILE into a tree kept in cfg->trees. Returns NULL after
  * reporting when the file cannot be read or has a syntax error.
@@ -50,28 +228,16 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	struct config_trees *trees = ctx->cfg->trees;
 	config_t *tree = NULL, **nv = NULL;
 	const char *text = NULL, *efile = NULL;
-	char *dir = NULL;
-	struct stat st;
-	FILE *fp = NULL;
-	char probe;
+	char *dir = NULL, *buf = NULL, *name = NULL, **nn = NULL;
+	char err[256];
 	int ok = 0;
 
-	/* libconfig says only "file I/O error"; the user needs errno. */
-	if ((fp = fopen(file, "r")) == NULL) {
-		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(errno));
+	if ((buf = config_file_slurp(file, err, sizeof err)) == NULL) {
+		config_err(ctx, file, 0, NULL, "%s", err);
 		goto out;
 	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(EISDIR));
-		goto out;
-	}
-	/* libconfig's scanner exit()s on a read error (flex's
-	 * YY_FATAL_ERROR): a file that fails at once is reported here. */
-	if (pread(fileno(fp), &probe, 1, 0) < 0) {
-		config_err(ctx, file, 0, NULL, "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	if ((tree = calloc(1, sizeof *tree)) == NULL) {
+	if ((tree = calloc(1, sizeof *tree)) == NULL ||
+	    (name = strdup(file)) == NULL) {
 		ctx->oom = 1;
 		goto out;
 	}
@@ -82,7 +248,10 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	}
 	/* @include "x" means beside this file, not in our working directory. */
 	config_set_include_dir(tree, *dir != '\0' ? dir : ".");
-	if (!config_read_file(tree, file)) {
+	if (config_check_includes(ctx, file, buf, config_get_include_dir(tree),
+	    0) != 0)
+		goto out;
+	if (!config_read_string(tree, buf)) {
 		text = config_error_text(tree);
 		efile = config_error_file(tree) != NULL ?
 		    config_error_file(tree) : file;
@@ -98,12 +267,20 @@ config_file_read(struct config_ctx *ctx, const char *file)
 			    NULL, "syntax error: %s", text);
 		goto out;
 	}
+	config_tree_name(config_root_setting(tree), name);
 	if ((nv = realloc(trees->v, (trees->n + 1) * sizeof *nv)) == NULL) {
 		ctx->oom = 1;
 		goto out;
 	}
 	trees->v = nv;
-	trees->v[trees->n++] = tree;
+	if ((nn = realloc(trees->names, (trees->n + 1) * sizeof *nn)) == NULL) {
+		ctx->oom = 1;
+		goto out;
+	}
+	trees->names = nn;
+	trees->v[trees->n] = tree;
+	trees->names[trees->n++] = name;
+	name = NULL;
 	ok = 1;
 out:
 	if (!ok)
@@ -113,8 +290,8 @@ out:
 		free(tree);
 		tree = NULL;
 	}
-	if (fp != NULL)
-		fclose(fp);
+	free(name);
+	free(buf);
 	free(dir);
 	return tree;
 }
@@ -302,6 +479,7 @@ config_load(const char *file, struct config **cfgp,
 		goto out;
 	}
 	ctx.cfg->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
+	ctx.cfg->refs = 1;
 
 	tree = config_file_read(&ctx, file);
 	if (tree != NULL) {
@@ -325,6 +503,8 @@ config_load(const char *file, struct config **cfgp,
 		config_err(&ctx, file, 0, NULL, "out of memory");
 	if (errs->n != nerrs || ctx.oom)
 		goto out;
+	for (size_t i = 0; i < ctx.cfg->nroutes; i++)
+		ctx.cfg->routes[i].cfg = ctx.cfg;
 	*cfgp = ctx.cfg;
 	ctx.cfg = NULL;
 	rc = 0;
@@ -334,6 +514,13 @@ out:
 	return rc;
 }
 
+struct config *
+config_ref(struct config *cfg)
+{
+	cfg->refs++;
+	return cfg;
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -341,6 +528,11 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
+	/* 0 only for a config_load() that failed half-way. */
+	if (cfg->refs > 1) {
+		cfg->refs--;
+		return;
+	}
 	for (i = 0; i < cfg->nroutes; i++)
 		config_route_free(&cfg->routes[i]);
 	free(cfg->routes);
@@ -348,8 +540,12 @@ config_free(struct config *cfg)
 		config_destroy(cfg->trees->v[i]);
 		free(cfg->trees->v[i]);
 	}
-	if (cfg->trees != NULL)
+	for (i = 0; cfg->trees != NULL && i < cfg->trees->n; i++)
+		free(cfg->trees->names[i]);
+	if (cfg->trees != NULL) {
 		free(cfg->trees->v);
+		free(cfg->trees->names);
+	}
 	free(cfg->trees);
 	free(cfg->file);
 	free(cfg->plugin_dir);

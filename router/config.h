@@ -60,6 +60,10 @@ struct route_conf {
 	size_t nallow_uids;
 	unsigned *allow_gids;
 	size_t nallow_gids;
+
+	/* The generation this route belongs to: whoever keeps a pointer to
+	 * the route (a running route, a session) holds a reference on it. */
+	struct config *cfg;
 };
 
 struct config {
@@ -70,6 +74,7 @@ struct config {
 	struct route_conf *routes;
 	size_t nroutes;
 	struct config_trees *trees; /* the parsed files; private to config */
+	unsigned refs; /* see config_ref() */
 };
 
 /* Every problem found, each as one line "FILE:LINE: route "NAME": what". */
@@ -86,6 +91,14 @@ struct config_errors {
  */
 int config_load(const char *file, struct config **cfgp,
     struct config_errors *errs);
+/*
+ * A loaded config is one generation, reference-counted: config_load()
+ * hands out the first reference, config_ref() takes another (returning
+ * CFG), config_free() drops one and frees the config with the last. A
+ * reload thus frees the old generation when its last route and session
+ * using it end, not at exit.
+ */
+struct config *config_ref(struct config *cfg);
 void config_free(struct config *);
 void config_errors_free(struct config_errors *);
 

@@ -12,8 +12,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/listener.h>
 
+#include "acceptor.h"
+#include "access.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -23,7 +24,7 @@
 
 struct control {
 	struct server *srv;
-	struct evconnlistener *listener;
+	struct acceptor *listener;
 	char *path;
 	struct stat st;
 };
@@ -119,25 +120,27 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+control_accept_cb(int fd, void *arg)
 {
 	struct control *ctl = arg;
 	struct control_conn *c = NULL;
 	struct bufferevent *bev;
-	struct ucred cred;
-	socklen_t len = sizeof cred;
+	struct access_peer peer;
+	char err[256];
 
 	/* The socket is 0600 already; this also holds if someone widens it. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-	    (cred.uid != geteuid() && cred.uid != 0)) {
-		log_warn("control: refused a request from uid %ld",
-		    (long)cred.uid);
+	if (access_peer_read(fd, 0, &peer, err, sizeof err) != 0) {
+		log_warn("control: refused a request: %s", err);
 		close(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
+	if (peer.cred.uid != geteuid() && peer.cred.uid != 0) {
+		log_warn("control: refused a request from uid %ld",
+		    (long)peer.cred.uid);
+		close(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(ctl->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL || (c = calloc(1, sizeof *c)) == NULL)
 		fatalx("out of memory");
 	c->ctl = ctl;
@@ -163,10 +166,9 @@ control_open(struct server *srv, const char *path, char *err, size_t errlen)
 		free(ctl);
 		return NULL;
 	}
-	ctl->listener = evconnlistener_new(srv->base, control_accept_cb, ctl,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (ctl->listener == NULL)
-		fatalx("out of memory for a listener");
+	/* Out of descriptors, a waiting `status` must not make us spin. */
+	ctl->listener = acceptor_new(srv->base, fd, "control socket",
+	    control_accept_cb, NULL, ctl);
 	return ctl;
 }
 
@@ -175,7 +177,7 @@ control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
-	evconnlistener_free(ctl->listener);
+	acceptor_free(ctl->listener);
 	listener_remove(ctl->path, &ctl->st);
 	free(ctl->path);
 	free(ctl);

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_journal;
 
@@ -87,6 +89,60 @@ LOG_DEFINE(log_error, LOG_LEVEL_ERROR)
 LOG_DEFINE(log_warn, LOG_LEVEL_WARN)
 LOG_DEFINE(log_info, LOG_LEVEL_INFO)
 LOG_DEFINE(log_debug, LOG_LEVEL_DEBUG)
+
+int
+log_rate_allow(struct log_rate *r, unsigned per_sec, unsigned *suppressed)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*suppressed = 0;
+	if (ts.tv_sec != r->second) {
+		*suppressed = r->dropped;
+		r->second = ts.tv_sec;
+		r->lines = 0;
+		r->dropped = 0;
+	}
+	if (r->lines >= per_sec) {
+		r->dropped++;
+		return 0;
+	}
+	r->lines++;
+	return 1;
+}
+
+/* libevent repeats a warning as often as its cause recurs (an accept()
+ * that keeps failing): a few lines a second say it all. */
+#define LOG_LIBEVENT_PER_SEC 5
+
+static void
+log_libevent_cb(int severity, const char *msg)
+{
+	static struct log_rate rate;
+	enum log_level level = LOG_LEVEL_DEBUG;
+	unsigned suppressed;
+	int allow;
+
+	if (severity == EVENT_LOG_ERR)
+		level = LOG_LEVEL_ERROR;
+	else if (severity == EVENT_LOG_WARN)
+		level = LOG_LEVEL_WARN;
+	else if (severity == EVENT_LOG_MSG)
+		level = LOG_LEVEL_INFO;
+	if (level > log_level)
+		return;
+	allow = log_rate_allow(&rate, LOG_LIBEVENT_PER_SEC, &suppressed);
+	if (suppressed > 0)
+		log_warn("libevent: %u message(s) suppressed", suppressed);
+	if (allow)
+		log_msg(level, "libevent: %s", msg);
+}
+
+void
+log_libevent_init(void)
+{
+	event_set_log_callback(log_libevent_cb);
+}
 
 void
 fatalx(const char *fmt, ...)

@@ -15,6 +15,21 @@ void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A rate limit for lines that may repeat without bound: at most PER_SEC a
+ * second. Returns whether this line may be logged; *SUPPRESSED is how many
+ * were dropped in the second that just ended, to be reported once.
+ */
+struct log_rate {
+	long second;
+	unsigned lines;
+	unsigned dropped;
+};
+int log_rate_allow(struct log_rate *, unsigned per_sec, unsigned *suppressed);
+
+/* Send libevent's own messages through this log, rate-limited. */
+void log_libevent_init(void);
+
 /* Log and exit(1). */
 void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 

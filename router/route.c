@@ -12,18 +12,14 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
+#include "acceptor.h"
 #include "access.h"
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
 #include "relay.h"
 #include "session.h"
-
-/* Out of descriptors, wait this long before trying again instead of
- * spinning on a connection that cannot be served. */
-#define ROUTE_RETRY_SECS 1
 
 /* A session in the route's list. */
 struct route_session {
@@ -34,13 +30,12 @@ struct route_session {
 
 struct route {
 	struct event_base *base;
-	const struct route_conf *conf;
+	const struct route_conf *conf; /* holds a reference on conf->cfg */
 	const struct route_hooks *hooks;
 	void *hooks_arg;
 	struct relay_backend *backend;
-	struct evconnlistener *listener;
+	struct acceptor *listener; /* NULL once closed */
 	struct stat sock_st; /* the socket file we made, to remove only ours */
-	struct event *ev_retry; /* resume accepting after EMFILE */
 	int full;               /* paused at max_connections */
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
@@ -68,19 +63,6 @@ route_set_error(struct route *r, const char *fmt, ...)
 	r->last_error_at = time(NULL);
 }
 
-/* Leave new clients in the listen backlog for a while: nothing accepted
- * is then lost for want of descriptors. */
-static void
-route_pause(struct route *r, const char *why)
-{
-	struct timeval tv = { ROUTE_RETRY_SECS, 0 };
-
-	log_warn("route \"%s\": %s; pausing accepting for %ds", r->conf->name,
-	    why, ROUTE_RETRY_SECS);
-	evconnlistener_disable(r->listener);
-	evtimer_add(r->ev_retry, &tv);
-}
-
 /* Accept again, unless full, stopped, or the backend could not serve one
  * more client (out of descriptors). */
 static void
@@ -91,20 +73,18 @@ route_resume(struct route *r)
 	if (r->listener == NULL || r->full)
 		return;
 	if (relay_backend_ready(r->backend, why, sizeof why) != 0) {
-		route_pause(r, why);
+		/* Leave new clients in the listen backlog for a while:
+		 * nothing accepted is then lost for want of descriptors. */
+		acceptor_pause(r->listener, why);
 		return;
 	}
-	evconnlistener_enable(r->listener);
+	acceptor_enable(r->listener);
 }
 
 static void
-route_error_cb(struct evconnlistener *l, void *arg)
+route_resume_cb(void *arg)
 {
-	char why[128];
-
-	snprintf(why, sizeof why, "cannot accept: %s",
-	    strerror(EVUTIL_SOCKET_ERROR()));
-	route_pause(arg, why);
+	route_resume(arg);
 }
 
 /*
@@ -179,30 +159,33 @@ static const struct session_hooks route_session_hooks = {
 };
 
 static void
-route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+route_accept_cb(int fd, void *arg)
 {
 	struct route *r = arg;
 	struct route_session *rs;
-	struct ucred cred;
+	struct access_peer peer;
+	char err[256];
 	unsigned open, id;
 
-	if (access_peer(fd, &cred) != 0 || !access_allowed(r->conf, &cred)) {
-		/* Before anything is spawned: a refused peer costs nothing. */
+	/* Before anything is spawned: a refused peer costs nothing. */
+	if (access_peer_read(fd, r->conf->nallow_gids > 0, &peer, err,
+	    sizeof err) != 0) {
+		log_warn("route \"%s\": refused a peer: %s", r->conf->name,
+		    err);
+		goto refused;
+	}
+	if (!access_allowed(r->conf, &peer)) {
 		log_warn("route \"%s\": refused peer pid %ld uid %ld gid %ld "
 		    "(not in allow_uids/allow_groups)", r->conf->name,
-		    (long)cred.pid, (long)cred.uid, (long)cred.gid);
-		r->refused++;
-		close(fd);
-		return;
+		    (long)peer.cred.pid, (long)peer.cred.uid,
+		    (long)peer.cred.gid);
+		goto refused;
 	}
-	if (route_uid_over_cap(r, cred.uid, &open)) {
+	if (route_uid_over_cap(r, peer.cred.uid, &open)) {
 		log_warn("route \"%s\": refused peer pid %ld uid %ld: it has %u "
 		    "connection(s) open (max_connections_per_uid)",
-		    r->conf->name, (long)cred.pid, (long)cred.uid, open);
-		r->refused++;
-		close(fd);
-		return;
+		    r->conf->name, (long)peer.cred.pid, (long)peer.cred.uid, open);
+		goto refused;
 	}
 	r->active++;
 	r->total++;
@@ -210,7 +193,7 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (r->active >= r->conf->max_connections && !r->full) {
 		log_warn("route \"%s\": %u connections open (max_connections); "
 		    "new clients wait", r->conf->name, r->active);
-		evconnlistener_disable(l);
+		acceptor_disable(r->listener);
 		r->full = 1;
 	}
 	if ((rs = calloc(1, sizeof *rs)) == NULL)
@@ -219,18 +202,18 @@ route_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	/* The listener is enabled only when the backend is ready
 	 * (route_resume). */
 	rs->session = session_start(r->base, r->conf, r->backend, fd, id,
-	    &cred, &route_session_hooks, rs);
+	    &peer.cred, &route_session_hooks, rs);
+	access_peer_clear(&peer);
 	if (rs->session != NULL)
 		TAILQ_INSERT_TAIL(&r->sessions, rs, entry);
 	else
 		route_session_gone(r, rs);
 	route_resume(r);
-}
-
-static void
-route_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	route_resume(arg);
+	return;
+refused:
+	access_peer_clear(&peer);
+	r->refused++;
+	close(fd);
 }
 
 struct route *
@@ -239,13 +222,14 @@ route_open(struct event_base *base, const struct route_conf *rc,
 {
 	struct route *r = NULL;
 	struct relay_backend_hooks bh;
-	char err[512];
+	char err[512], label[256];
 	int fd, replaced = 0;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		fatalx("out of memory");
 	r->base = base;
 	r->conf = rc;
+	config_ref(rc->cfg);
 	r->hooks = hooks;
 	r->hooks_arg = arg;
 	TAILQ_INIT(&r->sessions);
@@ -261,6 +245,7 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
+		config_free(rc->cfg);
 		free(r);
 		return NULL;
 	}
@@ -270,13 +255,10 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	bh.error_cb = route_error_hook_cb;
 	bh.arg = r;
 	r->backend = relay_backend_new(base, rc->mode, &bh);
-	r->listener = evconnlistener_new(base, route_accept_cb, r,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	r->ev_retry = evtimer_new(base, route_retry_cb, r);
-	if (r->listener == NULL || r->ev_retry == NULL)
-		fatalx("out of memory for a listener");
-	evconnlistener_set_error_cb(r->listener, route_error_cb);
-	evconnlistener_disable(r->listener);
+	snprintf(label, sizeof label, "route \"%s\"", rc->name);
+	r->listener = acceptor_new(base, fd, label, route_accept_cb,
+	    route_resume_cb, r);
+	acceptor_disable(r->listener);
 	route_resume(r);
 	if (!r->activated)
 		log_info("route \"%s\": listening on %s", rc->name,
@@ -287,6 +269,8 @@ route_open(struct event_base *base, const struct route_conf *rc,
 void
 route_set_conf(struct route *r, const struct route_conf *rc)
 {
+	config_ref(rc->cfg);
+	config_free(r->conf->cfg);
 	r->conf = rc;
 }
 
@@ -295,7 +279,7 @@ route_close_listener(struct route *r)
 {
 	if (r->listener == NULL)
 		return;
-	evconnlistener_free(r->listener);
+	acceptor_free(r->listener);
 	r->listener = NULL;
 	if (!r->activated)
 		listener_remove(r->conf->listen_path, &r->sock_st);
@@ -341,7 +325,7 @@ route_free(struct route *r)
 {
 	route_close_listener(r);
 	relay_backend_free(r->backend);
-	event_free(r->ev_retry);
+	config_free(r->conf->cfg);
 	free(r);
 }
 

@@ -38,7 +38,7 @@ struct route_stats {
  * must outlive the route. */
 struct route *route_open(struct event_base *, const struct route_conf *,
     const struct route_hooks *hooks, void *arg);
-/* A reload kept the route: new sessions take RC. */
+/* A reload kept the route: new sessions take RC (a new generation). */
 void route_set_conf(struct route *, const struct route_conf *rc);
 /* Stop accepting and remove the socket file; sessions go on. */
 void route_close_listener(struct route *);

@@ -170,7 +170,7 @@ server_retire_route(struct server *srv, struct route *r)
 int
 server_reload(struct server *srv, struct config_errors *errs)
 {
-	struct config *ncfg = NULL, **olds;
+	struct config *ncfg = NULL;
 	struct route **routes, *r;
 	const struct route_conf *nc;
 	char *kept = NULL, *kept_old = NULL;
@@ -241,11 +241,9 @@ server_reload(struct server *srv, struct config_errors *errs)
 	srv->routes = routes;
 	srv->nroutes = n;
 
-	olds = realloc(srv->old_cfgs, (srv->nold_cfgs + 1) * sizeof *olds);
-	if (olds == NULL)
-		fatalx("out of memory");
-	srv->old_cfgs = olds;
-	srv->old_cfgs[srv->nold_cfgs++] = srv->cfg;
+	/* Routes and sessions of the old generation hold their own
+	 * references: it is freed when the last of them ends. */
+	config_free(srv->cfg);
 	srv->cfg = ncfg;
 	server_env_init(); /* the terminal that gave us WSL_INTEROP may be gone */
 	log_info("reloaded: %zu route(s)", ncfg->nroutes);
@@ -338,9 +336,6 @@ server_free(struct server *srv)
 		server_drop_route(srv, srv->nroutes - 1);
 	free(srv->routes);
 	config_free(srv->cfg);
-	for (size_t i = 0; i < srv->nold_cfgs; i++)
-		config_free(srv->old_cfgs[i]);
-	free(srv->old_cfgs);
 	if (srv->ev_phase != NULL)
 		event_free(srv->ev_phase);
 	event_free(srv->ev_term);
@@ -364,6 +359,7 @@ server_run(struct config *cfg, const struct server_opts *opts)
 	srv.started = time(NULL);
 	/* Write errors are handled where they happen, per connection. */
 	signal(SIGPIPE, SIG_IGN);
+	log_libevent_init();
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	srv.ev_term = server_signal_new(&srv, SIGTERM);

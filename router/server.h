@@ -25,11 +25,7 @@ struct server_opts {
 
 struct server {
 	struct event_base *base;
-	struct config *cfg;
-	/* Configs replaced by a reload: routes and sessions may still point
-	 * into them, so they live until exit. */
-	struct config **old_cfgs;
-	size_t nold_cfgs;
+	struct config *cfg; /* the current generation (one reference) */
 	struct route **routes; /* current routes, then retired ones */
 	size_t nroutes;
 	enum server_phase phase;

@@ -43,6 +43,7 @@ session_free(struct session *s)
 	session_watch_free(s);
 	adapter_session_close(s->adapter);
 	s->hooks->ended_cb(s, s->hooks_arg);
+	config_free(s->conf_ref);
 	free(s);
 }
 
@@ -138,6 +139,9 @@ session_start(struct event_base *base, const struct route_conf *rc,
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
 	s->conf = rc;
+	/* The config generation stays while the session does: its adapter
+	 * state points into it. */
+	s->conf_ref = config_ref(rc->cfg);
 	s->id = id;
 	s->hooks = hooks;
 	s->hooks_arg = arg;
@@ -167,6 +171,7 @@ session_start(struct event_base *base, const struct route_conf *rc,
 fail:
 	close(client_fd);
 	adapter_session_close(s->adapter);
+	config_free(s->conf_ref);
 	free(s);
 	return NULL;
 }

@@ -11,6 +11,7 @@
 
 struct adapter_session;
 struct chan;
+struct config;
 struct event;
 struct event_base;
 struct relay;
@@ -37,6 +38,7 @@ struct session_dir {
 
 struct session {
 	const struct route_conf *conf;
+	struct config *conf_ref; /* a reference on conf's generation */
 	unsigned id;
 	enum session_state state;
 	const struct session_hooks *hooks;

@@ -642,7 +642,9 @@ test_errors_are_appended(void **state)
 static void
 test_unreadable_files(void **state)
 {
-	static const char *const dir[] = { "adir: cannot read: Is a directory" };
+	static const char *const dir[] = {
+		"adir: cannot read: a directory; only regular files are read",
+	};
 	static const char *const notdir[] = {
 		"routes.d: cannot read: Not a directory",
 	};
@@ -659,6 +661,117 @@ test_unreadable_files(void **state)
 	write_file("routes.d", "");
 	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
 	expect_errors(&errs, 1, notdir);
+	config_errors_free(&errs);
+}
+
+/*
+ * Only regular files are read, without blocking and without letting
+ * libconfig read anything itself: a FIFO used to block the daemon in
+ * open(), a link to /proc/self/mem made libconfig's scanner exit(2). A
+ * symlink to a regular file is fine.
+ */
+static void
+test_only_regular_files(void **state)
+{
+	static const char *const want[] = {
+		"routes.d/a-fifo.conf: cannot read: a FIFO; only regular files are read",
+		"routes.d/b-mem.conf: cannot read: Input/output error",
+		"routes.d/c-null.conf: cannot read: a character device; only regular files are read",
+	};
+	static const char *const mainfifo[] = {
+		"fifo.conf: cannot read: a FIFO; only regular files are read",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+	char target[PATH_MAX + 32];
+
+	write_file("main.conf", ROUTE_WITH(""));
+	assert_int_equal(mkdir("routes.d", 0755), 0);
+	assert_int_equal(mkfifo("routes.d/a-fifo.conf", 0644), 0);
+	assert_int_equal(symlink("/proc/self/mem", "routes.d/b-mem.conf"), 0);
+	assert_int_equal(symlink("/dev/null", "routes.d/c-null.conf"), 0);
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	assert_null(cfg);
+	expect_errors(&errs, sizeof want / sizeof want[0], want);
+	config_errors_free(&errs);
+
+	assert_int_equal(unlink("routes.d/a-fifo.conf"), 0);
+	assert_int_equal(unlink("routes.d/b-mem.conf"), 0);
+	assert_int_equal(unlink("routes.d/c-null.conf"), 0);
+	assert_int_equal(mkfifo("fifo.conf", 0644), 0);
+	assert_int_equal(config_load("fifo.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, mainfifo);
+	config_errors_free(&errs);
+
+	/* A link to a regular file elsewhere is read, named as the link. */
+	write_file("elsewhere.txt",
+	    "routes = ( { name = \"linked\";\n"
+	    "  listen = { path = \"/tmp/npr-linked\"; }; pipe = \"p\"; } );\n");
+	snprintf(target, sizeof target, "%s/elsewhere.txt", ((struct fixture *)*state)->dir);
+	assert_int_equal(symlink(target, "routes.d/linked.conf"), 0);
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 2);
+	assert_string_equal(cfg->routes[1].name, "linked");
+	assert_string_equal(cfg->routes[1].file, "routes.d/linked.conf");
+	config_free(cfg);
+}
+
+/* Files over 1 MiB are refused, saying so: parsing long strings takes
+ * quadratic time in libconfig. NUL bytes would hide the rest. */
+static void
+test_file_limits(void **state)
+{
+	static const char *const big[] = {
+		"main.conf: cannot read: the file is larger than 1 MiB; config "
+		"files are limited to 1 MiB (1048576 bytes)",
+	};
+	static const char *const nul[] = {
+		"main.conf: cannot read: the file holds a NUL byte; config files "
+		"are text",
+	};
+	static const char *const line[] = {
+		"main.conf:3: syntax error",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+	const char *route = ROUTE_WITH("");
+	size_t rlen = strlen(route), len = 1024 * 1024;
+	char *text = malloc(len + 2);
+	FILE *fp = NULL;
+
+	assert_non_null(text);
+	/* Exactly 1 MiB, most of it a comment: read. */
+	memcpy(text, route, rlen);
+	memset(text + rlen, '#', len - rlen - 1);
+	text[len - 1] = '\n';
+	text[len] = '\0';
+	write_file("main.conf", text);
+	cfg = load_ok("main.conf");
+	config_free(cfg);
+	/* One byte more: refused. */
+	text[len - 1] = '#';
+	text[len] = '\n';
+	text[len + 1] = '\0';
+	write_file("main.conf", text);
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, big);
+	config_errors_free(&errs);
+	free(text);
+
+	fp = fopen("main.conf", "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(route, 1, rlen, fp), rlen);
+	assert_int_equal(fwrite("#\0x\n", 1, 4, fp), 4);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, nul);
+	config_errors_free(&errs);
+
+	/* Parsed from memory, a syntax error still names its file and line. */
+	write_file("main.conf", "relay = { path = \"/bin/cat\"; };\n\n"
+	    "routes = ( { name = \"x\" ] );\n\n");
+	assert_int_equal(config_load("main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, line);
 	config_errors_free(&errs);
 }
 
@@ -983,6 +1096,40 @@ test_include_beside_main(void **state)
 	config_free(cfg);
 }
 
+/* libconfig opens @include files itself: they are checked first, the
+ * same way, at any depth (a FIFO hung it, /proc/self/mem made it exit). */
+static void
+test_include_checked(void **state)
+{
+	static const char *const fifo[] = {
+		"sub/main.conf:2: @include \"sub//fifo.inc\": cannot read: a FIFO; "
+		"only regular files are read",
+	};
+	static const char *const mem[] = {
+		"sub//a.inc:1: @include \"sub//mem.inc\": cannot read: "
+		"Input/output error",
+	};
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg = NULL;
+
+	assert_int_equal(mkdir("sub", 0755), 0);
+	assert_int_equal(mkfifo("sub/fifo.inc", 0644), 0);
+	write_file("sub/main.conf", "relay = { path = \"/bin/cat\"; };\n"
+	    "  @include \"fifo.inc\"\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	assert_int_equal(config_load("sub/main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, fifo);
+	config_errors_free(&errs);
+
+	assert_int_equal(symlink("/proc/self/mem", "sub/mem.inc"), 0);
+	write_file("sub/a.inc", "@include \"mem.inc\"\n");
+	write_file("sub/main.conf", "@include \"a.inc\"\n"
+	    "routes = ( { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; } );\n");
+	assert_int_equal(config_load("sub/main.conf", &cfg, &errs), -1);
+	expect_errors(&errs, 1, mem);
+	config_errors_free(&errs);
+}
+
 /* ---- the summary line of `npiperouter check` ---- */
 
 static void
@@ -1156,6 +1303,8 @@ main(void)
 		TEST(test_errors_everywhere_in_one_run),
 		TEST(test_errors_are_appended),
 		TEST(test_unreadable_files),
+		TEST(test_only_regular_files),
+		TEST(test_file_limits),
 		TEST(test_defaults),
 		TEST(test_every_setting),
 		TEST(test_connection_limits),
@@ -1166,6 +1315,7 @@ main(void)
 		TEST(test_dropins_merge_in_order),
 		TEST(test_dropins_only),
 		TEST(test_include_beside_main),
+		TEST(test_include_checked),
 		TEST(test_summary),
 		TEST(test_default_path),
 		TEST(test_examples),
