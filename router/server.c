@@ -21,6 +21,31 @@
 /* How long relays get between SIGTERM and SIGKILL, and after SIGKILL. */
 #define SERVER_TERM_GRACE_SECS 2
 
+enum server_phase {
+	SERVER_RUNNING,
+	SERVER_DRAINING,    /* not accepting; sessions may finish */
+	SERVER_TERMINATING, /* relays sent SIGTERM */
+	SERVER_KILLING,     /* relays sent SIGKILL */
+};
+
+struct server {
+	struct event_base *base;
+	struct config *cfg; /* the current generation (one reference) */
+	struct route **routes; /* current routes, then retired ones */
+	size_t nroutes;
+	enum server_phase phase;
+	unsigned next_session_id;
+	unsigned nsessions;
+	time_t started;
+	struct control *control;
+
+	struct event *ev_term;
+	struct event *ev_int;
+	struct event *ev_hup;
+	struct event *ev_chld;
+	struct event *ev_phase; /* drain and terminate deadlines */
+};
+
 static void
 server_arm_phase(struct server *srv, unsigned secs)
 {
@@ -317,6 +342,43 @@ server_session_ended_cb(struct route *ended, void *arg)
 		event_base_loopbreak(srv->base);
 	else if (srv->phase == SERVER_RUNNING)
 		server_update_status(srv);
+}
+
+struct event_base *
+server_base(const struct server *srv)
+{
+	return srv->base;
+}
+
+const struct config *
+server_config(const struct server *srv)
+{
+	return srv->cfg;
+}
+
+time_t
+server_started(const struct server *srv)
+{
+	return srv->started;
+}
+
+int
+server_stopping(const struct server *srv)
+{
+	return srv->phase != SERVER_RUNNING;
+}
+
+unsigned
+server_sessions(const struct server *srv)
+{
+	return srv->nsessions;
+}
+
+struct route *const *
+server_routes(const struct server *srv, size_t *n)
+{
+	*n = srv->nroutes;
+	return srv->routes;
 }
 
 static void

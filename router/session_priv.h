@@ -20,7 +20,7 @@ enum session_state {
 	SESSION_RELAYING,   /* both directions open */
 	SESSION_CLIENT_EOF, /* client finished sending; replies still flow */
 	SESSION_RELAY_EOF,  /* relay finished sending; requests still flow */
-	SESSION_DRAINED,    /* both directions done; waiting for the relay to end */
+	SESSION_DRAINED,    /* both directions done; the relay side must end */
 	SESSION_DONE,
 };
 

@@ -21,17 +21,21 @@ status_mode(const struct route_conf *rc)
 void
 status_render_text(const struct server *srv, struct evbuffer *out)
 {
+	struct route *const *routes;
 	const struct route_conf *rc;
 	struct route_stats st;
+	size_t n;
 
+	routes = server_routes(srv, &n);
 	evbuffer_add_printf(out, "npiperouter pid %ld, up %lds, config %s\n",
-	    (long)getpid(), (long)(time(NULL) - srv->started), srv->cfg->file);
+	    (long)getpid(), (long)(time(NULL) - server_started(srv)),
+	    server_config(srv)->file);
 	evbuffer_add_printf(out, "%-16s %-7s %-6s %6s %8s %12s %12s %7s %7s  %s\n",
 	    "ROUTE", "ADAPTER", "MODE", "ACTIVE", "TOTAL", "BYTES-UP",
 	    "BYTES-DOWN", "STARTS", "FAILS", "SOCKET");
-	for (size_t i = 0; i < srv->nroutes; i++) {
-		rc = route_conf(srv->routes[i]);
-		route_stats(srv->routes[i], &st);
+	for (size_t i = 0; i < n; i++) {
+		rc = route_conf(routes[i]);
+		route_stats(routes[i], &st);
 		evbuffer_add_printf(out,
 		    "%-16s %-7s %-6s %6u %8llu %12llu %12llu %7llu %7llu  %s\n",
 		    rc->name, rc->adapter, status_mode(rc), st.active,
@@ -66,16 +70,19 @@ status_json_string(struct evbuffer *out, const char *s)
 void
 status_render_json(const struct server *srv, struct evbuffer *out)
 {
+	struct route *const *routes;
 	const struct route_conf *rc;
 	struct route_stats st;
+	size_t n;
 
+	routes = server_routes(srv, &n);
 	evbuffer_add_printf(out, "{\"running\":true,\"pid\":%ld,\"uptime\":%ld,\"config\":",
-	    (long)getpid(), (long)(time(NULL) - srv->started));
-	status_json_string(out, srv->cfg->file);
+	    (long)getpid(), (long)(time(NULL) - server_started(srv)));
+	status_json_string(out, server_config(srv)->file);
 	evbuffer_add_printf(out, ",\"routes\":[");
-	for (size_t i = 0; i < srv->nroutes; i++) {
-		rc = route_conf(srv->routes[i]);
-		route_stats(srv->routes[i], &st);
+	for (size_t i = 0; i < n; i++) {
+		rc = route_conf(routes[i]);
+		route_stats(routes[i], &st);
 		evbuffer_add_printf(out, "%s{\"name\":", i == 0 ? "" : ",");
 		status_json_string(out, rc->name);
 		evbuffer_add_printf(out, ",\"socket\":");
