@@ -13,7 +13,11 @@
  * returned it), that it sent EOF (its chan reports EOF like any chan), and
  * that it ended and why (relay_ended_cb). It tells the backend when both
  * directions are done and when its client is gone (the backend decides
- * how long a relay may outlive its use), and frees it at the end.
+ * how long a relay may outlive its use), and frees it at the end. A
+ * backend that opens asynchronously (mux: the open request and its reply)
+ * returns the relay at once; bytes written meanwhile wait in the chan, and
+ * an open that fails is reported as an end that failed, with the Win32
+ * error as HOW.
  *
  * Data flows through a struct chan, the same type as the client's side,
  * so the session and its adapter do not know which backend they have.

@@ -330,10 +330,10 @@ server_session_ended_cb(struct route *ended, void *arg)
 
 	srv->nsessions--;
 	for (size_t i = 0; i < srv->nroutes; i++) {
-		if (route_retired(srv->routes[i]) &&
-		    route_active(srv->routes[i]) == 0) {
+		if (srv->routes[i] == ended && route_retired(ended) &&
+		    route_active(ended) == 0) {
 			log_info("route \"%s\": last session ended",
-			    route_conf(srv->routes[i])->name);
+			    route_conf(ended)->name);
 			server_drop_route(srv, i);
 			break;
 		}
@@ -384,14 +384,14 @@ server_routes(const struct server *srv, size_t *n)
 static void
 server_free(struct server *srv)
 {
-	struct route *r;
+	size_t n;
 
 	control_free(srv->control);
 	for (size_t i = 0; i < srv->nroutes;) {
-		r = srv->routes[i];
-		route_abort_sessions(r);
-		/* A retired route went with its last session. */
-		if (i < srv->nroutes && srv->routes[i] == r)
+		n = srv->nroutes;
+		route_abort_sessions(srv->routes[i]);
+		/* A retired route goes with its last session. */
+		if (srv->nroutes == n)
 			i++;
 	}
 	while (srv->nroutes > 0)
