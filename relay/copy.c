@@ -1,14 +1,28 @@
 /*
  * The relay proper: one thread copies stdin to the target ("up"), one
  * copies the target to stdout ("down"), both with blocking calls, so an
- * idle relay sleeps in the kernel.  The main thread waits for the first
- * direction to end and applies npiperelay's rules:
+ * idle relay sleeps in the kernel.  The main thread decides when to end,
+ * from what each direction reports, with npiperelay's rules:
  *
+ *   target gone   a broken or disconnected pipe, a reset socket: nothing
+ *                 can be sent or received any more, so exit as soon as
+ *                 what the target sent is on stdout, whatever the flags.
+ *                 A write to the target failing for that reason (errors
+ *                 109, 232, 233) is the same news; then the down thread
+ *                 still drains what the target sent before it closed.
+ *   target EOF    the target's half-close (zero-byte message, socket FIN):
+ *                 -ep: exit now; otherwise close stdout (when it is a
+ *                 handle of its own) and keep forwarding stdin until its
+ *                 EOF or until the target goes.
  *   stdin EOF     -s: half-close the target (done by the up thread, so it
- *                 happens before anything else, -ei included);
- *                 -ei: exit now; otherwise wait for the target's EOF.
- *   target EOF    -ep: exit now; otherwise close stdout and keep
- *                 forwarding stdin until its EOF, as npiperelay does.
+ *                 happens before anything else); -ei: exit now, after the
+ *                 half-close or COPY_HALF_CLOSE_MS, whichever comes first;
+ *                 otherwise wait for the target's EOF or end.
+ *   failure       any other error in either direction: exit 1 at once.
+ *
+ * The status is decided from both directions' states, never from which
+ * thread happened to finish first, so a server closing during a write
+ * gives the same answer every time.
  *
  * Why "exit" rather than "close stdout": the router gives the relay one
  * end of a socketpair as both stdin and stdout.  Closing the stdout handle
@@ -20,14 +34,31 @@
 #include "copy.h"
 #include "report.h"
 
+/*
+ * With -ei -s on a message pipe the half-close waits until the server has
+ * read everything (target_close_write), which a server that stopped
+ * reading never does.  -ei asks for an exit at stdin EOF, so that wait is
+ * bounded.  Giving up costs only the zero-byte message: the data is in
+ * the pipe and the server can still read it after we close, and it then
+ * sees the pipe's end instead of the half-close.
+ */
+#define COPY_HALF_CLOSE_MS 2000
+
 enum copy_dir_id { COPY_UP, COPY_DOWN };
+
+/* copy_decide's answers besides an exit status. */
+#define COPY_UNDECIDED (-1)
+#define COPY_AWAIT_HALF_CLOSE (-2)
+
+/* How a direction ended; set once by its thread, before SetEvent. */
+enum copy_end { COPY_RUNNING, COPY_EOF, COPY_GONE, COPY_FAILED };
 
 struct copy_dir {
 	struct copy *c;
-	enum io_status end;	/* IO_EOF: source ended, IO_ERROR: failed */
+	volatile LONG end;	/* enum copy_end */
+	volatile LONG eof;	/* up: stdin EOF; down: the target's EOF */
 	DWORD err;
 	const char *failed;	/* which call failed, for the message */
-	int failed_write;	/* the error was on the writing side */
 	unsigned long long bytes;
 };
 
@@ -35,19 +66,27 @@ struct copy {
 	const struct options *o;
 	struct target *t;
 	HANDLE in, out;
+	HANDLE changed;		/* auto-reset: a direction's state changed */
 	struct copy_dir dir[2];
 };
 
 /* Static: 64 KiB each, not on a thread's stack. */
 static char copy_buf[2][NPRELAY_BUFSIZE];
 
+/* Publish a state change to the main thread. */
 static void
-copy_fail(struct copy_dir *d, DWORD err, const char *what, int on_write)
+copy_set(struct copy_dir *d, volatile LONG *field, LONG value)
 {
-	d->end = IO_ERROR;
+	InterlockedExchange(field, value);
+	SetEvent(d->c->changed);
+}
+
+static void
+copy_fail(struct copy_dir *d, DWORD err, const char *what)
+{
 	d->err = err;
 	d->failed = what;
-	d->failed_write = on_write;
+	copy_set(d, &d->end, COPY_FAILED);
 }
 
 static int
@@ -69,13 +108,33 @@ copy_write_all(HANDLE h, const char *buf, DWORD len, DWORD *err)
 	return 0;
 }
 
+static void
+copy_half_close(struct copy *c)
+{
+	DWORD e = 0;
+
+	switch (target_close_write(c->t, &e)) {
+	case IO_OK:
+		report_verbose("half-closed the target");
+		break;
+	case IO_GONE:
+		report_verbose("no half-close: the target has ended");
+		break;
+	default:
+		report_verbose("half-close failed (error %lu)",
+		    (unsigned long)e);
+		break;
+	}
+}
+
 static DWORD WINAPI
 copy_up_cb(void *arg)
 {
 	struct copy_dir *d = arg;
 	struct copy *c = d->c;
 	char *buf = copy_buf[COPY_UP];
-	DWORD n, e;
+	enum io_status st;
+	DWORD n, e = 0;
 
 	for (;;) {
 		if (!ReadFile(c->in, buf, NPRELAY_BUFSIZE, &n, NULL)) {
@@ -83,29 +142,39 @@ copy_up_cb(void *arg)
 			/* A pipe's writer closing reads as ERROR_BROKEN_PIPE. */
 			if (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF)
 				break;
-			copy_fail(d, e, "read from stdin", 0);
+			copy_fail(d, e, "read from stdin");
 			return 0;
 		}
 		if (n == 0)
 			break;
-		if (target_write(c->t, buf, n, &e) != IO_OK) {
-			copy_fail(d, e, "write to target", 1);
+		st = target_write(c->t, buf, n, &e);
+		if (st == IO_GONE) {
+			report_verbose("the target ended during a write (error "
+			    "%lu) after %llu bytes from stdin",
+			    (unsigned long)e, d->bytes);
+			copy_set(d, &d->end, COPY_GONE);
+			return 0;
+		}
+		if (st != IO_OK) {
+			copy_fail(d, e, "write to target");
 			return 0;
 		}
 		d->bytes += n;
 	}
 	report_verbose("stdin EOF after %llu bytes", d->bytes);
-	if (c->o->close_write) {
-		if (target_close_write(c->t, &e) != 0)
-			report_verbose("half-close failed (error %lu)",
-			    (unsigned long)e);
-		else
-			report_verbose("half-closed the target");
-	}
-	d->end = IO_EOF;
+	copy_set(d, &d->eof, 1);
+	if (c->o->close_write)
+		copy_half_close(c);
+	copy_set(d, &d->end, COPY_EOF);
 	return 0;
 }
 
+/*
+ * After the target's EOF a pipe is still read, so that its end (the
+ * server closing) ends the relay; anything sent after a half-close breaks
+ * the convention and is dropped.  A socket reads 0 for ever after FIN,
+ * so the socket's direction ends there.
+ */
 static DWORD WINAPI
 copy_down_cb(void *arg)
 {
@@ -117,20 +186,37 @@ copy_down_cb(void *arg)
 
 	for (;;) {
 		st = target_read(c->t, buf, NPRELAY_BUFSIZE, &n, &e);
-		if (st == IO_EOF)
+		if (st == IO_GONE)
 			break;
 		if (st == IO_ERROR) {
-			copy_fail(d, e, "read from target", 0);
+			copy_fail(d, e, "read from target");
 			return 0;
 		}
+		if (st == IO_EOF) {
+			if (!d->eof) {
+				report_verbose("target EOF after %llu bytes",
+				    d->bytes);
+				copy_set(d, &d->eof, 1);
+			}
+			if (c->t->kind == TARGET_SOCKET) {
+				copy_set(d, &d->end, COPY_EOF);
+				return 0;
+			}
+			continue;
+		}
+		if (d->eof) {
+			report_verbose("dropped %lu bytes the target sent "
+			    "after its EOF", (unsigned long)n);
+			continue;
+		}
 		if (copy_write_all(c->out, buf, n, &e) != 0) {
-			copy_fail(d, e, "write to stdout", 1);
+			copy_fail(d, e, "write to stdout");
 			return 0;
 		}
 		d->bytes += n;
 	}
-	report_verbose("target EOF after %llu bytes", d->bytes);
-	d->end = IO_EOF;
+	report_verbose("the target closed after %llu bytes", d->bytes);
+	copy_set(d, &d->end, COPY_GONE);
 	return 0;
 }
 
@@ -141,52 +227,86 @@ copy_failed(const struct copy_dir *d, struct nprelay_error *err)
 	return NPRELAY_EIO;
 }
 
-/* Up ended first: stdin EOF (after -s), or a failure. */
+/*
+ * Whether stdout is stdin or stderr as well (a parent may pass one pipe
+ * for several), in which case closing it would end the other, and would
+ * not make EOF visible anyway.  Handles with different values may still
+ * name one object; CompareObjectHandles (Windows 10) tells, and older
+ * systems fall back to comparing values.
+ */
 static int
-copy_after_up(struct copy *c, HANDLE down, struct nprelay_error *err)
+copy_stdout_shared(const struct copy *c)
+{
+	typedef BOOL (WINAPI *compare_fn)(HANDLE, HANDLE);
+	HANDLE err = GetStdHandle(STD_ERROR_HANDLE);
+	compare_fn cmp = NULL;
+	HMODULE kb;
+
+	if (c->out == c->in || c->out == err)
+		return 1;
+	if ((kb = GetModuleHandleW(L"kernelbase.dll")) != NULL)
+		cmp = (compare_fn)(void (*)(void))GetProcAddress(kb,
+		    "CompareObjectHandles");
+	if (cmp == NULL)
+		return 0;
+	return cmp(c->out, c->in) ||
+	    (err != NULL && err != INVALID_HANDLE_VALUE && cmp(c->out, err));
+}
+
+/* The target's EOF without -ep: a separate stdout (a plain pipe) sees EOF. */
+static void
+copy_close_stdout(struct copy *c)
+{
+	if (copy_stdout_shared(c)) {
+		report_verbose("stdout is shared with stdin or stderr: "
+		    "left open");
+		return;
+	}
+	CloseHandle(c->out);
+	c->out = INVALID_HANDLE_VALUE;
+	SetStdHandle(STD_OUTPUT_HANDLE, INVALID_HANDLE_VALUE);
+}
+
+/*
+ * Both directions' states to an exit status, or COPY_UNDECIDED, or
+ * COPY_AWAIT_HALF_CLOSE (-ei -s: exit once the half-close is done).
+ */
+static int
+copy_decide(struct copy *c, int *stdout_closed, struct nprelay_error *err)
 {
 	struct copy_dir *up = &c->dir[COPY_UP], *dn = &c->dir[COPY_DOWN];
+	LONG up_end = up->end, dn_end = dn->end;
 
-	if (up->end == IO_ERROR && !up->failed_write)
+	if (dn_end == COPY_FAILED)
+		return copy_failed(dn, err);
+	if (up_end == COPY_FAILED)
 		return copy_failed(up, err);
-	if (up->end == IO_EOF && c->o->exit_on_stdin_eof) {
+	if (dn_end == COPY_GONE) {
+		report_verbose("exiting: the target has ended");
+		return NPRELAY_OK;
+	}
+	if (dn->eof) {
+		if (c->o->exit_on_pipe_eof) {
+			report_verbose("exiting at target EOF (-ep)");
+			return NPRELAY_OK;
+		}
+		if (up_end != COPY_RUNNING) {
+			report_verbose("exiting: both directions have ended");
+			return NPRELAY_OK;
+		}
+		if (!*stdout_closed) {
+			copy_close_stdout(c);
+			*stdout_closed = 1;
+		}
+	}
+	/* A write found the target gone: wait for its tail (dn_end). */
+	if (up->eof && c->o->exit_on_stdin_eof) {
+		if (c->o->close_write && up_end == COPY_RUNNING)
+			return COPY_AWAIT_HALF_CLOSE;
 		report_verbose("exiting at stdin EOF (-ei)");
 		return NPRELAY_OK;
 	}
-	/*
-	 * Still deliver what the target sends.  After a failed write the
-	 * target is most likely gone, and its reads end at once.
-	 */
-	WaitForSingleObject(down, INFINITE);
-	if (dn->end == IO_ERROR)
-		return copy_failed(dn, err);
-	if (up->end == IO_ERROR)
-		return copy_failed(up, err);
-	return NPRELAY_OK;
-}
-
-/* Down ended first: target EOF, or a failure. */
-static int
-copy_after_down(struct copy *c, HANDLE up_thread, struct nprelay_error *err)
-{
-	struct copy_dir *up = &c->dir[COPY_UP], *dn = &c->dir[COPY_DOWN];
-
-	if (dn->end == IO_ERROR)
-		return copy_failed(dn, err);
-	if (c->o->exit_on_pipe_eof) {
-		report_verbose("exiting at target EOF (-ep)");
-		return NPRELAY_OK;
-	}
-	/* A separate stdout (a plain pipe) sees EOF now; see the top. */
-	if (c->out != c->in) {
-		CloseHandle(c->out);
-		c->out = INVALID_HANDLE_VALUE;
-	}
-	WaitForSingleObject(up_thread, INFINITE);
-	/* Writing to a target that has ended is expected to fail. */
-	if (up->end == IO_ERROR && !up->failed_write)
-		return copy_failed(up, err);
-	return NPRELAY_OK;
+	return COPY_UNDECIDED;
 }
 
 int
@@ -194,8 +314,7 @@ copy_run(const struct options *o, struct target *t, struct nprelay_error *err)
 {
 	struct copy c = { 0 };
 	HANDLE th[2] = { NULL, NULL };
-	DWORD r;
-	int status = NPRELAY_EIO, i;
+	int status = NPRELAY_EIO, i, stdout_closed = 0;
 
 	c.o = o;
 	c.t = t;
@@ -203,6 +322,10 @@ copy_run(const struct options *o, struct target *t, struct nprelay_error *err)
 	c.out = GetStdHandle(STD_OUTPUT_HANDLE);
 	for (i = 0; i < 2; i++)
 		c.dir[i].c = &c;
+	if ((c.changed = CreateEventW(NULL, FALSE, FALSE, NULL)) == NULL) {
+		error_set(err, NPRELAY_EIO, GetLastError(), "CreateEvent");
+		goto out;
+	}
 
 	/* Small stacks: the buffers are static. */
 	th[COPY_UP] = CreateThread(NULL, 64 * 1024, copy_up_cb, &c.dir[COPY_UP],
@@ -214,14 +337,31 @@ copy_run(const struct options *o, struct target *t, struct nprelay_error *err)
 		goto out;
 	}
 
-	r = WaitForMultipleObjects(2, th, FALSE, INFINITE);
-	if (r == WAIT_OBJECT_0 + COPY_UP)
-		status = copy_after_up(&c, th[COPY_DOWN], err);
-	else if (r == WAIT_OBJECT_0 + COPY_DOWN)
-		status = copy_after_down(&c, th[COPY_UP], err);
-	else
-		error_set(err, NPRELAY_EIO, GetLastError(),
-		    "WaitForMultipleObjects");
+	/*
+	 * The event is set after every change, so a change made between
+	 * copy_decide and the wait leaves it set: nothing is missed.
+	 */
+	while ((status = copy_decide(&c, &stdout_closed, err)) < 0) {
+		if (status == COPY_AWAIT_HALF_CLOSE) {
+			/* -ei -s: the half-close, bounded (see the top). */
+			if (WaitForSingleObject(th[COPY_UP],
+			    COPY_HALF_CLOSE_MS) == WAIT_TIMEOUT) {
+				report_verbose("exiting at stdin EOF (-ei) "
+				    "without the half-close: the target did "
+				    "not read within %u s",
+				    COPY_HALF_CLOSE_MS / 1000);
+				status = NPRELAY_OK;
+				break;
+			}
+			continue;
+		}
+		if (WaitForSingleObject(c.changed, INFINITE) != WAIT_OBJECT_0) {
+			error_set(err, NPRELAY_EIO, GetLastError(),
+			    "WaitForSingleObject");
+			status = NPRELAY_EIO;
+			break;
+		}
+	}
 out:
 	/*
 	 * A thread may still be blocked in a read; the caller ends the

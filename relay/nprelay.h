@@ -36,7 +36,7 @@ void error_set(struct nprelay_error *, int status, DWORD code,
 
 /* Command line, see options.c. */
 struct options {
-	int poll;		/* -p: wait while missing or busy */
+	int poll;		/* -p: wait while missing; busy up to -l */
 	DWORD limit_ms;		/* -l: cap on that wait, INFINITE for none */
 	int close_write;	/* -s: half-close the target after stdin EOF */
 	int exit_on_pipe_eof;	/* -ep */

@@ -32,12 +32,14 @@ static const char options_help[] =
 "Copy stdin to the Windows named pipe TARGET (e.g. //./pipe/docker_engine)\n"
 "and the pipe to stdout. npiperelay-compatible.\n"
 "\n"
-"  -p          wait while the pipe does not exist or all instances are busy\n"
+"  -p          wait while the pipe does not exist (a busy pipe is waited\n"
+"              for even without -p, up to 2 s)\n"
 "  -l SECONDS  give up waiting after SECONDS (implies -p; default 60,\n"
 "              0 waits forever)\n"
 "  -s          after EOF on stdin, half-close the target (zero-byte write\n"
 "              on a pipe, shutdown(SD_SEND) on an assuan socket)\n"
 "  -ep         exit at EOF from the target, even if stdin is still open\n"
+"              (a closed pipe ends the relay whatever the flags)\n"
 "  -ei         exit at EOF on stdin (after -s), even if the target is open\n"
 "  -a          TARGET is a libassuan socket file (gpg-agent), native or\n"
 "              Cygwin format; connect to it on 127.0.0.1\n"
@@ -55,19 +57,28 @@ options_usage(HANDLE out)
 	report_write(out, options_help);
 }
 
-/* Parse a boolean value given as "-x=VALUE". */
+/*
+ * A boolean value given as "-x=VALUE": exactly the spellings of Go's
+ * strconv.ParseBool, which npiperelay's flag package uses.
+ */
 static int
 options_bool_value(const wchar_t *v, int *out)
 {
-	if (wcscmp(v, L"true") == 0 || wcscmp(v, L"1") == 0 ||
-	    wcscmp(v, L"t") == 0 || wcscmp(v, L"TRUE") == 0) {
-		*out = 1;
-		return 0;
-	}
-	if (wcscmp(v, L"false") == 0 || wcscmp(v, L"0") == 0 ||
-	    wcscmp(v, L"f") == 0 || wcscmp(v, L"FALSE") == 0) {
-		*out = 0;
-		return 0;
+	static const wchar_t *const yes[] = {
+		L"1", L"t", L"T", L"TRUE", L"true", L"True" };
+	static const wchar_t *const no[] = {
+		L"0", L"f", L"F", L"FALSE", L"false", L"False" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (wcscmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (wcscmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
 	}
 	return -1;
 }

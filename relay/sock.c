@@ -119,8 +119,14 @@ sock_try(const struct options *o, struct assuan_info *info, int *retry,
 
 	*retry = 0;
 	if (assuan_read_file(o->target, info, err) != 0) {
+		/*
+		 * Missing, or being written: gpg-agent creates the file and
+		 * then writes it, so a reader may find it empty or short.
+		 */
 		*retry = err->code == ERROR_FILE_NOT_FOUND ||
-		    err->code == ERROR_PATH_NOT_FOUND;
+		    err->code == ERROR_PATH_NOT_FOUND ||
+		    err->code == ERROR_SHARING_VIOLATION ||
+		    err->status == NPRELAY_EASSUAN;
 		return INVALID_SOCKET;
 	}
 	s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);

@@ -34,12 +34,20 @@ target_events(struct target *t, struct nprelay_error *err)
 	return 0;
 }
 
-/* Errors that mean the other side has gone, which ends a direction. */
-static int
-target_is_eof(DWORD e)
+/*
+ * Errors that mean the target has ended: on a read once what it sent is
+ * drained (ERROR_BROKEN_PIPE), or at once (ERROR_PIPE_NOT_CONNECTED after
+ * DisconnectNamedPipe, which discards it); on a write ERROR_NO_DATA ("the
+ * pipe is being closed") too.  ERROR_HANDLE_EOF is the end of a target
+ * that is a file or device rather than a pipe.
+ */
+int
+target_error_is_gone(DWORD e)
 {
 	return e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED ||
-	    e == ERROR_HANDLE_EOF || e == ERROR_NO_DATA;
+	    e == ERROR_NO_DATA || e == ERROR_HANDLE_EOF ||
+	    e == WSAECONNRESET || e == WSAECONNABORTED || e == WSAENETRESET ||
+	    e == WSAESHUTDOWN;
 }
 
 static enum io_status
@@ -60,20 +68,23 @@ target_pipe_read(struct target *t, char *buf, DWORD len, DWORD *got,
 		e = ok ? 0 : GetLastError();
 	}
 	/*
-	 * On a message pipe a message longer than the buffer arrives in
-	 * pieces; ERROR_MORE_DATA only says more of it follows.
+	 * Message pipes are read in message mode (pipe.c): a message longer
+	 * than the buffer arrives in pieces, ERROR_MORE_DATA carrying all but
+	 * the last; *got holds the piece.  Not an error.
 	 */
-	if (!ok && e == ERROR_MORE_DATA)
+	if (!ok && e == ERROR_MORE_DATA && *got > 0)
 		ok = TRUE;
 	if (!ok) {
-		if (target_is_eof(e))
-			return IO_EOF;
+		if (target_error_is_gone(e))
+			return IO_GONE;
 		*err = e;
 		return IO_ERROR;
 	}
 	/*
 	 * A zero-byte read is a zero-byte message: how a message-mode
-	 * server (Docker's CloseWrite) says it will send no more.
+	 * server (go-winio's CloseWrite, Docker) says it will send no more
+	 * while it keeps the pipe open.  Only message read mode keeps it
+	 * apart from data queued before it.
 	 */
 	if (*got == 0)
 		return IO_EOF;
@@ -84,22 +95,21 @@ static enum io_status
 target_pipe_write(struct target *t, const char *buf, DWORD len, DWORD *err)
 {
 	OVERLAPPED ov = { 0 };
-	DWORD done = 0, n, e;
+	DWORD done = 0, n, e = 0;
 	BOOL ok;
 
 	ov.hEvent = t->write_event;
 	do {
 		n = 0;
 		ok = WriteFile(t->pipe, buf + done, len - done, NULL, &ov);
-		if (!ok && GetLastError() != ERROR_IO_PENDING) {
-			*err = GetLastError();
-			return IO_ERROR;
+		if (ok || (e = GetLastError()) == ERROR_IO_PENDING) {
+			ok = GetOverlappedResult(t->pipe, &ov, &n, TRUE);
+			if (!ok)
+				e = GetLastError();
 		}
-		ok = GetOverlappedResult(t->pipe, &ov, &n, TRUE);
 		if (!ok) {
-			e = GetLastError();
 			*err = e;
-			return IO_ERROR;
+			return target_error_is_gone(e) ? IO_GONE : IO_ERROR;
 		}
 		done += n;
 		/* On a message pipe one WriteFile is one message. */
@@ -123,12 +133,9 @@ target_sock_read(struct target *t, char *buf, DWORD len, DWORD *got,
 		return IO_EOF;
 	if (n == SOCKET_ERROR) {
 		e = WSAGetLastError();
-		/* The server went away: the same as a broken pipe. */
-		if (e == WSAECONNRESET || e == WSAECONNABORTED ||
-		    e == WSAESHUTDOWN)
-			return IO_EOF;
 		*err = (DWORD)e;
-		return IO_ERROR;
+		/* The server went away: the same as a broken pipe. */
+		return target_error_is_gone((DWORD)e) ? IO_GONE : IO_ERROR;
 	}
 	*got = (DWORD)n;
 	return IO_OK;
@@ -144,7 +151,7 @@ target_sock_write(struct target *t, const char *buf, DWORD len, DWORD *err)
 		n = send(t->sock, buf + done, (int)(len - done), 0);
 		if (n == SOCKET_ERROR) {
 			*err = (DWORD)WSAGetLastError();
-			return IO_ERROR;
+			return target_error_is_gone(*err) ? IO_GONE : IO_ERROR;
 		}
 		done += (DWORD)n;
 	}
@@ -168,35 +175,49 @@ target_write(struct target *t, const char *buf, DWORD len, DWORD *err)
 }
 
 /*
- * Half-close (-s).  A message-mode pipe has no shutdown(); by convention
- * (go-winio, used by Docker) a zero-byte message means "no more data".
- * On a byte-mode pipe the zero-byte write is harmless.
+ * Half-close (-s).  A pipe has no shutdown(); by convention (go-winio,
+ * used by Docker) a zero-byte message means "no more data".  Windows' pipe
+ * driver drops a zero-byte message that is queued behind data the server
+ * has not read yet, when the server reads in byte mode as go-winio does
+ * (go-winio issue 42: `echo hi | docker run -i` hangs).  go-winio's own
+ * CloseWrite therefore flushes first: FlushFileBuffers on a pipe returns
+ * once the other end has read everything, so the zero-byte message goes
+ * into an empty queue.  It blocks while the server does not read; copy.c
+ * bounds that wait with -ei.  On a byte-mode pipe a zero-byte write is
+ * harmless and a flush would only add a wait, so it is not flushed.
+ * Returns IO_GONE when the target has ended meanwhile.
  */
-int
+enum io_status
 target_close_write(struct target *t, DWORD *err)
 {
 	OVERLAPPED ov = { 0 };
-	DWORD n;
+	DWORD n, e = 0;
+	BOOL ok;
 	static char none[1];
 
 	if (t->kind == TARGET_SOCKET) {
 		if (shutdown(t->sock, SD_SEND) == SOCKET_ERROR) {
 			*err = (DWORD)WSAGetLastError();
-			return -1;
+			return target_error_is_gone(*err) ? IO_GONE : IO_ERROR;
 		}
-		return 0;
+		return IO_OK;
+	}
+	if (t->message_mode && !FlushFileBuffers(t->pipe)) {
+		*err = GetLastError();
+		return target_error_is_gone(*err) ? IO_GONE : IO_ERROR;
 	}
 	ov.hEvent = t->write_event;
-	if (!WriteFile(t->pipe, none, 0, NULL, &ov) &&
-	    GetLastError() != ERROR_IO_PENDING) {
-		*err = GetLastError();
-		return -1;
+	ok = WriteFile(t->pipe, none, 0, NULL, &ov);
+	if (ok || (e = GetLastError()) == ERROR_IO_PENDING) {
+		ok = GetOverlappedResult(t->pipe, &ov, &n, TRUE);
+		if (!ok)
+			e = GetLastError();
 	}
-	if (!GetOverlappedResult(t->pipe, &ov, &n, TRUE)) {
-		*err = GetLastError();
-		return -1;
+	if (!ok) {
+		*err = e;
+		return target_error_is_gone(e) ? IO_GONE : IO_ERROR;
 	}
-	return 0;
+	return IO_OK;
 }
 
 void

@@ -21,7 +21,10 @@ packages=(
   # CLI (Debian 12's docker.io; its daemon is not used), podman's Docker
   # API service as the engine, curl
   libhttp-parser-dev libjansson-dev docker.io podman curl
-  # the mux codec's interop test: HashiCorp's Go yamux, built offline
+  # a busybox image for podman's real containers (imported from the binary)
+  busybox-static
+  # Go: HashiCorp's yamux for the mux interop test, and the original Go
+  # npiperelay, built offline from its vendored source (tests/wine)
   golang-go golang-github-hashicorp-yamux-dev
 )
 

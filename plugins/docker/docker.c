@@ -2,9 +2,12 @@
  * The docker adapter: the Docker Engine API's HTTP/1.1 in both directions
  * (keep-alive, pipelining, Content-Length and chunked bodies, answers that
  * stream for ever), with
- *   - bind-mount sources of container-create requests rewritten from WSL
- *     paths to Windows paths (docker_body.c, docker_path.c), the body
- *     re-sent with a correct Content-Length;
+ *   - bind-mount sources of container, service and volume create
+ *     requests rewritten from WSL paths to Windows paths (docker_body.c,
+ *     docker_path.c), relative ones resolved against the client's
+ *     working folder; such a body is held up to max_body and re-sent
+ *     with a Content-Length, a larger one goes on chunked as it comes,
+ *     only the values with sources held (docker_rewrite.c, docker_jscan.c);
  *   - an optional policy by method and endpoint group (docker_policy.c):
  *     refused requests are answered here with 403 and Docker's
  *     {"message": ...}, and the connection goes on;
@@ -16,8 +19,8 @@
  *     is answered 400 and nothing after it is read.
  *
  * Each direction is in one phase at a time, changed only through
- * docker_phase(). Bodies pass as they arrive; only container-create
- * bodies are held whole (at most max_body bytes, else 413).
+ * docker_phase(). Bodies pass as they arrive; those with bind sources
+ * are held up to max_body bytes, never refused for their size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +32,10 @@
 #include "docker_body.h"
 #include "docker_frame.h"
 #include "docker_http.h"
+#include "docker_jscan.h"
 
 static const char *const docker_phase_names[] = {
-	"head", "decide", "answer", "pass", "buffer", "discard", "await", "raw",
+	"head", "decide", "answer", "pass", "rewrite", "discard", "await", "raw",
 	"refuse", "closed",
 };
 
@@ -66,6 +70,8 @@ docker_open(struct npr_session *s, char *err, size_t errlen)
 	}
 	dh_init(&ds->dir[NPR_FROM_CLIENT], HTTP_REQUEST);
 	dh_init(&ds->dir[NPR_FROM_RELAY], HTTP_RESPONSE);
+	if (((const struct docker_route *)s->route_state)->rewrite)
+		ds->cwd = docker_rewrite_cwd(s->pid);
 	s->state = ds;
 	return 0;
 }
@@ -81,6 +87,9 @@ docker_close(struct npr_session *s)
 	dh_free(&ds->dir[0]);
 	dh_free(&ds->dir[1]);
 	docker_frame_free(ds->frame);
+	docker_jscan_free(ds->jscan);
+	free(ds->raw.data);
+	free(ds->cwd);
 	free(ds);
 	s->state = NULL;
 }
@@ -117,8 +126,7 @@ docker_answer(struct npr_session *s, struct npr_io *io, int status,
 {
 	struct docker_session *ds = s->state;
 	struct docker_req *r = ds->reqs.cur;
-	const char *reason = status == 403 ? "Forbidden" :
-	    status == 413 ? "Payload Too Large" : "Bad Request";
+	const char *reason = status == 403 ? "Forbidden" : "Bad Request";
 	char head[256], *body = NULL;
 	json_t *j = NULL;
 	size_t blen = 0;
@@ -147,66 +155,10 @@ out:
 	return rc;
 }
 
-static void
-docker_rewrite_log_cb(void *arg, const char *where, const char *from,
-    const char *to)
-{
-	struct npr_session *s = arg;
-
-	s->host->log(s, NPR_LOG_INFO, "docker: container create: bind source "
-	    "%s rewritten to %s (HostConfig.%s)", from, to, where);
-}
-
-/* A create body is complete: send it on with its sources rewritten. */
-static enum npr_verdict
-docker_send_create(struct npr_session *s, struct dh_stream *st, size_t *n,
-    struct npr_io *io)
-{
-	const struct docker_route *dr = s->route_state;
-	struct docker_session *ds = s->state;
-	char *body = NULL, *head = NULL, err[256];
-	size_t blen = 0, hlen;
-	int rc, chunked = (st->p.flags & F_CHUNKED) != 0;
-	enum npr_verdict v = NPR_CONSUME;
-
-	rc = docker_body_rewrite(&dr->paths, st->body.data ? st->body.data : "",
-	    st->body.len, &body, &blen, docker_rewrite_log_cb, s, err,
-	    sizeof err);
-	if (rc < 0)
-		s->host->log(s, NPR_LOG_WARN, "docker: container create body "
-		    "passed unchanged: %s", err);
-	/* Unchanged and not chunked: the original bytes go, uncopied. */
-	if (rc <= 0 && !chunked) {
-		v = NPR_PASS;
-		goto out;
-	}
-	if (rc <= 0) {
-		/* Chunked: sent again with a Content-Length. */
-		body = NULL;
-		blen = st->body.len;
-	}
-	if ((hlen = dh_request_head(st, blen, &head)) == 0 ||
-	    s->host->forward(io, head, hlen) != 0 ||
-	    (blen > 0 && s->host->forward(io, body ? body : st->body.data,
-	    blen) != 0)) {
-		free(head);
-		free(body);
-		return s->host->fail(io, "out of memory");
-	}
-	free(head);
-	free(body);
-out:
-	ds->reqs.cur->in = st->fed;
-	docker_req_queue(&ds->reqs, ds->reqs.cur);
-	docker_req_sent(&ds->reqs);
-	docker_phase(s, NPR_FROM_CLIENT, PH_HEAD);
-	return docker_client_verdict(ds, v, st->fed, n);
-}
-
 /*
- * The request's headers are in: refuse it (PH_ANSWER), hold its body to
- * rewrite it (PH_BUFFER), or send it on (PH_PASS). Returns 1 with a
- * verdict in *V when the request must wait, else 0.
+ * The request's headers are in: refuse it (PH_ANSWER), send its body on
+ * with bind sources rewritten (PH_REWRITE), or as it is (PH_PASS).
+ * Returns 1 with a verdict in *V when the request must wait, else 0.
  */
 static int
 docker_decide(struct npr_session *s, struct dh_stream *st,
@@ -232,38 +184,16 @@ docker_decide(struct npr_session *s, struct dh_stream *st,
 		docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
 		return 0;
 	}
-	if (dr->rewrite && ds->target.create && strcmp(r->method, "POST") == 0 &&
+	docker_req_queue(&ds->reqs, r);
+	if (dr->rewrite && ds->target.body != DB_NONE &&
+	    strcmp(r->method, "POST") == 0 &&
 	    (chunked || (cl > 0 && cl != UINT64_MAX))) {
-		if (!chunked && cl > dr->max_body) {
-			ds->answer_status = 413;
-			snprintf(ds->answer, sizeof ds->answer, "npiperouter, route "
-			    "%s: a container create body of %llu bytes is over this "
-			    "socket's limit of %zu (max_body)", s->route,
-			    (unsigned long long)cl, dr->max_body);
-			docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
-			return 0;
-		}
-		dh_collect(st, dr->max_body);
-		docker_phase(s, NPR_FROM_CLIENT, PH_BUFFER);
+		dh_collect(st, SIZE_MAX);
+		docker_phase(s, NPR_FROM_CLIENT, PH_REWRITE);
 		return 0;
 	}
-	docker_req_queue(&ds->reqs, r);
 	docker_phase(s, NPR_FROM_CLIENT, PH_PASS);
 	return 0;
-}
-
-/* A create body that cannot be held: refuse the request instead. */
-static void
-docker_too_big(struct npr_session *s)
-{
-	const struct docker_route *dr = s->route_state;
-	struct docker_session *ds = s->state;
-
-	ds->answer_status = 413;
-	snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: a "
-	    "container create body over this socket's limit of %zu bytes "
-	    "(max_body)", s->route, dr->max_body);
-	docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
 }
 
 /*
@@ -296,7 +226,8 @@ docker_refuse(struct npr_session *s, const char *why)
 		ds->reqs.cur = r;
 	}
 	/* Checked bytes of a request passing as it comes go on with it;
-	 * a create body held to be rewritten is dropped. */
+	 * those of a body being rewritten are dropped (its head went on: the
+	 * engine's answer to it, if any, is dropped too). */
 	ds->refuse_pass = ds->phase[NPR_FROM_CLIENT] == PH_PASS ||
 	    ds->phase[NPR_FROM_CLIENT] == PH_HEAD;
 	docker_phase(s, NPR_FROM_CLIENT, PH_REFUSE);
@@ -434,20 +365,13 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 			if (st->in_message || st->fed == 0)
 				return docker_client_verdict(ds, NPR_NEED, 0, n);
 			return docker_client_verdict(ds, NPR_PASS, st->fed, n);
-		case PH_BUFFER:
-			if (st->body_over ||
-			    st->fed > NPR_ADAPTER_VIEW_MAX - 64 * 1024) {
-				/* Its end, if this was it, comes again to PH_DISCARD. */
-				if (ev == DH_END)
-					dh_repeat_end(st);
-				docker_too_big(s);
+		case PH_REWRITE:
+			if (docker_rewrite_body(s, st, buf, ev, io) != 0)
+				return s->host->fail(io, "out of memory");
+			/* An end found with the headers has no bytes of its own. */
+			if (st->fed == 0 && ev == DH_END)
 				continue;
-			}
-			if (ev == DH_END)
-				return docker_send_create(s, st, n, io);
-			*n = (st->p.flags & F_CHUNKED) ? 0 :
-			    st->hdr_end + (size_t)st->p.content_length;
-			return NPR_NEED;
+			return docker_client_verdict(ds, NPR_CONSUME, st->fed, n);
 		case PH_PASS:
 		case PH_DISCARD:
 			v = ds->phase[NPR_FROM_CLIENT] == PH_PASS ? NPR_PASS :

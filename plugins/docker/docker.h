@@ -1,8 +1,9 @@
 /*
  * The docker adapter's parts: a route's options (docker_conf.c), the
  * requests of a session and their access log (docker_req.c), the
- * engine's answers (docker_relay.c), and the adapter itself with the
- * client's requests (docker.c).
+ * engine's answers (docker_relay.c), bodies with bind sources
+ * (docker_rewrite.c), and the adapter itself with the client's requests
+ * (docker.c).
  */
 #ifndef NPR_DOCKER_H
 #define NPR_DOCKER_H
@@ -17,10 +18,13 @@
 #include "docker_path.h"
 #include "docker_policy.h"
 
-/* Request bodies buffered for rewriting: default and largest cap. The
- * router shows at most NPR_ADAPTER_VIEW_MAX bytes, headers included. */
+/* Bodies with bind sources are held whole up to this many bytes (and
+ * sent on with a Content-Length); larger ones go on chunked as they
+ * come, only the values with sources held, each up to this many bytes.
+ * Default and largest: held out of the router's view, so not bound to
+ * NPR_ADAPTER_VIEW_MAX. */
 #define DOCKER_MAX_BODY_DEFAULT (512 * 1024)
-#define DOCKER_MAX_BODY_LIMIT (NPR_ADAPTER_VIEW_MAX - 128 * 1024)
+#define DOCKER_MAX_BODY_LIMIT (64 * 1024 * 1024)
 /* Requests forwarded and not answered yet, before the client waits. */
 #define DOCKER_PIPELINE_MAX 128
 
@@ -64,7 +68,9 @@ enum docker_phase {
 	PH_DECIDE,  /* client: the request's headers are in; what now? */
 	PH_ANSWER,  /* client: answer it here once earlier answers passed */
 	PH_PASS,    /* the body passes as it comes */
-	PH_BUFFER,  /* client: a create body, held whole to be rewritten */
+	PH_REWRITE, /* client: a body with bind sources: held whole up to
+	             * max_body, then sent on chunked as it comes with only
+	             * the values holding sources held */
 	PH_DISCARD, /* client: the body of a request answered here */
 	PH_AWAIT,   /* client: asked to upgrade; waits for the answer */
 	PH_RAW,     /* not HTTP any more: everything passes */
@@ -74,6 +80,7 @@ enum docker_phase {
 };
 
 struct docker_frame;
+struct docker_jscan;
 
 struct docker_session {
 	struct dh_stream dir[2];        /* by enum npr_side */
@@ -81,6 +88,14 @@ struct docker_session {
 	enum docker_phase phase[2];
 	struct docker_reqs reqs;
 	struct docker_target target;    /* of the request coming in */
+	/* PH_REWRITE: the body through the scanner; the request as it came,
+	 * until it is over max_body and goes on chunked (streaming). */
+	struct docker_jscan *jscan;
+	struct dh_buf raw;
+	int streaming;
+	int rewrote;                    /* a source was rewritten */
+	char *cwd;                      /* the client's working folder, for
+	                                 * relative sources; NULL: unknown */
 	int answer_status;              /* PH_ANSWER: what to answer */
 	int refuse_pass;                /* PH_REFUSE: what http-parser took
 	                                 * of the refused request goes on */
@@ -96,6 +111,19 @@ enum npr_verdict docker_verdict(struct dh_stream *st, enum npr_verdict v,
 /* What the relay (the engine) sent: answers, then perhaps a raw stream. */
 enum npr_verdict docker_relay(struct npr_session *, const unsigned char *buf,
     size_t len, size_t *n, struct npr_io *io);
+
+/*
+ * PH_REWRITE: the body as http-parser hands it out (BUF: the view, of
+ * which st->fed bytes were parsed; EV: what dh_feed() stopped at), held
+ * or sent on; at its end the client's phase is PH_HEAD again (PH_PASS
+ * when an HTTP/1.0 body outgrew max_body). Returns 0, or -1 out of
+ * memory. docker_rewrite.c.
+ */
+int docker_rewrite_body(struct npr_session *, struct dh_stream *st,
+    const unsigned char *buf, enum dh_event ev, struct npr_io *io);
+/* The working folder of process PID (malloc'ed), or NULL when it cannot
+ * be read. */
+char *docker_rewrite_cwd(pid_t pid);
 
 struct docker_req *docker_req_new(const char *method, const char *url,
     size_t urllen);

@@ -16,7 +16,7 @@
 
 #include "docker_http.h"
 
-static int
+int
 dh_buf_add(struct dh_buf *b, const char *data, size_t len)
 {
 	size_t cap = b->cap ? b->cap : 256;
@@ -332,7 +332,11 @@ dh_request_head(const struct dh_stream *st, size_t body_len, char **out)
 		    dh_buf_add(&b, "\r\n", 2) != 0)
 			goto oom;
 	}
-	n = snprintf(line, sizeof line, "Content-Length: %zu\r\n\r\n", body_len);
+	if (body_len == DH_CHUNKED)
+		n = snprintf(line, sizeof line, "Transfer-Encoding: chunked\r\n\r\n");
+	else
+		n = snprintf(line, sizeof line, "Content-Length: %zu\r\n\r\n",
+		    body_len);
 	if (dh_buf_add(&b, line, (size_t)n) != 0)
 		goto oom;
 	*out = b.data;

@@ -53,6 +53,10 @@ struct dh_stream {
 	int body_over;
 };
 
+/* Append LEN bytes (and a NUL after them). Returns 0, or -1 out of
+ * memory. */
+int dh_buf_add(struct dh_buf *, const char *data, size_t len);
+
 void dh_init(struct dh_stream *, enum http_parser_type);
 void dh_free(struct dh_stream *);
 
@@ -72,16 +76,21 @@ int dh_body_until_eof(const struct dh_stream *);
 const char *dh_error(const struct dh_stream *);
 
 /* Collect the body of the current message, at most MAX bytes (more sets
- * body_over and keeps parsing). */
+ * body_over and keeps parsing); the adapter may empty body.len at any
+ * time. */
 void dh_collect(struct dh_stream *, size_t max);
 
 /* The value of header NAME (any case) of the current message, or NULL. */
 const struct dh_field *dh_header(const struct dh_stream *, const char *name);
 
+/* BODY_LEN of dh_request_head(): the body goes on chunked. */
+#define DH_CHUNKED ((size_t)-1)
+
 /*
  * The current request's head written anew into OUT (malloc'ed): request
  * line, every header but Content-Length, Transfer-Encoding and Expect,
- * and "Content-Length: BODY_LEN". Returns its length, or 0 out of memory.
+ * and "Content-Length: BODY_LEN" (or "Transfer-Encoding: chunked" for
+ * DH_CHUNKED). Returns its length, or 0 out of memory.
  */
 size_t dh_request_head(const struct dh_stream *, size_t body_len,
     char **out);

@@ -53,16 +53,18 @@ docker_paths_add_rule(struct docker_paths *dp, const char *from,
     const char *to)
 {
 	struct docker_rule *r = NULL;
-	size_t n = strlen(from);
+	char clean[DOCKER_PATH_MAX + 1];
+	int n;
 
+	/* Matched against cleaned paths: cleaned too ("/a//b/" is "/a/b"). */
+	if ((n = docker_path_clean(from, strlen(from), clean, sizeof clean)) < 0)
+		return -1;
 	r = realloc(dp->rules, (dp->nrules + 1) * sizeof *r);
 	if (r == NULL)
 		return -1;
 	dp->rules = r;
 	r = &dp->rules[dp->nrules];
-	while (n > 1 && from[n - 1] == '/')
-		n--;
-	r->from = strndup(from, n);
+	r->from = strndup(clean, (size_t)n);
 	r->to = strdup(to);
 	if (r->from == NULL || r->to == NULL) {
 		free(r->from);
@@ -118,16 +120,62 @@ docker_prefix(const char *src, size_t len, const char *from)
 }
 
 int
+docker_path_clean(const char *src, size_t len, char *out, size_t outlen)
+{
+	const char *p = src, *end = src + len;
+	size_t n = 0, seg;
+
+	if (len == 0 || src[0] != '/' || memchr(src, '\0', len) != NULL ||
+	    outlen < 2)
+		return -1;
+	while (p < end) {
+		while (p < end && *p == '/')
+			p++;
+		for (seg = 0; p + seg < end && p[seg] != '/'; seg++)
+			;
+		if (seg == 0 || (seg == 1 && p[0] == '.')) {
+			p += seg;
+			continue;
+		}
+		if (seg == 2 && p[0] == '.' && p[1] == '.') {
+			/* Above "/": Linux would stay at "/", Windows at the
+			 * drive's root; neither is what was meant. */
+			if (n == 0)
+				return -1;
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			n--; /* the "/" before the part taken away */
+			p += seg;
+			continue;
+		}
+		if (n + 1 + seg + 1 > outlen || n + 1 + seg > DOCKER_PATH_MAX)
+			return -1;
+		out[n++] = '/';
+		memcpy(out + n, p, seg);
+		n += seg;
+		p += seg;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return (int)n;
+}
+
+int
 docker_path_rewrite(const struct docker_paths *dp, const char *src,
     size_t len, char *out, size_t outlen)
 {
 	const struct docker_rule *r = NULL;
+	char clean[DOCKER_PATH_MAX + 1];
 	size_t i, n, rlen;
 	char drive[4];
+	int c;
 
-	if (len == 0 || src[0] != '/' || len > DOCKER_PATH_MAX ||
-	    memchr(src, '\0', len) != NULL)
+	if (len > DOCKER_PATH_MAX ||
+	    (c = docker_path_clean(src, len, clean, sizeof clean)) < 0)
 		return 0;
+	src = clean;
+	len = (size_t)c;
 	for (i = 0; i < dp->nrules; i++) {
 		r = &dp->rules[i];
 		if ((n = docker_prefix(src, len, r->from)) == 0)
@@ -140,7 +188,9 @@ docker_path_rewrite(const struct docker_paths *dp, const char *src,
 	}
 	if (!dp->drives || dp->root == NULL)
 		return 0;
-	/* ROOT + one lowercase letter + end or "/": that drive's folder. */
+	/* ROOT + one lowercase letter + end or "/": that drive's folder. The
+	 * root ends in "/", the cleaned path does not: "/mnt/" matches "/mnt"
+	 * only as a root of its own ("/"). */
 	rlen = strlen(dp->root);
 	if (len < rlen + 1 || memcmp(src, dp->root, rlen) != 0)
 		return 0;

@@ -38,18 +38,30 @@ int docker_wsl_root(const char *path, int must_exist, char **root,
 int docker_rule_from_valid(const char *from);
 
 /*
- * Add a prefix rule FROM -> TO (copied; a trailing "/" of FROM is
- * dropped). Returns 0, or -1 when out of memory.
+ * Add a prefix rule FROM -> TO (copied; FROM cleaned as by
+ * docker_path_clean(), so a trailing "/" is dropped). Returns 0, or -1
+ * when out of memory or FROM is not valid.
  */
 int docker_paths_add_rule(struct docker_paths *, const char *from,
     const char *to);
 void docker_paths_clear(struct docker_paths *);
 
 /*
+ * The absolute path SRC (LEN bytes, not NUL-terminated) resolved
+ * lexically into OUT, NUL-terminated: "//" and "." parts gone, ".."
+ * taking away the part before it, no "/" at the end but for "/" itself
+ * ("/a//b/./c/../d/" is "/a/b/d"). Returns its length, or -1 when SRC
+ * is not absolute, holds a NUL, climbs above "/" ("/a/../.."), or the
+ * result would not fit OUTLEN or DOCKER_PATH_MAX.
+ */
+int docker_path_clean(const char *src, size_t len, char *out, size_t outlen);
+
+/*
  * The Windows form of the host path SRC (its LEN bytes, not
- * NUL-terminated) into OUT: the first matching prefix rule, else the
- * drive rule. Returns the length written, 0 when no rule matches (SRC is
- * left alone: named volumes, relative and other paths), -1 when the
+ * NUL-terminated) into OUT: SRC cleaned (docker_path_clean()), then the
+ * first matching prefix rule, else the drive rule. Returns the length
+ * written, 0 when no rule matches (SRC is left alone: named volumes,
+ * relative paths, paths climbing above "/" and other paths), -1 when the
  * result would not fit OUTLEN.
  */
 int docker_path_rewrite(const struct docker_paths *, const char *src,

@@ -1,8 +1,9 @@
 /*
  * Endpoint groups and the allow/deny policy of the docker adapter (see
  * docker_policy.h). The group of a request is the first segment of its
- * path after the optional API version ("/v1.41"); "/containers/ID/exec"
- * creates an exec instance and so belongs to "exec", like "/exec/ID/...".
+ * path after the optional API version ("/v1.41"), or after "libpod" for
+ * podman's own API; "/containers/ID/exec" creates an exec instance and
+ * so belongs to "exec", like "/exec/ID/...".
  */
 #include <stdio.h>
 #include <string.h>
@@ -145,22 +146,151 @@ docker_seg_is(const char *seg, size_t len, const char *word)
 	return len == strlen(word) && memcmp(seg, word, len) == 0;
 }
 
+/* The segments of a path that the groups are read from. */
+#define DOCKER_SEGS 5
+
+struct docker_segs {
+	const char *seg[DOCKER_SEGS];
+	size_t len[DOCKER_SEGS];
+	int n;              /* all of them, even past DOCKER_SEGS */
+	const char *last;   /* the last one */
+	size_t lastlen;
+	int truncated;      /* the path was too long to read whole */
+};
+
+static int
+docker_segs_is(const struct docker_segs *sg, int i, const char *word)
+{
+	return i < sg->n && i < DOCKER_SEGS &&
+	    docker_seg_is(sg->seg[i], sg->len[i], word);
+}
+
+/* The group named by segment I ("other" for none, never "libpod"). */
+static enum docker_group
+docker_named_group(const struct docker_segs *sg, int i)
+{
+	int g;
+
+	for (g = 0; g < DG_OTHER; g++) {
+		if (g != DG_LIBPOD && docker_segs_is(sg, i, docker_group_names[g]))
+			return (enum docker_group)g;
+	}
+	return DG_OTHER;
+}
+
+/*
+ * Podman's kube play and apply, and its quadlets, make containers from a
+ * description that can also pull and build images and make volumes,
+ * networks and secrets: they belong to all of these groups.
+ */
+#define DG_DESCRIBED (DG_BIT(DG_CONTAINERS) | DG_BIT(DG_IMAGES) | \
+	DG_BIT(DG_BUILD) | DG_BIT(DG_VOLUMES) | DG_BIT(DG_NETWORKS) | \
+	DG_BIT(DG_SECRETS))
+
+/*
+ * The groups of podman's own endpoints, the segments after "libpod" from
+ * I on (pkg/api/server/register_*.go): those with a Docker twin are in
+ * its group, the rest where their work is. 0: in "libpod" alone
+ * (swagger, and any path podman may add).
+ */
+static unsigned
+docker_libpod_groups(const struct docker_segs *sg, int i)
+{
+	enum docker_group g = docker_named_group(sg, i);
+
+	if (g != DG_OTHER)
+		return DG_BIT(g);
+	if (docker_segs_is(sg, i, "local"))       /* local/build, local/images/load */
+		return docker_segs_is(sg, i + 1, "build") ? DG_BIT(DG_BUILD) :
+		    docker_segs_is(sg, i + 1, "images") ? DG_BIT(DG_IMAGES) : 0;
+	if (docker_segs_is(sg, i, "pods") || docker_segs_is(sg, i, "generate") ||
+	    (docker_segs_is(sg, i, "kube") && docker_segs_is(sg, i + 1,
+	    "generate")))
+		return DG_BIT(DG_CONTAINERS);
+	if (docker_segs_is(sg, i, "kube") || docker_segs_is(sg, i, "play") ||
+	    docker_segs_is(sg, i, "quadlets"))
+		return DG_DESCRIBED;
+	if (docker_segs_is(sg, i, "manifests") ||
+	    docker_segs_is(sg, i, "artifacts"))
+		return DG_BIT(DG_IMAGES);
+	return 0;
+}
+
+/* Which bind sources a POST to the path of SG from segment I carries. */
+static enum docker_body_kind
+docker_target_body(const struct docker_segs *sg, int i)
+{
+	int n = sg->n - i;
+
+	if (sg->truncated)
+		return DB_NONE;
+	if (n == 2 && docker_segs_is(sg, i + 1, "create")) {
+		if (docker_segs_is(sg, i, "containers"))
+			return i == 0 ? DB_CONTAINER : DB_LIBPOD;
+		if (docker_segs_is(sg, i, "volumes"))
+			return DB_VOLUME;
+		if (i == 0 && docker_segs_is(sg, i, "services"))
+			return DB_SERVICE;
+	}
+	/* dockerd's "/services/{id}/update". */
+	if (i == 0 && n == 3 && docker_segs_is(sg, 0, "services") &&
+	    docker_segs_is(sg, 2, "update"))
+		return DB_SERVICE;
+	return DB_NONE;
+}
+
+/* T's groups from the segments SG. */
+static void
+docker_target_groups(const struct docker_segs *sg, struct docker_target *t)
+{
+	int i = 0, g;
+
+	t->libpod = docker_segs_is(sg, 0, "libpod");
+	if (t->libpod) {
+		i = 1;
+		t->groups = DG_BIT(DG_LIBPOD) | docker_libpod_groups(sg, 1);
+	} else if ((g = docker_named_group(sg, 0)) != DG_OTHER)
+		t->groups = DG_BIT(g);
+	/* dockerd's "/containers/{name:.*}/exec": the name may hold "/";
+	 * podman's "/libpod/containers/{name}/exec" too, read as widely. */
+	if (docker_segs_is(sg, i, "containers") && sg->n >= i + 3 &&
+	    (docker_segs_is(sg, i + 2, "exec") || (!sg->truncated &&
+	    docker_seg_is(sg->last, sg->lastlen, "exec"))))
+		t->groups = (t->groups & ~DG_BIT(DG_CONTAINERS)) | DG_BIT(DG_EXEC);
+	t->body = docker_target_body(sg, i);
+	/* The group named in messages: the first one it belongs to. */
+	t->group = DG_OTHER;
+	for (g = 0; g < DG_COUNT; g++) {
+		if (g != DG_LIBPOD && (t->groups & DG_BIT(g))) {
+			t->group = (enum docker_group)g;
+			return;
+		}
+	}
+	if (t->libpod)
+		t->group = DG_LIBPOD;
+	else
+		t->groups = DG_BIT(DG_OTHER);
+}
+
 void
 docker_target_parse(const char *url, size_t len, struct docker_target *t)
 {
 	char path[DOCKER_TARGET_MAX];
-	const char *seg[4] = { NULL, NULL, NULL, NULL }, *p = NULL;
-	const char *last = NULL;
-	size_t seglen[4] = { 0, 0, 0, 0 }, lastlen = 0, n, l;
-	int truncated, nseg = 0, g;
+	struct docker_segs sg;
+	const char *p = NULL;
+	size_t n, l;
+	int truncated;
 
 	memset(t, 0, sizeof *t);
+	memset(&sg, 0, sizeof sg);
 	t->group = DG_OTHER;
+	t->groups = DG_BIT(DG_OTHER);
 	n = docker_target_path(url, len, path, sizeof path, &truncated);
+	sg.truncated = truncated;
 	/* A path too long to read whole could end in anything ("exec"). */
 	t->canonical = n > 0 && path[0] == '/' && memchr(path, '\0', n) == NULL &&
 	    !truncated;
-	/* Split into segments; only the first four matter. */
+	/* Split into segments; only the first few matter. */
 	p = path;
 	while (p < path + n) {
 		if (*p != '/') {
@@ -175,32 +305,19 @@ docker_target_parse(const char *url, size_t len, struct docker_target *t)
 			t->canonical = 0;
 		/* The version is not a segment of its own. */
 		if (!(p == path + 1 && docker_is_version(p, l)) && l > 0) {
-			if (nseg < 4) {
-				seg[nseg] = p;
-				seglen[nseg] = l;
+			if (sg.n < DOCKER_SEGS) {
+				sg.seg[sg.n] = p;
+				sg.len[sg.n] = l;
 			}
-			nseg++;
-			last = p;
-			lastlen = l;
+			sg.n++;
+			sg.last = p;
+			sg.lastlen = l;
 		}
 		p += l;
 	}
-	if (nseg == 0)
+	if (sg.n == 0)
 		return;
-	for (g = 0; g < DG_OTHER; g++) {
-		if (docker_seg_is(seg[0], seglen[0], docker_group_names[g])) {
-			t->group = (enum docker_group)g;
-			break;
-		}
-	}
-	/* dockerd's "/containers/{name:.*}/exec": the name may hold "/". */
-	if (t->group == DG_CONTAINERS && nseg >= 3 &&
-	    (docker_seg_is(seg[2], seglen[2], "exec") ||
-	    (!truncated && docker_seg_is(last, lastlen, "exec"))))
-		t->group = DG_EXEC;
-	if (t->group == DG_CONTAINERS && nseg == 2 && !truncated &&
-	    docker_seg_is(seg[1], seglen[1], "create"))
-		t->create = 1;
+	docker_target_groups(&sg, t);
 }
 
 int
@@ -259,11 +376,25 @@ done:
 	return 0;
 }
 
+/* The first group of SET whose entries in LIST lack MBIT, or -1. */
+static int
+docker_policy_lacks(const unsigned *list, unsigned set, unsigned mbit)
+{
+	int g;
+
+	for (g = 0; g < DG_COUNT; g++) {
+		if ((set & DG_BIT(g)) && !(list[g] & mbit))
+			return g;
+	}
+	return -1;
+}
+
 int
 docker_policy_check(const struct docker_policy *pol, const char *method,
     unsigned mbit, const struct docker_target *t, char *why, size_t whylen)
 {
-	const char *g = docker_group_name(t->group);
+	unsigned own = t->groups & ~DG_BIT(DG_LIBPOD);
+	int g;
 
 	if (!pol->active)
 		return 1;
@@ -276,11 +407,24 @@ docker_policy_check(const struct docker_policy *pol, const char *method,
 		    "this socket's policy requires");
 		return 0;
 	}
-	if ((pol->deny[t->group] & mbit) ||
-	    (pol->has_allow && !(pol->allow[t->group] & mbit))) {
-		snprintf(why, whylen, "%s requests to the %s endpoints are not "
-		    "allowed by this socket's policy", method, g);
-		return 0;
+	/* A deny entry of any of its groups refuses it ... */
+	for (g = 0; g < DG_COUNT; g++) {
+		if ((t->groups & DG_BIT(g)) && (pol->deny[g] & mbit))
+			goto refused;
 	}
-	return 1;
+	if (!pol->has_allow)
+		return 1;
+	/* ... and an allow list must name each of them, or "libpod" for
+	 * podman's own API as a whole. */
+	if (t->libpod && (pol->allow[DG_LIBPOD] & mbit))
+		return 1;
+	if ((g = docker_policy_lacks(pol->allow, own ? own : t->groups,
+	    mbit)) < 0)
+		return 1;
+refused:
+	snprintf(why, whylen, "%s requests to the %s endpoints%s are not "
+	    "allowed by this socket's policy", method,
+	    docker_group_name((enum docker_group)g),
+	    t->libpod && g != DG_LIBPOD ? " of podman's libpod API" : "");
+	return 0;
 }

@@ -2,12 +2,17 @@
  * The docker adapter's API policy, in the spirit of docker-socket-proxy:
  * request targets sorted into endpoint groups (containers, images, exec,
  * ...) and a route's allow and deny entries "GROUP" or "METHOD GROUP".
+ * Podman's own API ("/libpod/...") falls into the same groups as its
+ * Docker-compatible twin, and into "libpod" too; an endpoint that does
+ * the work of several groups (podman's kube play) is in each of them.
  * _ping, version and info are always allowed. Pure functions.
  */
 #ifndef NPR_DOCKER_POLICY_H
 #define NPR_DOCKER_POLICY_H
 
 #include <stddef.h>
+
+#include "docker_body.h"
 
 enum docker_group {
 	DG_PING, DG_VERSION, DG_INFO, /* always allowed */
@@ -28,10 +33,15 @@ enum docker_group {
 #define DM_OTHER 0x20u
 #define DM_ANY 0x3fu
 
+/* The bit of group G in a set of groups. */
+#define DG_BIT(g) (1u << (g))
+
 /* A request target as the policy and the path rewriting see it. */
 struct docker_target {
-	enum docker_group group;
-	int create;    /* .../containers/create: its body has bind mounts */
+	enum docker_group group; /* the first of GROUPS, or "libpod", "other" */
+	unsigned groups;         /* DG_BIT() of each group it belongs to */
+	int libpod;    /* podman's own API: "libpod" is in GROUPS too */
+	enum docker_body_kind body; /* a POST to it may carry bind sources */
 	int canonical; /* no ".", ".." or empty segments, no %00 */
 };
 
@@ -60,8 +70,10 @@ int docker_policy_add(struct docker_policy *p, int deny, const char *entry,
     char *err, size_t errlen);
 
 /*
- * May a request with METHOD (its bit MBIT) to T pass? Returns 1, or 0
- * with the reason, as the client will read it, in WHY.
+ * May a request with METHOD (its bit MBIT) to T pass? A deny entry for
+ * any of T's groups refuses it; with allow entries, every group of T
+ * must be allowed, or "libpod" for a path of podman's own API. Returns
+ * 1, or 0 with the reason, as the client will read it, in WHY.
  */
 int docker_policy_check(const struct docker_policy *p, const char *method,
     unsigned mbit, const struct docker_target *t, char *why, size_t whylen);

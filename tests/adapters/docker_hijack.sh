@@ -70,7 +70,7 @@ binds=$(dk_ok "$T/docker.sock" inspect -f '{{json .HostConfig.Binds}}' c0ffee |
 	jq -c sort)
 [[ $binds == '["/home/me:/home:z","C:/Users/me/src:/src:ro","data:/data"]' ]] ||
 	fail "the engine got Binds $binds"
-wait_log 5 "docker: container create: bind source /mnt/c/Users/me/src rewritten to C:/Users/me/src (HostConfig.Binds)"
+wait_log 5 "docker: bind source /mnt/c/Users/me/src rewritten to C:/Users/me/src (HostConfig.Binds)"
 [[ $(grep -c "rewritten to" "$ROUTER_LOG") == 1 ]] ||
 	fail "the rewrite was not logged exactly once: $(grep "rewritten to" "$ROUTER_LOG")"
 dk_ok "$T/docker.sock" create --mount type=bind,source=/mnt/d/work,target=/w \

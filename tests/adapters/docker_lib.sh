@@ -42,7 +42,17 @@ start_podman() {
 	((EUID == 0)) ||
 		fail "podman's Docker API service is run rootful here: run as root"
 	mkdir -p "$T/engine-cwd" "$T/podman-tmp" "$T/net"
+	# runc sets the containers' open-files and process limits, by default
+	# above what this machine's hard limits may allow ("error setting
+	# rlimit type 7", "type 6").
+	local nofile nproc
+	nofile=$(ulimit -Hn)
+	[[ $nofile == unlimited || $nofile -gt 20000 ]] && nofile=20000
+	nproc=$(ulimit -Hu)
+	[[ $nproc == unlimited || $nproc -gt 20000 ]] && nproc=20000
 	cat >"$T/containers.conf" <<-CONF
+	[containers]
+	default_ulimits = [ "nofile=$nofile:$nofile", "nproc=$nproc:$nproc" ]
 	[engine]
 	cgroup_manager = "cgroupfs"
 	events_logger = "file"
@@ -81,4 +91,71 @@ start_podman() {
 http_raw() {
 	timeout 20 socat -t 5 - "UNIX-CONNECT:$1" <"$2" ||
 		fail "socat to $1 failed or timed out"
+}
+
+# busybox_image SOCKET NAME: import a one-binary image NAME (busybox from
+# Debian's busybox-static, with sh and sleep) through SOCKET.
+busybox_image() {
+	need tar
+	[[ -x /bin/busybox ]] || fail "no /bin/busybox: install busybox-static (see scripts/deps.sh)"
+	mkdir -p "$T/bbroot/bin" "$T/bbroot/tmp"
+	cp /bin/busybox "$T/bbroot/bin/busybox"
+	local a
+	for a in sh sleep cat touch ls true; do
+		ln -sf busybox "$T/bbroot/bin/$a"
+	done
+	tar -C "$T/bbroot" -cf "$T/bbroot.tar" .
+	dk_ok "$1" import "$T/bbroot.tar" "$2" >/dev/null
+}
+
+# http_post SOCKET PATH JSON: one POST with a JSON body and
+# "Connection: close"; prints the whole answer.
+http_post() {
+	printf 'POST %s HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+		"$2" "${#3}" "$3" >"$T/post.req"
+	http_raw "$1" "$T/post.req"
+}
+
+# http_get SOCKET PATH: one GET with "Connection: close"; prints the
+# whole answer.
+http_get() {
+	printf 'GET %s HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n' "$2" >"$T/get.req"
+	http_raw "$1" "$T/get.req"
+}
+
+# status ANSWER: the status code of an HTTP answer's first line.
+status() {
+	head -n 1 <<<"$1" | cut -d' ' -f2
+}
+
+# OLD_DOCKER: Debian's docker.io CLI (20.10), which sends relative bind
+# sources as they are written; the newer CLI makes them absolute itself.
+OLD_DOCKER=/usr/bin/docker
+
+# need_old_docker: the test needs OLD_DOCKER; fails loudly without it.
+need_old_docker() {
+	[[ -x $OLD_DOCKER ]] && "$OLD_DOCKER" --version | grep -q '^Docker version 20\.10\.' ||
+		fail "no docker 20.10 CLI at $OLD_DOCKER: install Debian's docker.io (see scripts/deps.sh)"
+}
+
+# dk_old SOCKET ARGS...: dk with the old CLI (need_old_docker first).
+dk_old() {
+	local sock=$1
+	shift
+	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$sock \
+		timeout 60 "$OLD_DOCKER" "$@" 2>"$T/docker.err"
+}
+
+# start_tap: a socket $T/tap.sock in front of podman's that records every
+# byte the engine is sent, on all its connections, in $T/tap.up (socat's
+# -r). A mock of nothing: the engine behind it is the real one.
+start_tap() {
+	bg tap socat -r "$T/tap.up" "UNIX-LISTEN:$T/tap.sock,fork" \
+		"UNIX-CONNECT:$T/podman.sock"
+	wait_until 10 "the tap's socket" _listening "$BG_PID" "$T/tap.sock" tap
+}
+
+# tap_has TEXT: the engine was sent TEXT through the tap.
+tap_has() {
+	grep -aqF -- "$1" "$T/tap.up"
 }

@@ -6,7 +6,7 @@
  *
  *   byte 0        bits 0-1: which option set; bit 7: direct mode
  *   direct mode   the rest is a request target for docker_target_parse()
- *                 and a create body for docker_body_rewrite()
+ *                 and a body for docker_body_rewrite(), as each kind
  *   else records  the conversation (fuzz_session.h says how).
  *
  * Built with NPR_ADAPTER_EXACT_VIEW: reading past a view trips ASan.
@@ -89,6 +89,8 @@ fuzz_direct(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t tlen = nul ? (size_t)(nul - data) : size;
+	struct docker_body_ctx ctx = { &fuzz_paths, "/home/me/cwd", NULL, NULL };
+	enum docker_body_kind kind;
 	struct docker_target t;
 	char *out = NULL, err[256];
 	size_t outlen;
@@ -106,10 +108,14 @@ fuzz_direct(const uint8_t *data, size_t size)
 	if ((copy = malloc(size ? size : 1)) == NULL)
 		return;
 	memcpy(copy, nul + 1, size);
-	if (docker_body_rewrite(&fuzz_paths, copy, size, &out, &outlen, NULL,
-	    NULL, err, sizeof err) == 1 && strlen(out) != outlen)
-		abort();
-	free(out);
+	/* Every kind of body, relative sources resolved too. */
+	for (kind = DB_CONTAINER; kind <= DB_VOLUME; kind++) {
+		if (docker_body_rewrite(&ctx, kind, copy, size, &out, &outlen,
+		    err, sizeof err) == 1 && strlen(out) != outlen)
+			abort();
+		free(out);
+		out = NULL;
+	}
 	free(copy);
 }
 

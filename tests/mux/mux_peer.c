@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,38 +44,14 @@ peer_fail(const char *fmt, ...)
 	exit(PEER_FAILED);
 }
 
-static int
-peer_append(struct peer *p, const void *buf, size_t len)
-{
-	uint8_t *o;
-	size_t cap;
-
-	if (p->out_len + len > p->out_cap) {
-		cap = p->out_cap ? p->out_cap : 65536;
-		while (cap < p->out_len + len)
-			cap *= 2;
-		if ((o = realloc(p->out, cap)) == NULL)
-			return -1;
-		p->out = o;
-		p->out_cap = cap;
-	}
-	memcpy(p->out + p->out_len, buf, len);
-	p->out_len += len;
-	return 0;
-}
-
 int
 peer_out(struct peer *p, const struct mux_header *h, const uint8_t *payload,
     size_t len)
 {
-	uint8_t b[MUX_HEADER_LEN];
 	char err[256];
 
-	if (mux_header_encode(h, b, err, sizeof err) != MUX_OK)
-		peer_fail("encoding a frame: %s", err);
-	if (peer_append(p, b, sizeof b) != 0 ||
-	    (len > 0 && peer_append(p, payload, len) != 0))
-		peer_fail("out of memory");
+	if (mux_outq_frame(&p->out, h, payload, len, err, sizeof err) != MUX_OK)
+		peer_fail("queueing a frame: %s", err);
 	return 0;
 }
 
@@ -82,21 +59,9 @@ peer_out(struct peer *p, const struct mux_header *h, const uint8_t *payload,
 static void
 peer_flush(struct peer *p)
 {
-	struct pollfd pfd = { 1, POLLOUT, 0 };
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < p->out_len) {
-		n = write(1, p->out + off, p->out_len - off);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			peer_fail("write: %s", strerror(errno));
-		poll(&pfd, 1, -1);
-	}
-	p->out_len = 0;
+	if (!p->out_closed && mux_outq_flush(&p->out, 1) != 0 &&
+	    errno != EPIPE)
+		peer_fail("write: %s", strerror(errno));
 }
 
 static void
@@ -159,7 +124,7 @@ peer_send_stream(struct peer *p, struct peer_stream *s)
 	uint32_t n;
 	uint16_t fin;
 
-	while (s->used && p->out_len < PEER_OUT_HIGH) {
+	while (s->used && mux_outq_pending(&p->out) < PEER_OUT_HIGH) {
 		if (mux_stream_update_due(&s->st)) {
 			if (mux_stream_send_window(&s->st, s->id, 0, &h, err,
 			    sizeof err) != MUX_OK)
@@ -380,18 +345,22 @@ peer_run(struct peer *p, unsigned min_streams)
 		peer_schedule(p);
 		pfd[0].fd = 0;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = p->out_len > 0 ? 1 : -1;
+		if (p->out_closed)
+			mux_outq_free(&p->out);
+		pfd[1].fd = mux_outq_pending(&p->out) > 0 ? 1 : -1;
 		pfd[1].events = POLLOUT;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			peer_fail("poll: %s", strerror(errno));
 		if (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
-			n = write(1, p->out, p->out_len);
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
+			n = mux_outq_write(&p->out, 1);
+			if (n < 0 && errno == EPIPE) {
+				/* The other side closed its end first (Go's
+				 * keepalive may still be pinging): what it
+				 * saw is judged by what we read to EOF. */
+				p->out_closed = 1;
+				mux_outq_free(&p->out);
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				peer_fail("write: %s", strerror(errno));
-			if (n > 0) {
-				memmove(p->out, p->out + n, p->out_len -
-				    (size_t)n);
-				p->out_len -= (size_t)n;
 			}
 		}
 		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -417,7 +386,7 @@ peer_free(struct peer *p)
 
 	for (i = 0; i < PEER_STREAMS; i++)
 		free(p->streams[i].q);
-	free(p->out);
+	mux_outq_free(&p->out);
 	mux_decoder_free(p->dec);
 }
 
@@ -429,6 +398,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&p, 0, sizeof p);
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && strcmp(argv[1], "relay") == 0) {
 		p.role = MUX_ROLE_RELAY;
 		min_streams = (unsigned)strtoul(argv[2], NULL, 10);
@@ -448,7 +418,7 @@ main(int argc, char **argv)
 	if (fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)
 		peer_fail("fcntl: %s", strerror(errno));
 	if (p.role == MUX_ROLE_RELAY) {
-		if (peer_append(&p, MUX_HELLO, MUX_HELLO_LEN) != 0)
+		if (mux_outq_append(&p.out, MUX_HELLO, MUX_HELLO_LEN) != 0)
 			peer_fail("out of memory");
 		/* An exposed pipe's client: a stream the relay opens. */
 		peer_open(&p, PK_GEN, "//./pipe/exposed", 99, 300 * 1024);

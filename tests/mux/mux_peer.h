@@ -13,6 +13,7 @@
 
 #include "mux_decode.h"
 #include "mux_open.h"
+#include "mux_outq.h"
 #include "mux_stream.h"
 
 #define PEER_STREAMS 64
@@ -59,8 +60,8 @@ struct peer {
 	enum mux_role role;
 	struct mux_decoder *dec;
 	struct peer_stream streams[PEER_STREAMS];
-	uint8_t *out;
-	size_t out_len, out_cap;
+	struct mux_outq out;
+	int out_closed;		/* stdout's reader is gone (EPIPE) */
 	/* expectations and what was seen */
 	unsigned want_streams;
 	uint64_t want_bytes;

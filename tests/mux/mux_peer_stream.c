@@ -201,8 +201,9 @@ peer_stream_body(struct peer *p, struct peer_stream *s, const uint8_t *buf,
 	    peer_request(s, &req, err, errlen);
 	if (rc != MUX_OK)
 		return rc;
-	if ((rc = mux_stream_consumed(&s->st, (uint32_t)used, err, errlen)) !=
-	    MUX_OK)
+	/* Earlier pieces were consumed as they came. */
+	if ((rc = mux_stream_consumed(&s->st, (uint32_t)(used -
+	    (s->pre_len - n)), err, errlen)) != MUX_OK)
 		return rc;
 	/* What followed the request in the buffer, then the rest. */
 	if ((rc = peer_stream_payload(p, s, s->pre + used, s->pre_len - used,

@@ -6,7 +6,10 @@
 # pings, a Go Away exchange, and one protocol violation of each kind,
 # which mux-peer must answer with Go Away (protocol error).
 #
-# Environment (set by ctest): MUX_PEER, YAMUXPEER_SRC.
+# Go yamux also drives the stand-in relay (tests/tools' nptest-muxrelay).
+#
+# Environment (set by ctest): MUX_PEER, YAMUXPEER_SRC, NPTEST_MUXRELAY,
+# NPTEST_PEER.
 
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -14,6 +17,8 @@
 NEED_HINT=' (Debian: apt-get install golang-go)'
 need go timeout
 need_env MUX_PEER -x "the mux-peer binary"
+need_env NPTEST_MUXRELAY -x "the stand-in relay binary"
+need_env NPTEST_PEER -x "the test peer binary"
 need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
 GOCODE=/usr/share/gocode
 [[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
@@ -23,7 +28,7 @@ T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-mux-XXXXXX")
 # Offline: GOPATH mode over Debian's Go sources, no module proxy.
 log "building yamuxpeer with $(go version)"
 (cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS= GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
+	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
 	>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
 
 # run NAME ARGS...: one scenario, bounded; its output goes to $T/NAME.log.
@@ -44,6 +49,12 @@ run() {
 run router -streams 6 -bytes $((700 * 1024)) -- "$MUX_PEER" relay 6
 # Go as the relay echoes; C opens 6 streams and checks every byte.
 run relay -streams 6 -- "$MUX_PEER" router 6 $((700 * 1024))
+# Go as the router against the stand-in relay (tests/tools), whose streams
+# reach a unix echo server: its credit, ACKs and replies as Go yamux sees them.
+bg echo "$NPTEST_PEER" echo "$T/echo.sock"
+wait_until 10 "the echo server" _listening "$BG_PID" "$T/echo.sock" echo
+run standin -streams 8 -bytes $((700 * 1024)) -pipe "$T/echo.sock" \
+	-missing "$T/missing.sock" -- "$NPTEST_MUXRELAY" --mux
 for v in version window-overflow unknown-stream beyond-window bad-open; do
 	run "violation-$v" -- "$MUX_PEER" relay 0
 done

@@ -75,3 +75,26 @@ wait_exit "$relay_pid" 30
 ((EXIT_STATUS == 0)) || fail "-a -p: exit status $EXIT_STATUS: $(cat "$T/late.err")"
 cmp -s "$T/late.out" "$T/cmd.want" || fail "-a -p: output '$(cat "$T/late.out")'"
 ok "-a -p: waits for the socket file, then connects"
+
+# -p also waits while the socket file is half-written: gpg-agent creates
+# it, then writes it, so a reader can find it empty or short.
+half=$T/S.half
+printf '1234\n01234567' >"$half"	# 8 of 16 nonce bytes
+timeout -k 5 60 wine "$NPRELAY_EXE" -a -s -p -l 40 "$(winpath "$half")" \
+	<"$T/cmd" >"$T/half.out" 2>"$T/half.err" &
+relay_pid=$!
+BG_PIDS+=("$relay_pid")
+sleep 2
+alive "$relay_pid" || fail "-a -p gave up on a half-written socket file: $(cat "$T/half.err")"
+start_assuansrv half --file "$(winpath "$half")" --format native
+wait_exit "$relay_pid" 30
+((EXIT_STATUS == 0)) || fail "-a -p, half-written file: exit status $EXIT_STATUS: $(cat "$T/half.err")"
+cmp -s "$T/half.out" "$T/cmd.want" || fail "-a -p, half-written file: output '$(cat "$T/half.out")'"
+ok "-a -p: a half-written socket file is retried until it is complete"
+
+# -p -l 1 on a file that stays malformed: exit 4, saying what is wrong.
+printf '1234\n0123' >"$T/S.stuck"
+run_relay stuck "$T/cmd" -a -p -l 1 "$(winpath "$T/S.stuck")"
+expect_rc 4 "-a -p -l 1, malformed file" stuck
+expect_err stuck 'S\.stuck: gave up waiting after 1 s: assuan socket file has a 4-byte nonce, want 16$'
+ok "-a -p -l 1, a file that stays malformed: exit 4: $(cat "$T/stuck.err")"

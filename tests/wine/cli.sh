@@ -52,6 +52,23 @@ ok "--ep, --ei=true, -p=false are accepted (-p=false: no waiting)"
 run_relay limiteq "$T/empty" -l=1 "$missing"
 expect_rc 4 "-l=1 on a missing pipe" limiteq
 ok "-l=1 waits (implies -p) and gives up: ${MS} ms"
+# Every spelling of Go's strconv.ParseBool, and nothing else.
+for v in 1 t T TRUE true True; do
+	run_relay booltrue "$T/empty" -l 1 -ep="$v" -p="$v" "$missing"
+	expect_rc 4 "-p=$v on a missing pipe (waits, gives up)" booltrue
+done
+for v in 0 f F FALSE false False; do
+	run_relay boolfalse "$T/empty" -p="$v" -ep="$v" -ei="$v" -s="$v" "$missing"
+	expect_rc 3 "-p=$v on a missing pipe (no wait)" boolfalse
+done
+ok "boolean values 1 t T TRUE true True / 0 f F FALSE false False, as Go's flag package"
+for v in yes no TrUe on 2 ''; do
+	run_relay boolbad "$T/empty" -p="$v" "$missing"
+	expect_rc 2 "-p=$v" boolbad
+	grep -qF "invalid boolean flag: -p=$v" "$T/boolbad.err" ||
+		fail "-p=$v: stderr '$(cat "$T/boolbad.err")'"
+done
+ok "other boolean values are usage errors (yes, no, TrUe, on, 2, empty)"
 run_relay dashdash "$T/empty" -- "$missing"
 expect_rc 3 "-- TARGET" dashdash
 ok "-- ends the flags"
@@ -68,7 +85,7 @@ ok "-bg is accepted; nothing on stderr without -v"
 run_relay verbose "$T/hello" -v "$pipe"
 expect_rc 0 "-v" verbose
 for want in "connected to pipe (byte mode)" "stdin EOF after 5 bytes" \
-    "target EOF after 5 bytes" "exit status 0"; do
+    "the target closed after 5 bytes" "exit status 0"; do
 	grep -qxF "nprelay: $pipe: $want" "$T/verbose.err" ||
 		fail "-v: no line '$want' in: $(cat "$T/verbose.err")"
 done

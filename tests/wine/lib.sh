@@ -6,7 +6,7 @@
 #
 # Environment (set by ctest, see CMakeLists.txt):
 #   NPRELAY_EXE           nprelay.exe under test
-#   NPR_WINE_HELPERS_DIR  pipesrv.exe and assuansrv.exe
+#   NPR_WINE_HELPERS_DIR  pipesrv.exe, assuansrv.exe, stdspawn.exe
 #   WINEPREFIX            the prefix made by setup.sh (fixture wine)
 #   NPR_KEEP_TMP=1        keep the temporary directory of a test
 
@@ -31,8 +31,8 @@ ok() { printf 'ok - %s\n' "$*"; }
 need wine wineserver timeout sha256sum socat
 need_env NPRELAY_EXE -f "nprelay.exe"
 H=${NPR_WINE_HELPERS_DIR:-}
-[[ -n $H && -f $H/pipesrv.exe && -f $H/assuansrv.exe ]] ||
-	fail "NPR_WINE_HELPERS_DIR must hold pipesrv.exe and assuansrv.exe (got '$H')"
+[[ -n $H && -f $H/pipesrv.exe && -f $H/assuansrv.exe && -f $H/stdspawn.exe ]] ||
+	fail "NPR_WINE_HELPERS_DIR must hold pipesrv.exe, assuansrv.exe and stdspawn.exe (got '$H')"
 [[ -n ${WINEPREFIX:-} && -d $WINEPREFIX/drive_c/windows/system32 ]] ||
 	fail "WINEPREFIX '${WINEPREFIX:-}' is not set up: the wine.setup fixture must run first"
 export WINEPREFIX
@@ -89,6 +89,41 @@ run_relay() {
 	MS=$((($(date +%s%N) - t0) / 1000000))
 }
 
+# start_held NAME EXE ARGS...: the relay EXE (nprelay.exe, or the Go
+# npiperelay.exe) in the background with its stdin a FIFO this shell holds
+# open (HELD_FD), as an ssh client keeps its connection: no stdin EOF until
+# release_held.  Output in $T/NAME.out and .err; sets RELAY_PID.
+start_held() {
+	local name=$1 exe=$2
+	shift 2
+	mkfifo "$T/$name.fifo"
+	timeout -k 5 60 wine "$exe" "$@" <"$T/$name.fifo" \
+		>"$T/$name.out" 2>"$T/$name.err" &
+	RELAY_PID=$!
+	BG_PIDS+=("$RELAY_PID")
+	exec {HELD_FD}>"$T/$name.fifo"
+}
+release_held() { exec {HELD_FD}>&-; }
+
+# held_exits NAME SECONDS: the relay of start_held ends by itself, stdin
+# still open, within SECONDS; sets EXIT_STATUS and MS (measured from now).
+held_exits() {
+	local t0
+	t0=$(date +%s%N)
+	while alive "$RELAY_PID"; do
+		(($(date +%s%N) - t0 < $2 * 1000000000)) ||
+			fail "$1: the relay still runs $2 s later, stdin open: $(cat "$T/$1.err")"
+		sleep 0.02
+	done
+	MS=$((($(date +%s%N) - t0) / 1000000))
+	EXIT_STATUS=0
+	wait "$RELAY_PID" || EXIT_STATUS=$?
+	release_held
+}
+
+# pattern FILE BYTES: what pipesrv --send sends.
+pattern() { { yes 0123456789abcde || true; } | head -c "$2" >"$1"; }
+
 expect_rc() {
 	[[ $RC == "$1" ]] || fail "$2: exit status $RC, want $1; stderr: $(cat "$T/${3:-x}.err" 2>/dev/null)"
 }
@@ -112,15 +147,16 @@ chain_init() {
 }
 
 # route NAME PIPE RELAY-FLAGS...: one route block for the config, its
-# socket $T/NAME.sock, its relay wine + nprelay.exe + flags + PIPE.
+# socket $T/NAME.sock, its relay wine + $ROUTE_EXE (default nprelay.exe)
+# + flags + PIPE, and $ROUTE_EXTRA (settings such as an adapter) if set.
 route() {
-	local name=$1 pipe=$2 f args="\"$NPRELAY_EXE\""
+	local name=$1 pipe=$2 f args="\"${ROUTE_EXE:-$NPRELAY_EXE}\""
 	shift 2
 	for f in "$@"; do
 		args+=", \"$f\""
 	done
-	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; }' \
-		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args"
+	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; %s}' \
+		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args" "${ROUTE_EXTRA:-}"
 }
 
 router_log_has() { grep -qF -- "$1" "$T/router.err" "$T/router.log" 2>/dev/null; }

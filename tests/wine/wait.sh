@@ -1,7 +1,8 @@
 #!/bin/bash
 # -p and -l: a busy pipe (single instance, held by another client) and a
-# late pipe (created after a delay).  Without -p both fail at once with
-# the Win32 error; -l caps the wait (exit 4); -p connects when possible.
+# late pipe (created after a delay).  Without -p a late pipe fails at once
+# and a busy one after 2 s, with the Win32 error; -l caps the wait (exit
+# 4); -p connects when possible.
 . "$(dirname "$0")/lib.sh"
 
 printf hello >"$T/hello"
@@ -15,11 +16,12 @@ within() {
 p=$(pipe_name busy)
 start_pipesrv busy --name "$p" --mode byte --instances 1 --busy 6000 \
 	--close-after 5 --count 2
+# Without -p a busy pipe is waited for 2 s (go-winio's DialPipe default).
 run_relay busy_nop "$T/hello" "$p"
 expect_rc 3 "busy pipe without -p" busy_nop
-expect_err busy_nop "^nprelay: $p: cannot open pipe: .+ \\(error 231\\)\$"
-within "busy pipe without -p" 0 3000
-ok "busy, no -p: exit 3 at once ($MS ms): $(cat "$T/busy_nop.err")"
+expect_err busy_nop "^nprelay: $p: cannot open pipe \\(busy for 2 s\\): .+ \\(error 231\\)\$"
+within "busy pipe without -p" 1900 8000
+ok "busy, no -p: exit 3 after the 2 s busy wait ($MS ms): $(cat "$T/busy_nop.err")"
 
 run_relay busy_l1 "$T/hello" -p -l 1 "$p"
 expect_rc 4 "busy pipe with -p -l 1" busy_l1
@@ -37,6 +39,17 @@ grep -q 'all pipe instances are busy, waiting' "$T/busy_p.err" ||
 (($(grep -c 'busy, waiting' "$T/busy_p.err") <= 3)) ||
 	fail "busy -p retried in a loop: $(grep -c 'busy, waiting' "$T/busy_p.err") waits"
 ok "busy, -p: connected once the instance was free ($MS ms)"
+
+# Busy for a moment, as a server between two instances: no -p needed.
+p=$(pipe_name brief)
+start_pipesrv brief --name "$p" --mode byte --instances 1 --busy 1500 \
+	--close-after 5 --count 2
+run_relay brief_nop "$T/hello" -v "$p"
+expect_rc 0 "pipe busy for 1.5 s, no -p" brief_nop
+[[ $(cat "$T/brief_nop.out") == hello ]] || fail "brief busy: output '$(cat "$T/brief_nop.out")'"
+grep -q 'all pipe instances are busy, waiting' "$T/brief_nop.err" &&
+	waited="after waiting" || waited="without waiting (Wine started late)"
+ok "busy for 1.5 s, no -p: connected $waited ($MS ms)"
 
 # Late: the pipe appears 5 s after the server starts.
 p=$(pipe_name late)

@@ -10,6 +10,9 @@
 //	router     the router (yamux client) against "mux-peer relay N"
 //	relay      the relay (yamux server, writes the hello) against
 //	           "mux-peer router N BYTES"
+//	standin    the router against the stand-in relay (tests/tools'
+//	           nptest-muxrelay --mux), streams to the unix echo server
+//	           -pipe, a failed open of -missing
 //	violation-KIND  the router, which breaks the protocol once the
 //	           session works; mux-peer must answer Go Away (protocol
 //	           error) and exit with status 3, naming the fault
@@ -212,7 +215,10 @@ func echoStream(c *checks, s *yamux.Stream) {
 
 // patternStream opens a stream, sends size pattern bytes while reading
 // the echo back, and checks every byte.
-func patternStream(c *checks, sess *yamux.Session, seed uint64, size int) {
+func patternStream(c *checks, sess *yamux.Session, seed uint64, size int, args ...string) {
+	if len(args) == 0 {
+		args = []string{"-ep", "-s", "//./pipe/echo"}
+	}
 	s, err := sess.OpenStream()
 	if err != nil {
 		c.fail("open: %v", err)
@@ -220,7 +226,7 @@ func patternStream(c *checks, sess *yamux.Session, seed uint64, size int) {
 	}
 	defer s.Close()
 	id := s.StreamID()
-	if _, err := s.Write(encodeRequest("-ep", "-s", "//./pipe/echo")); err != nil {
+	if _, err := s.Write(encodeRequest(args...)); err != nil {
 		c.fail("stream %d: request: %v", id, err)
 		return
 	}
@@ -335,6 +341,51 @@ func playRouter(p *peer, streams, size int) {
 	sess.Close()
 }
 
+// playStandin: we are the router, the stand-in relay (tests/tools'
+// nptest-muxrelay) serves streams to the unix echo server at pipe and
+// fails the open of the missing socket.
+func playStandin(p *peer, streams, size int, pipe, missing string) {
+	if err := readHello(p); err != nil {
+		p.chk.fail("%v", err)
+		return
+	}
+	sess, err := yamux.Client(p.conn, config(true))
+	if err != nil {
+		p.chk.fail("yamux client: %v", err)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < streams; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			patternStream(&p.chk, sess, uint64(200+i), size+999*i, "-s", pipe)
+		}(i)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s, err := sess.OpenStream()
+		if err != nil {
+			p.chk.fail("open: %v", err)
+			return
+		}
+		defer s.Close()
+		s.Write(encodeRequest("-ep", missing))
+		want := reply{3, 2, missing + ": cannot open pipe: The system " +
+			"cannot find the file specified (error 2)"}
+		rep, err := readReply(s)
+		if err != nil || rep != want {
+			p.chk.fail("open failure reply %+v, %v; want %+v", rep, err, want)
+		}
+	}()
+	wg.Wait()
+	if _, err := sess.Ping(); err != nil {
+		p.chk.fail("ping: %v", err)
+	}
+	sess.Close()
+}
+
 // playRelay: we are the relay, mux-peer the router.
 func playRelay(p *peer, streams int) {
 	if _, err := p.conn.Write([]byte(hello)); err != nil {
@@ -406,7 +457,10 @@ func syncStream(p *peer, sess *yamux.Session, s *yamux.Stream) {
 	s.Write([]byte(answer))
 	io.Copy(io.Discard, s)
 	s.Close()
-	if err := sess.GoAway(); err != nil {
+	// mux-peer ends as soon as our Go Away arrives, and this yamux may
+	// see that EOF before GoAway returns; whether the frame arrived is
+	// mux-peer's exit status (it fails at an EOF without it).
+	if err := sess.GoAway(); err != nil && err != yamux.ErrSessionShutdown {
 		p.chk.fail("go away: %v", err)
 	}
 }
@@ -506,6 +560,8 @@ func main() {
 	scenario := flag.String("scenario", "", "router, relay or violation-KIND")
 	streams := flag.Int("streams", 6, "pattern streams")
 	size := flag.Int("bytes", 700*1024, "bytes per pattern stream")
+	pipe := flag.String("pipe", "", "standin: the echo server's socket")
+	missing := flag.String("missing", "", "standin: a socket that does not exist")
 	flag.Parse()
 	if flag.NArg() < 1 {
 		fmt.Fprintln(os.Stderr, "usage: yamuxpeer -scenario NAME -- MUX_PEER ARGS...")
@@ -520,6 +576,8 @@ func main() {
 	switch {
 	case *scenario == "router":
 		playRouter(p, *streams, *size)
+	case *scenario == "standin":
+		playStandin(p, *streams, *size, *pipe, *missing)
 	case *scenario == "relay":
 		playRelay(p, *streams)
 	case strings.HasPrefix(*scenario, "violation-"):
