@@ -2,7 +2,6 @@
  * its counters. */
 #include "route.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
