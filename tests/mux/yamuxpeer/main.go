@@ -16,6 +16,8 @@
 //	violation-KIND  the router, which breaks the protocol once the
 //	           session works; mux-peer must answer Go Away (protocol
 //	           error) and exit with status 3, naming the fault
+//	nprelay-NAME  the router against "wine nprelay.exe --mux" and the
+//	           Wine pipe servers of tests/wine/mux.sh (nprelay.go)
 //
 // Exit status 0 when every check held; otherwise each failure is printed.
 package main
@@ -580,6 +582,8 @@ func main() {
 		playStandin(p, *streams, *size, *pipe, *missing)
 	case *scenario == "relay":
 		playRelay(p, *streams)
+	case strings.HasPrefix(*scenario, "nprelay-"):
+		wantStatus, wantMsg = playNprelay(p, *scenario, *streams, *size)
 	case strings.HasPrefix(*scenario, "violation-"):
 		wantStatus = 3
 		wantMsg = playViolation(p, strings.TrimPrefix(*scenario, "violation-"))
