@@ -157,3 +157,17 @@ out:
 	free(path);
 	return rc;
 }
+
+int
+trust_check_path(const char *path, uid_t euid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (trust_check_stat(&st, euid, err, errlen) != 0)
+		return -1;
+	return trust_check_path_dirs(path, euid, err, errlen);
+}

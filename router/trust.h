@@ -47,6 +47,14 @@ int trust_check_path_dirs(const char *path, uid_t euid, char *err,
 int trust_check_fd(int fd, const char *name, char *err, size_t errlen);
 
 /*
+ * PATH (symlinks followed) and every folder above it, for a process of
+ * effective uid EUID: for files judged by name only, like relay.path,
+ * which is exec'd later. 0, or -1 with why in ERR.
+ */
+int trust_check_path(const char *path, uid_t euid, char *err,
+    size_t errlen);
+
+/*
  * The absolute path FD is open on (through /proc, else NAME resolved),
  * for loaders that take a path: malloc'd, NULL with why in ERR.
  */

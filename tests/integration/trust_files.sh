@@ -67,6 +67,23 @@ check_refuses "a sticky world-writable routes.d" "$C/main.conf" \
 	"$C/routes.d: group- or other-writable (mode 1777)"
 chmod 755 "$C/routes.d"
 
+# relay.path is only warned about (a Windows relay on drvfs /mnt/c is the
+# Windows user's, mode 0777): root runs it, so `check` says so.
+printf '#!/bin/sh\nexec cat\n' >"$T/evil.sh"
+chmod 755 "$T/evil.sh"
+check_ok "root's relay" "$C/main.conf"
+grep -q warning "$T/check.out" && fail "check warned about root's relay: $(cat "$T/check.out")"
+chown "$nobody" "$T/evil.sh"
+check_ok "nobody's relay (a warning only)" "$C/main.conf"
+grep -qF "warning: relay.path $T/evil.sh: owned by uid $nobody, not root; root runs it for route \"evil\"" \
+	"$T/check.out" || fail "check did not warn about nobody's relay: $(cat "$T/check.out")"
+chown root "$T/evil.sh"
+chmod 777 "$T/evil.sh"
+check_ok "a world-writable relay (a warning only)" "$C/main.conf"
+grep -qF "warning: relay.path $T/evil.sh: group- or other-writable (mode 0777)" \
+	"$T/check.out" || fail "check did not warn about a 0777 relay: $(cat "$T/check.out")"
+chmod 755 "$T/evil.sh"
+
 # The main file's folder, and a sticky one above it that is fine.
 mkdir -m 755 "$T/up" "$T/up/in"
 cp "$C/main.conf" "$T/up/in/main.conf"
