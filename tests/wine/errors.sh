@@ -29,15 +29,17 @@ fz=${wz//\\//}
 printf AB >"$T/ab"
 # NAME RULE-REGEX TARGET [FLAGS...]: refused with exit 2.
 refuse_case() {
-	local name=$1 re=$2 target=$3 f
+	local name=$1 re=$2 target=$3 f first
 	shift 3
 	printf 'secret-content\n' >"$csecret"
 	printf 'secret-content\n' >"$zsecret"
 	run_relay "$name" "$T/ab" "$@" -ei "$target"
 	expect_rc 2 "TARGET '$target' $*" "$name"
-	head -1 "$T/$name.err" | grep -qF -- "nprelay: refusing TARGET \"$target\": " &&
-		head -1 "$T/$name.err" | grep -Eq -- "$re" ||
+	first=$(head -1 "$T/$name.err")
+	if [[ $first != "nprelay: refusing TARGET \"$target\": "* ]] ||
+		! grep -Eq -- "$re" <<<"$first"; then
 		fail "TARGET '$target': stderr '$(cat "$T/$name.err")' does not name it and /$re/"
+	fi
 	[[ ! -s $T/$name.out ]] || fail "TARGET '$target': stdout '$(head -c 80 "$T/$name.out")'"
 	for f in "$csecret" "$zsecret"; do
 		[[ $(cat "$f") == secret-content ]] ||
