@@ -147,6 +147,16 @@ assuan_read_file(const wchar_t *path, struct assuan_info *info,
 		    "cannot open assuan socket file");
 		goto out;
 	}
+	/*
+	 * The path passed name.c's rules (a drive path), yet a DOS device
+	 * name in it (C:\x\CON on older Windows) opens a device.
+	 */
+	if (GetFileType(h) != FILE_TYPE_DISK) {
+		error_set(err, NPRELAY_ECONNECT, 0, "refusing the assuan socket "
+		    "file: it opened, but is not a file on a disk (a device "
+		    "or pipe)");
+		goto out;
+	}
 	/* Read one byte more than allowed to notice an oversized file. */
 	while (len < sizeof buf) {
 		if (!ReadFile(h, buf + len, (DWORD)sizeof buf - len, &n, NULL)) {

@@ -44,6 +44,7 @@ struct options {
 	int verbose;		/* -v */
 	int background;		/* -bg: accepted, no effect */
 	int assuan;		/* -a: target is a libassuan socket file */
+	int allow_remote;	/* --allow-remote: \\HOST\pipe\NAME may be opened */
 	const wchar_t *target;
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "name.h"
 #include "options.h"
 #include "report.h"
 
@@ -24,6 +25,7 @@ static const struct options_flag options_bools[] = {
 	{ L"v", offsetof(struct options, verbose) },
 	{ L"bg", offsetof(struct options, background) },
 	{ L"a", offsetof(struct options, assuan) },
+	{ L"allow-remote", offsetof(struct options, allow_remote) },
 };
 
 static const char options_help[] =
@@ -42,7 +44,11 @@ static const char options_help[] =
 "              (a closed pipe ends the relay whatever the flags)\n"
 "  -ei         exit at EOF on stdin (after -s), even if the target is open\n"
 "  -a          TARGET is a libassuan socket file (gpg-agent), native or\n"
-"              Cygwin format; connect to it on 127.0.0.1\n"
+"              Cygwin format, on a local drive (C:\\...); connect to it\n"
+"              on 127.0.0.1\n"
+"  --allow-remote  let TARGET be a pipe on another computer,\n"
+"              //HOST/pipe/NAME (Windows signs in to HOST with your\n"
+"              credentials); without it only //./pipe/NAME is opened\n"
 "  -v          report progress on stderr\n"
 "  -bg         accepted for compatibility, no effect\n"
 "  --mux       (alone) serve a route's connections as yamux streams on\n"
@@ -51,8 +57,9 @@ static const char options_help[] =
 "  --help      show this help\n"
 "  --version   show the version\n"
 "\n"
-"Exit status: 0 done, 1 I/O error, 2 usage, 3 cannot open the target,\n"
-"4 wait limit reached, 5 bad assuan socket file or handshake.\n";
+"Exit status: 0 done, 1 I/O error, 2 usage or a TARGET the rules refuse,\n"
+"3 cannot open the target (or it is not a pipe or file), 4 wait limit\n"
+"reached, 5 bad assuan socket file or handshake.\n";
 
 void
 options_usage(HANDLE out)
@@ -193,6 +200,14 @@ options_parse(int argc, wchar_t **argv, struct options *o, char *err,
 		snprintf(err, errlen, "empty TARGET");
 		return OPTIONS_ERROR;
 	}
+	/*
+	 * Here rather than where the target is opened, so that every caller
+	 * of options_parse (one relay, or each --mux stream) gets the rules
+	 * before anything calls CreateFile.
+	 */
+	if ((o->assuan ? name_check_file(argv[n], err, errlen) :
+	    name_check_pipe(argv[n], o->allow_remote, err, errlen)) != 0)
+		return OPTIONS_ERROR;
 	o->target = argv[n];
 	return OPTIONS_RUN;
 

@@ -42,7 +42,12 @@ pipe_name(const wchar_t *target)
 	return name;
 }
 
-/* One attempt; INVALID_HANDLE_VALUE and *err on failure. */
+/*
+ * One attempt; INVALID_HANDLE_VALUE and *err on failure.  The name was
+ * checked by options_parse (name.c); the handle's type is checked here
+ * too, so that a name which still reaches a file or device is refused
+ * before the relay writes the client's bytes into it.
+ */
 HANDLE
 pipe_try(const wchar_t *name, DWORD *err)
 {
@@ -50,7 +55,16 @@ pipe_try(const wchar_t *name, DWORD *err)
 
 	h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 	    OPEN_EXISTING, FILE_FLAG_OVERLAPPED | PIPE_SQOS, NULL);
-	*err = h == INVALID_HANDLE_VALUE ? GetLastError() : 0;
+	if (h == INVALID_HANDLE_VALUE) {
+		*err = GetLastError();
+		return h;
+	}
+	if (GetFileType(h) != FILE_TYPE_PIPE) {
+		CloseHandle(h);
+		*err = PIPE_ERROR_NOT_A_PIPE;
+		return INVALID_HANDLE_VALUE;
+	}
+	*err = 0;
 	return h;
 }
 
@@ -59,7 +73,6 @@ pipe_try(const wchar_t *name, DWORD *err)
  * mode one read may return the end of one message, a zero-byte message
  * and the next message merged, so the server's half-close (a zero-byte
  * message right after its data, as go-winio writes it) would be lost.
- * A handle that is not a pipe (GetNamedPipeInfo fails) is read as bytes.
  */
 int
 pipe_setup(HANDLE h, int *message_mode, DWORD *err)
@@ -112,6 +125,12 @@ pipe_open(const struct options *o, struct target *t, struct nprelay_error *err)
 		h = pipe_try(name, &e);
 		if (h != INVALID_HANDLE_VALUE)
 			break;
+		if (e == PIPE_ERROR_NOT_A_PIPE) {
+			error_set(err, NPRELAY_ECONNECT, 0, "refusing the target: "
+			    "it opened, but is not a named pipe (a file or "
+			    "device); closed without reading or writing it");
+			goto out;
+		}
 		if (e != ERROR_PIPE_BUSY &&
 		    (!o->poll || e != ERROR_FILE_NOT_FOUND)) {
 			error_set(err, NPRELAY_ECONNECT, e, "cannot open pipe");

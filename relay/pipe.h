@@ -16,6 +16,13 @@
  */
 #define PIPE_BUSY_WAIT_MS 2000
 
+/*
+ * pipe_try's error when CreateFile opened something that is not a pipe
+ * (a file or device the name rules of name.c did not foresee): the
+ * handle is closed and nothing is read or written.
+ */
+#define PIPE_ERROR_NOT_A_PIPE ERROR_BAD_PIPE
+
 wchar_t *pipe_name(const wchar_t *target);
 HANDLE pipe_try(const wchar_t *name, DWORD *err);
 int pipe_setup(HANDLE, int *message_mode, DWORD *err);

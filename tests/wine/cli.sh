@@ -16,7 +16,7 @@ for h in --help -h -help; do
 	expect_rc 0 "$h" help
 	grep -q '^Usage: nprelay.exe \[flags\] TARGET' "$T/help.out" ||
 		fail "$h: no usage line"
-	for f in -p -l -s -ep -ei -a -v -bg --version; do
+	for f in -p -l -s -ep -ei -a --allow-remote -v -bg --version; do
 		grep -Eq -- "^  $f " "$T/help.out" || fail "$h does not document $f"
 	done
 done

@@ -6,7 +6,8 @@
 #              half-close (-s: the zero-byte message after a flush),
 #              SHA-256 of every echo, pings, Go Away (normal)
 #   open-fail  a missing pipe without -p: the open reply carries status 3,
-#              Win32 code 2 and the message; a bad flag: status 2
+#              Win32 code 2 and the message; a bad flag: status 2; a
+#              file through .., a UNC pipe, -a UNC: status 2 (Targets)
 #   busy       a stream waits for a busy pipe (then, with -p, for a
 #              missing one) while another streams
 #   credit     one stream never reads while another moves 4 MiB each way
@@ -61,6 +62,8 @@ ok "bulk: ${MUX_STREAMS:-300} streams of 1 MiB each way with half-close, SHA-256
 
 scenario open-fail -pipe "$E" -pipe2 "$(pipe_name missing)"
 grep -q "^nprelay-open-fail: reply 3, 2, " "$T/open-fail.err" || fail "open-fail: no reply line"
+n=$(grep -c '^nprelay-open-fail: reply 2, 0, "refusing TARGET ' "$T/open-fail.err" || true)
+((n == 3)) || fail "open-fail: $n refused targets, want 3 (a file through .., a UNC pipe, -a UNC)"
 ok "open failure: $(grep '^nprelay-open-fail: reply' "$T/open-fail.err")"
 
 B=$(pipe_name busy)

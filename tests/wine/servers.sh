@@ -4,8 +4,8 @@
 # it): a server that reads and closes without answering, one that writes
 # and closes at once, messages larger than the relay's 64 KiB buffer,
 # go-winio's data followed at once by a zero-byte message, one that never
-# reads, one that closes while the relay writes; a target whose writes
-# fail for another reason; stdout and stderr passed as one handle.
+# reads, one that closes while the relay writes; a stdout whose writes
+# fail; stdout and stderr passed as one handle.
 . "$(dirname "$0")/lib.sh"
 
 printf hello >"$T/hello"
@@ -125,14 +125,22 @@ done
 ok "server closes during a 4 MiB write: exit 0 and no message, 6 runs of 6"
 
 # --- a write that fails for another reason ends the relay ---
-# No pipe server can make a write fail otherwise, so the target is Linux's
-# /dev/full through Wine's Z: drive: a real device whose writes fail
-# (ERROR_DISK_FULL) and whose reads never end.  Stdin stays open.
-start_held full "$NPRELAY_EXE" 'Z:\dev\full'
-printf hello >&"$HELD_FD"
+# No pipe server can make a write to the pipe fail otherwise, and the
+# relay opens nothing but pipes (wine.errors), so the failing write is to
+# stdout: Linux's /dev/full (ERROR_DISK_FULL) while the server sends and
+# holds the pipe open.  Stdin stays open.
+p=$(pipe_name full)
+start_pipesrv fullsrv --name "$p" --mode byte --send 100000 --never-read \
+	--count 1
+mkfifo "$T/full.fifo"
+timeout -k 5 60 wine "$NPRELAY_EXE" "$p" <"$T/full.fifo" >/dev/full \
+	2>"$T/full.err" &
+RELAY_PID=$!
+BG_PIDS+=("$RELAY_PID")
+exec {HELD_FD}>"$T/full.fifo"
 held_exits full 10
 ((EXIT_STATUS == 1)) || fail "write error: exit status $EXIT_STATUS, want 1"
-expect_err full '^nprelay: Z:\\dev\\full: write to target: .+ \(error 112\)$'
+expect_err full "^nprelay: $p: write to stdout: .+ \\(error 112\\)\$"
 ok "a write error other than the target's end: exit 1 at once, stdin open: $(cat "$T/full.err")"
 
 # --- stdout and stderr as one handle ---

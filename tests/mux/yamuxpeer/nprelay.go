@@ -176,7 +176,8 @@ func nprelayBulk(p *peer, streams, size int) {
 	fmt.Fprintf(os.Stderr, "nprelay-bulk: %d streams of %d bytes each way\n", streams, size)
 }
 
-// nprelayOpenFail: a missing pipe without -p, and a bad flag.
+// nprelayOpenFail: a missing pipe without -p, a bad flag, targets the
+// rules refuse.
 func nprelayOpenFail(p *peer) {
 	sess := routerSession(p)
 	if sess == nil {
@@ -204,6 +205,26 @@ func nprelayOpenFail(p *peer) {
 	}
 	if s2 != nil {
 		s2.Close()
+	}
+	// Targets the rules refuse (docs/nprelay.md, "Targets"): status 2
+	// before anything is opened, for a stream as for one relay.  The
+	// first is a file every Windows and Wine prefix has.
+	for _, args := range [][]string{
+		{"-ep", "//./pipe/../C:/windows/win.ini"},
+		{"-ep", `\\127.0.0.1\pipe\x`},
+		{"-a", `\\127.0.0.1\c$\S.gpg-agent`},
+	} {
+		target := args[len(args)-1]
+		s3, rep, err := openArgs(sess, args...)
+		if err != nil || rep.status != 2 || rep.code != 0 ||
+			!strings.HasPrefix(rep.msg, "refusing TARGET \""+target+"\": ") {
+			p.chk.fail("refused target %q: reply %+v, %v", args, rep, err)
+		} else {
+			fmt.Fprintf(os.Stderr, "nprelay-open-fail: reply %d, %d, %q\n", rep.status, rep.code, rep.msg)
+		}
+		if s3 != nil {
+			s3.Close()
+		}
 	}
 	// The session goes on: a good stream after the failures.
 	bulkStream(&p.chk, sess, *pipeEcho, 7, 1000)
