@@ -149,7 +149,7 @@ route_open(struct server *srv, const struct route_conf *rc)
 	} else {
 		fd = listener_open(rc->listen_path, rc->listen_mode,
 		    rc->has_group ? rc->listen_gid : LISTENER_NO_GROUP,
-		    &r->sock_st, &replaced, err, sizeof err);
+		    &r->sock, &replaced, err, sizeof err);
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
@@ -178,8 +178,8 @@ route_close_listener(struct route *r)
 		return;
 	acceptor_free(r->listener);
 	r->listener = NULL;
-	if (!r->activated)
-		listener_remove(r->conf->listen_path, &r->sock_st);
+	listener_remove(r->sock); /* NULL for a socket systemd passed */
+	r->sock = NULL;
 }
 
 unsigned

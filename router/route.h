@@ -11,6 +11,7 @@
 #include "session.h"
 
 struct acceptor;
+struct listener_file;
 struct server;
 struct session;
 
@@ -18,7 +19,7 @@ struct route {
 	struct server *server;
 	const struct route_conf *conf; /* holds a reference on conf->cfg */
 	struct acceptor *listener; /* NULL once closed */
-	struct stat sock_st; /* the socket file we made, to remove only ours */
+	struct listener_file *sock; /* our socket file, to remove only it */
 	int full;               /* paused at max_connections */
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
