@@ -3,8 +3,10 @@
  * socket, with npiperelay's command line.  See docs/nprelay.md.
  */
 #include <stdio.h>
+#include <wchar.h>
 
 #include "copy.h"
+#include "mux_main.h"
 #include "options.h"
 #include "pipe.h"
 #include "report.h"
@@ -39,6 +41,9 @@ wmain(int argc, wchar_t **argv)
 	int status = NPRELAY_EIO;
 
 	target_init(&t);
+	/* --mux: every connection of a route on this one process. */
+	if (argc >= 2 && wcscmp(argv[1], L"--mux") == 0)
+		return mux_main(argc, argv);
 	switch (options_parse(argc, argv, &o, msg, sizeof msg)) {
 	case OPTIONS_HELP:
 		options_usage(GetStdHandle(STD_OUTPUT_HANDLE));

@@ -78,7 +78,7 @@ pipe_setup(HANDLE h, int *message_mode, DWORD *err)
 	return 0;
 }
 
-static void
+void
 pipe_gave_up(const struct options *o, DWORD e, struct nprelay_error *err)
 {
 	if (o->poll)

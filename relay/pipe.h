@@ -19,6 +19,8 @@
 wchar_t *pipe_name(const wchar_t *target);
 HANDLE pipe_try(const wchar_t *name, DWORD *err);
 int pipe_setup(HANDLE, int *message_mode, DWORD *err);
+/* The failure when the wait for a busy or missing pipe ends (last error e). */
+void pipe_gave_up(const struct options *, DWORD e, struct nprelay_error *);
 int pipe_open(const struct options *, struct target *, struct nprelay_error *);
 
 #endif

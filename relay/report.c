@@ -75,18 +75,32 @@ report_win32_text(DWORD code, char *buf, size_t len)
 		snprintf(buf, len, "unknown error");
 }
 
+/*
+ * "TARGET: what: system text (error N)", the error line without its
+ * "nprelay: " prefix: stderr gets it in spawn mode, the open reply in
+ * mux mode (docs/mux.md), so both say the same.
+ */
 void
-report_error(const struct nprelay_error *err)
+report_format(const struct nprelay_error *err, const char *target, char *buf,
+    size_t len)
 {
-	char line[1536], text[1024];
+	char text[1024];
 
 	if (err->code != 0) {
 		report_win32_text(err->code, text, sizeof text);
-		snprintf(line, sizeof line, "nprelay: %s: %s: %s (error %lu)\n",
-		    report_target, err->what, text, (unsigned long)err->code);
+		snprintf(buf, len, "%s: %s: %s (error %lu)", target, err->what,
+		    text, (unsigned long)err->code);
 	} else
-		snprintf(line, sizeof line, "nprelay: %s: %s\n", report_target,
-		    err->what);
+		snprintf(buf, len, "%s: %s", target, err->what);
+}
+
+void
+report_error(const struct nprelay_error *err)
+{
+	char line[1536], msg[1500];
+
+	report_format(err, report_target, msg, sizeof msg);
+	snprintf(line, sizeof line, "nprelay: %s\n", msg);
 	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
 }
 

@@ -7,6 +7,8 @@
 void report_init(int verbose, const wchar_t *target);
 void report_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_error(const struct nprelay_error *);
+void report_format(const struct nprelay_error *, const char *target,
+    char *buf, size_t len);
 void report_usage_error(const char *msg);
 void report_write(HANDLE, const char *text);
 int report_utf8(const wchar_t *, char *buf, size_t len);

@@ -23,6 +23,7 @@ struct chan {
 	struct evbuffer *out;
 	size_t write_low;
 	int write_off; /* chan_disable_write() was called */
+	int write_shut; /* chan_shutdown_write() was called */
 	/* A callback may free its channel: the free waits until it returns. */
 	int busy;
 	int freed;
@@ -223,7 +224,14 @@ chan_output(struct chan *c)
 void
 chan_shutdown_write(struct chan *c)
 {
+	c->write_shut = 1;
 	shutdown(c->wfd, SHUT_WR);
+}
+
+int
+chan_write_done(const struct chan *c)
+{
+	return c->write_off || c->write_shut;
 }
 
 void

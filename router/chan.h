@@ -46,6 +46,9 @@ struct evbuffer *chan_output(struct chan *);
 /* EOF to the peer once the output is written: the caller waits for an
  * empty output first. */
 void chan_shutdown_write(struct chan *);
+/* Nothing more will be written: the write side was shut down or
+ * disabled. */
+int chan_write_done(const struct chan *);
 /* Tell the peer nothing more is read or written (RST-free close). */
 void chan_shutdown(struct chan *);
 

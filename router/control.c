@@ -53,6 +53,7 @@ control_answer(struct control_conn *c, const char *cmd, struct evbuffer *out)
 {
 	struct server *srv = c->ctl->srv;
 	struct config_errors errs = { NULL, 0 };
+	const struct config *cfg;
 
 	if (strcmp(cmd, "status") == 0) {
 		evbuffer_add_printf(out, "ok\n");
@@ -60,14 +61,15 @@ control_answer(struct control_conn *c, const char *cmd, struct evbuffer *out)
 	} else if (strcmp(cmd, "status json") == 0) {
 		evbuffer_add_printf(out, "ok\n");
 		status_render_json(srv, out);
-	} else if (strcmp(cmd, "reload") == 0 && srv->phase != SERVER_RUNNING) {
+	} else if (strcmp(cmd, "reload") == 0 && server_stopping(srv)) {
 		evbuffer_add_printf(out, "stopping\nnot reloaded: npiperouter "
 		    "is stopping, waiting for %u session(s) to end\n",
-		    srv->nsessions);
+		    server_sessions(srv));
 	} else if (strcmp(cmd, "reload") == 0) {
 		if (server_reload(srv, &errs) == 0) {
+			cfg = server_config(srv);
 			evbuffer_add_printf(out, "ok\nreloaded %s: %zu route(s)\n",
-			    srv->cfg->file, srv->cfg->nroutes);
+			    cfg->file, cfg->nroutes);
 		} else {
 			evbuffer_add_printf(out, "error\n");
 			for (size_t i = 0; i < errs.n; i++)
@@ -140,7 +142,8 @@ control_accept_cb(int fd, void *arg)
 		close(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(ctl->srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(server_base(ctl->srv), fd,
+	    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL || (c = calloc(1, sizeof *c)) == NULL)
 		fatalx("out of memory");
 	c->ctl = ctl;
@@ -167,7 +170,7 @@ control_open(struct server *srv, const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	/* Out of descriptors, a waiting `status` must not make us spin. */
-	ctl->listener = acceptor_new(srv->base, fd, "control socket",
+	ctl->listener = acceptor_new(server_base(srv), fd, "control socket",
 	    control_accept_cb, NULL, ctl);
 	return ctl;
 }

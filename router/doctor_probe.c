@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "config.h"
+#include "relay.h"
 
 #define DOCTOR_POLL_MS 20
 
@@ -24,22 +25,6 @@ doctor_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* argv of a connection's relay: relay.path relay_args... pipe. */
-static char **
-doctor_probe_argv(const struct route_conf *r)
-{
-	char **argv = calloc(r->relay_nargs + 3, sizeof *argv);
-	size_t i;
-
-	if (argv == NULL)
-		return NULL;
-	argv[0] = r->relay.path;
-	for (i = 0; i < r->relay_nargs; i++)
-		argv[i + 1] = r->relay_args[i];
-	argv[i + 1] = r->pipe;
-	return argv;
 }
 
 /* Keep the first line of what the relay says; Windows ends it in \r\n. */
@@ -109,7 +94,7 @@ doctor_probe_run(struct doctor *d, const struct route_conf *r,
 
 	memset(p, 0, sizeof *p);
 	p->status = DOCTOR_PROBE_NOSTART;
-	if ((argv = doctor_probe_argv(r)) == NULL) {
+	if ((argv = relay_argv(r)) == NULL) {
 		snprintf(p->err, sizeof p->err, "out of memory");
 		goto out;
 	}

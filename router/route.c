@@ -1,11 +1,12 @@
-/* A route at run time: its listener, its sessions and its counters. */
+/* A route at run time: its listener, its sessions, its relay backend and
+ * its counters. */
 #include "route.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -15,22 +16,53 @@
 #include "activation.h"
 #include "listener.h"
 #include "log.h"
-#include "server.h"
+#include "relay.h"
 #include "session.h"
 
-/* Have the next session's descriptors ready before accepting it. */
-static int
-route_prepare(struct route *r)
+/* A session in the route's list. */
+struct route_session {
+	struct route *route;
+	struct session *session;
+	TAILQ_ENTRY(route_session) entry;
+};
+
+struct route {
+	struct event_base *base;
+	const struct route_conf *conf; /* holds a reference on conf->cfg */
+	const struct route_hooks *hooks;
+	void *hooks_arg;
+	struct relay_backend *backend;
+	struct acceptor *listener; /* NULL once closed */
+	struct listener_file *sock; /* our socket file, to remove only it */
+	int full;               /* paused at max_connections */
+	int activated;          /* socket passed by systemd: not ours to remove */
+	int retired;            /* removed by a reload; sessions finishing */
+
+	/* Counters for `status`; bytes of sessions still open are added
+	 * when they end. */
+	unsigned active;
+	uint64_t total;
+	uint64_t bytes_up;
+	uint64_t bytes_down;
+	uint64_t refused;
+	char last_error[256];
+	time_t last_error_at;
+	TAILQ_HEAD(, route_session) sessions;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+route_set_error(struct route *r, const char *fmt, ...)
 {
-	if (r->have_next)
-		return 0;
-	if (session_fds_open(&r->next) != 0)
-		return -1;
-	r->have_next = 1;
-	return 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->last_error, sizeof r->last_error, fmt, ap);
+	va_end(ap);
+	r->last_error_at = time(NULL);
 }
 
-/* Accept again, unless full, stopped, or out of descriptors. */
+/* Accept again, unless full, stopped, or the backend could not serve one
+ * more client (out of descriptors). */
 static void
 route_resume(struct route *r)
 {
@@ -38,9 +70,7 @@ route_resume(struct route *r)
 
 	if (r->listener == NULL || r->full)
 		return;
-	if (route_prepare(r) != 0) {
-		snprintf(why, sizeof why, "cannot make a relay's sockets: %s",
-		    strerror(errno));
+	if (relay_backend_ready(r->backend, why, sizeof why) != 0) {
 		/* Leave new clients in the listen backlog for a while:
 		 * nothing accepted is then lost for want of descriptors. */
 		acceptor_pause(r->listener, why);
@@ -64,28 +94,76 @@ route_resume_cb(void *arg)
 static int
 route_uid_over_cap(const struct route *r, uid_t uid, unsigned *open)
 {
-	const struct session *s;
+	const struct route_session *rs;
 	unsigned n = 0;
 
 	*open = 0;
 	if (uid == 0 || uid == geteuid())
 		return 0;
-	TAILQ_FOREACH(s, &r->sessions, entry) {
-		if (s->uid == uid)
+	TAILQ_FOREACH(rs, &r->sessions, entry) {
+		if (session_uid(rs->session) == uid)
 			n++;
 	}
 	*open = n;
 	return n >= r->conf->max_connections_per_uid;
 }
 
+/* A session is gone (ended, or never started): count it out. */
+static void
+route_session_gone(struct route *r, struct route_session *rs)
+{
+	uint64_t up, down;
+
+	if (rs->session != NULL) {
+		session_bytes(rs->session, &up, &down);
+		r->bytes_up += up;
+		r->bytes_down += down;
+		TAILQ_REMOVE(&r->sessions, rs, entry);
+	}
+	free(rs);
+	r->active--;
+	if (r->full && r->active < r->conf->max_connections) {
+		r->full = 0;
+		route_resume(r);
+	}
+	r->hooks->ended_cb(r, r->hooks_arg); /* may free R */
+}
+
+static void
+route_session_ended_cb(struct session *s, void *arg)
+{
+	struct route_session *rs = arg;
+
+	route_session_gone(rs->route, rs);
+}
+
+static void
+route_error_hook_cb(const char *why, void *arg)
+{
+	route_set_error(arg, "%s", why);
+}
+
+static void
+route_session_error_cb(const char *why, void *arg)
+{
+	struct route_session *rs = arg;
+
+	route_set_error(rs->route, "%s", why);
+}
+
+static const struct session_hooks route_session_hooks = {
+	route_session_ended_cb,
+	route_session_error_cb,
+};
+
 static void
 route_accept_cb(int fd, void *arg)
 {
 	struct route *r = arg;
-	struct server *srv = r->server;
+	struct route_session *rs;
 	struct access_peer peer;
 	char err[256];
-	unsigned open;
+	unsigned open, id;
 
 	/* Before anything is spawned: a refused peer costs nothing. */
 	if (access_peer_read(fd, r->conf->nallow_gids > 0, &peer, err,
@@ -109,17 +187,25 @@ route_accept_cb(int fd, void *arg)
 	}
 	r->active++;
 	r->total++;
-	srv->nsessions++;
+	id = r->hooks->accepted_cb(r->hooks_arg);
 	if (r->active >= r->conf->max_connections && !r->full) {
 		log_warn("route \"%s\": %u connections open (max_connections); "
 		    "new clients wait", r->conf->name, r->active);
 		acceptor_disable(r->listener);
 		r->full = 1;
 	}
-	/* The listener is enabled only with descriptors ready (route_resume). */
-	r->have_next = 0;
-	session_start(r, fd, ++srv->next_session_id, &peer.cred, &r->next);
+	if ((rs = calloc(1, sizeof *rs)) == NULL)
+		fatalx("out of memory");
+	rs->route = r;
+	/* The listener is enabled only when the backend is ready
+	 * (route_resume). */
+	rs->session = session_start(r->base, r->conf, r->backend, fd, id,
+	    &peer.cred, &route_session_hooks, rs);
 	access_peer_clear(&peer);
+	if (rs->session != NULL)
+		TAILQ_INSERT_TAIL(&r->sessions, rs, entry);
+	else
+		route_session_gone(r, rs);
 	route_resume(r);
 	return;
 refused:
@@ -129,17 +215,21 @@ refused:
 }
 
 struct route *
-route_open(struct server *srv, const struct route_conf *rc)
+route_open(struct event_base *base, const struct route_conf *rc,
+    const struct route_hooks *hooks, void *arg)
 {
 	struct route *r = NULL;
+	struct relay_backend_hooks bh;
 	char err[512], label[256];
 	int fd, replaced = 0;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		fatalx("out of memory");
-	r->server = srv;
+	r->base = base;
 	r->conf = rc;
 	config_ref(rc->cfg);
+	r->hooks = hooks;
+	r->hooks_arg = arg;
 	TAILQ_INIT(&r->sessions);
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
@@ -160,8 +250,11 @@ route_open(struct server *srv, const struct route_conf *rc)
 	if (replaced)
 		log_info("route \"%s\": removed stale socket %s", rc->name,
 		    rc->listen_path);
+	bh.error_cb = route_error_hook_cb;
+	bh.arg = r;
+	r->backend = relay_backend_new(base, rc->mode, &bh);
 	snprintf(label, sizeof label, "route \"%s\"", rc->name);
-	r->listener = acceptor_new(srv->base, fd, label, route_accept_cb,
+	r->listener = acceptor_new(base, fd, label, route_accept_cb,
 	    route_resume_cb, r);
 	acceptor_disable(r->listener);
 	route_resume(r);
@@ -169,6 +262,14 @@ route_open(struct server *srv, const struct route_conf *rc)
 		log_info("route \"%s\": listening on %s", rc->name,
 		    rc->listen_path);
 	return r;
+}
+
+void
+route_set_conf(struct route *r, const struct route_conf *rc)
+{
+	config_ref(rc->cfg);
+	config_free(r->conf->cfg);
+	r->conf = rc;
 }
 
 void
@@ -182,58 +283,89 @@ route_close_listener(struct route *r)
 	r->sock = NULL;
 }
 
-unsigned
-route_signal_sessions(struct route *r, int sig)
+void
+route_stop(struct route *r)
 {
-	struct session *s;
-	unsigned n = 0;
+	route_close_listener(r);
+	relay_backend_stop(r->backend);
+}
 
-	TAILQ_FOREACH(s, &r->sessions, entry)
-		n += (unsigned)session_signal(s, sig);
-	return n;
+void
+route_retire(struct route *r)
+{
+	route_close_listener(r);
+	r->retired = 1;
+}
+
+unsigned
+route_end_relays(struct route *r, int hard)
+{
+	return relay_backend_end(r->backend, hard);
+}
+
+void
+route_abort_sessions(struct route *r)
+{
+	struct route_session *rs;
+	int last;
+
+	while ((rs = TAILQ_FIRST(&r->sessions)) != NULL) {
+		/* The end of a retired route's last session may free it. */
+		last = TAILQ_NEXT(rs, entry) == NULL;
+		session_abort(rs->session);
+		if (last)
+			break;
+	}
 }
 
 void
 route_free(struct route *r)
 {
 	route_close_listener(r);
-	if (r->have_next)
-		session_fds_close(&r->next);
+	relay_backend_free(r->backend);
 	config_free(r->conf->cfg);
 	free(r);
 }
 
-void
-route_set_conf(struct route *r, const struct route_conf *rc)
+const struct route_conf *
+route_conf(const struct route *r)
 {
-	config_ref(rc->cfg);
-	config_free(r->conf->cfg);
-	r->conf = rc;
+	return r->conf;
+}
+
+int
+route_retired(const struct route *r)
+{
+	return r->retired;
+}
+
+unsigned
+route_active(const struct route *r)
+{
+	return r->active;
 }
 
 void
-route_set_error(struct route *r, const char *fmt, ...)
+route_stats(const struct route *r, struct route_stats *st)
 {
-	va_list ap;
+	const struct route_session *rs;
+	uint64_t up, down;
 
-	va_start(ap, fmt);
-	vsnprintf(r->last_error, sizeof r->last_error, fmt, ap);
-	va_end(ap);
-	r->last_error_at = time(NULL);
-}
-
-void
-route_session_ended(struct route *r, struct session *s)
-{
-	TAILQ_REMOVE(&r->sessions, s, entry);
-	r->bytes_up += s->up.bytes;
-	r->bytes_down += s->down.bytes;
-	r->active--;
-	if (r->full && r->active < r->conf->max_connections) {
-		r->full = 0;
-		route_resume(r);
+	memset(st, 0, sizeof *st);
+	st->listening = r->listener != NULL;
+	st->active = r->active;
+	st->total = r->total;
+	st->bytes_up = r->bytes_up;
+	st->bytes_down = r->bytes_down;
+	/* Finished sessions are in the totals; add the open ones. */
+	TAILQ_FOREACH(rs, &r->sessions, entry) {
+		session_bytes(rs->session, &up, &down);
+		st->bytes_up += up;
+		st->bytes_down += down;
 	}
-	server_session_ended(r->server); /* may free R */
-	config_free(s->cfg);
-	s->cfg = NULL;
+	st->relay_starts = relay_backend_starts(r->backend);
+	st->relay_failures = relay_backend_failures(r->backend);
+	st->refused = r->refused;
+	st->last_error = r->last_error[0] != '\0' ? r->last_error : NULL;
+	st->last_error_at = r->last_error_at;
 }

@@ -1,34 +1,28 @@
-/* A route at run time: its listener, its sessions and its counters. */
+/* A route at run time: its listener, its sessions, its relay backend and
+ * its counters. */
 #ifndef NPR_ROUTE_H
 #define NPR_ROUTE_H
 
 #include <stdint.h>
-#include <sys/queue.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "config.h"
-#include "session.h"
 
-struct acceptor;
-struct listener_file;
-struct server;
-struct session;
+struct event_base;
+struct route;
 
-struct route {
-	struct server *server;
-	const struct route_conf *conf; /* holds a reference on conf->cfg */
-	struct acceptor *listener; /* NULL once closed */
-	struct listener_file *sock; /* our socket file, to remove only it */
-	int full;               /* paused at max_connections */
-	int activated;          /* socket passed by systemd: not ours to remove */
-	int retired;            /* removed by a reload; sessions finishing */
-	int kept;               /* scratch flag of a reload */
-	struct session_fds next; /* the next session's relay descriptors */
-	int have_next;
+/* What a route reports to its owner (the server), with the ARG given to
+ * route_open(). */
+struct route_hooks {
+	/* A client was accepted: count it; returns its session id. */
+	unsigned (*accepted_cb)(void *arg);
+	/* A session of ROUTE ended; ROUTE may be freed from here. */
+	void (*ended_cb)(struct route *, void *arg);
+};
 
-	/* Counters for `status`; bytes of sessions still open are added
-	 * when they end. */
+/* For `status`. Bytes include those of sessions still open. */
+struct route_stats {
+	int listening;
 	unsigned active;
 	uint64_t total;
 	uint64_t bytes_up;
@@ -36,27 +30,35 @@ struct route {
 	uint64_t relay_starts;
 	uint64_t relay_failures;
 	uint64_t refused; /* peers not in the allow-lists, or over their cap */
-	char last_error[256];
+	const char *last_error; /* NULL: none */
 	time_t last_error_at;
-	TAILQ_HEAD(, session) sessions;
 };
 
-/* Remember the latest failure of the route for `status`. */
-void route_set_error(struct route *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Start listening; on failure returns NULL with the reason logged. */
-struct route *route_open(struct server *, const struct route_conf *);
+/* Start listening; on failure returns NULL with the reason logged. HOOKS
+ * must outlive the route. */
+struct route *route_open(struct event_base *, const struct route_conf *,
+    const struct route_hooks *hooks, void *arg);
 /* A reload kept the route: new sessions take RC (a new generation). */
 void route_set_conf(struct route *, const struct route_conf *rc);
 /* Stop accepting and remove the socket file; sessions go on. */
 void route_close_listener(struct route *);
-/* Send SIG to every relay of the route's sessions; returns how many
- * relays were still there to get it. */
-unsigned route_signal_sessions(struct route *, int sig);
+/* The daemon stops: stop accepting, and relays that end from now on have
+ * not failed. */
+void route_stop(struct route *);
+/* Removed by a reload: stop accepting; sessions finish. */
+void route_retire(struct route *);
+/* Shutdown deadlines: end every relay of the route's sessions, asking
+ * first, then with HARD. Returns how many were still running. */
+unsigned route_end_relays(struct route *, int hard);
+/* Free every session now (the final exit). A retired route is freed
+ * with its last session (by the ended hook): the caller checks. */
+void route_abort_sessions(struct route *);
 void route_free(struct route *);
 
-/* Called by a session when it is freed. */
-void route_session_ended(struct route *, struct session *);
+const struct route_conf *route_conf(const struct route *);
+int route_retired(const struct route *);
+/* Sessions open. */
+unsigned route_active(const struct route *);
+void route_stats(const struct route *, struct route_stats *);
 
 #endif

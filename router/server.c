@@ -17,10 +17,34 @@
 #include "log.h"
 #include "notify.h"
 #include "route.h"
-#include "session.h"
 
 /* How long relays get between SIGTERM and SIGKILL, and after SIGKILL. */
 #define SERVER_TERM_GRACE_SECS 2
+
+enum server_phase {
+	SERVER_RUNNING,
+	SERVER_DRAINING,    /* not accepting; sessions may finish */
+	SERVER_TERMINATING, /* relays sent SIGTERM */
+	SERVER_KILLING,     /* relays sent SIGKILL */
+};
+
+struct server {
+	struct event_base *base;
+	struct config *cfg; /* the current generation (one reference) */
+	struct route **routes; /* current routes, then retired ones */
+	size_t nroutes;
+	enum server_phase phase;
+	unsigned next_session_id;
+	unsigned nsessions;
+	time_t started;
+	struct control *control;
+
+	struct event *ev_term;
+	struct event *ev_int;
+	struct event *ev_hup;
+	struct event *ev_chld;
+	struct event *ev_phase; /* drain and terminate deadlines */
+};
 
 static void
 server_arm_phase(struct server *srv, unsigned secs)
@@ -30,14 +54,15 @@ server_arm_phase(struct server *srv, unsigned secs)
 	evtimer_add(srv->ev_phase, &tv);
 }
 
-/* Returns how many relays were still running to get SIG. */
+/* End every relay, asking first, then with HARD; returns how many were
+ * still running. */
 static unsigned
-server_signal_all(struct server *srv, int sig)
+server_end_relays(struct server *srv, int hard)
 {
 	unsigned n = 0;
 
 	for (size_t i = 0; i < srv->nroutes; i++)
-		n += route_signal_sessions(srv->routes[i], sig);
+		n += route_end_relays(srv->routes[i], hard);
 	return n;
 }
 
@@ -48,6 +73,14 @@ server_update_status(struct server *srv)
 	    srv->nsessions);
 }
 
+static unsigned server_accepted_cb(void *);
+static void server_session_ended_cb(struct route *, void *);
+
+static const struct route_hooks server_route_hooks = {
+	server_accepted_cb,
+	server_session_ended_cb,
+};
+
 /* Stop accepting and let open sessions finish on their own for a while. */
 void
 server_stop(struct server *srv)
@@ -57,7 +90,7 @@ server_stop(struct server *srv)
 	notify_stopping();
 	srv->phase = SERVER_DRAINING;
 	for (size_t i = 0; i < srv->nroutes; i++)
-		route_close_listener(srv->routes[i]);
+		route_stop(srv->routes[i]);
 	if (srv->nsessions == 0) {
 		event_base_loopbreak(srv->base);
 		return;
@@ -72,7 +105,7 @@ server_terminate(struct server *srv)
 {
 	srv->phase = SERVER_TERMINATING;
 	/* Sessions whose relay is gone only wait for their client. */
-	log_info("stopping: ending %u relay(s)", server_signal_all(srv, SIGTERM));
+	log_info("stopping: ending %u relay(s)", server_end_relays(srv, 0));
 	server_arm_phase(srv, SERVER_TERM_GRACE_SECS);
 }
 
@@ -88,7 +121,7 @@ server_phase_cb(evutil_socket_t fd, short what, void *arg)
 		break;
 	case SERVER_TERMINATING:
 		srv->phase = SERVER_KILLING;
-		if ((n = server_signal_all(srv, SIGKILL)) > 0)
+		if ((n = server_end_relays(srv, 1)) > 0)
 			log_warn("stopping: %u relay(s) ignored SIGTERM; "
 			    "killed them", n);
 		server_arm_phase(srv, SERVER_TERM_GRACE_SECS);
@@ -120,15 +153,16 @@ server_env_init(void)
 	child_env_init(NULL);
 }
 
-static struct route *
+/* The index of the route called NAME that is not retired, or -1. */
+static ssize_t
 server_find_route(struct server *srv, const char *name)
 {
 	for (size_t i = 0; i < srv->nroutes; i++) {
-		if (!srv->routes[i]->retired &&
-		    strcmp(srv->routes[i]->conf->name, name) == 0)
-			return srv->routes[i];
+		if (!route_retired(srv->routes[i]) &&
+		    strcmp(route_conf(srv->routes[i])->name, name) == 0)
+			return (ssize_t)i;
 	}
-	return NULL;
+	return -1;
 }
 
 static int
@@ -154,9 +188,8 @@ static void
 server_retire_route(struct server *srv, struct route *r)
 {
 	log_info("route \"%s\": removed; %u open session(s) may finish",
-	    r->conf->name, r->active);
-	route_close_listener(r);
-	r->retired = 1;
+	    route_conf(r)->name, route_active(r));
+	route_retire(r);
 }
 
 int
@@ -165,8 +198,9 @@ server_reload(struct server *srv, struct config_errors *errs)
 	struct config *ncfg = NULL;
 	struct route **routes, *r;
 	const struct route_conf *nc;
-	char *kept = NULL;
+	char *kept = NULL, *kept_old = NULL;
 	size_t i, n = 0;
+	ssize_t j;
 	int failed = 0;
 
 	if (srv->phase != SERVER_RUNNING)
@@ -182,17 +216,20 @@ server_reload(struct server *srv, struct config_errors *errs)
 	}
 	routes = calloc(srv->nroutes + ncfg->nroutes, sizeof *routes);
 	kept = calloc(ncfg->nroutes + 1, 1);
-	if (routes == NULL || kept == NULL)
+	kept_old = calloc(srv->nroutes + 1, 1);
+	if (routes == NULL || kept == NULL || kept_old == NULL)
 		fatalx("out of memory");
 
 	/* Same name and same socket: the route, its listener and sessions
 	 * stay; new sessions take the new settings. */
 	for (i = 0; i < ncfg->nroutes; i++) {
 		nc = &ncfg->routes[i];
-		r = server_find_route(srv, nc->name);
-		if (r != NULL && server_same_listen(r->conf, nc)) {
+		if ((j = server_find_route(srv, nc->name)) == -1)
+			continue;
+		r = srv->routes[j];
+		if (server_same_listen(route_conf(r), nc)) {
 			route_set_conf(r, nc);
-			r->kept = 1;
+			kept_old[j] = 1;
 			kept[i] = 1;
 			routes[n++] = r;
 		}
@@ -201,29 +238,30 @@ server_reload(struct server *srv, struct config_errors *errs)
 	 * a removed route to a new one. */
 	for (i = 0; i < srv->nroutes; i++) {
 		r = srv->routes[i];
-		if (!r->kept && !r->retired)
+		if (!kept_old[i] && !route_retired(r))
 			server_retire_route(srv, r);
-		r->kept = 0;
 	}
 	for (i = 0; i < ncfg->nroutes; i++) {
 		if (kept[i])
 			continue;
-		if ((r = route_open(srv, &ncfg->routes[i])) == NULL) {
+		if ((r = route_open(srv->base, &ncfg->routes[i],
+		    &server_route_hooks, srv)) == NULL) {
 			failed = 1;
 			continue;
 		}
-		log_info("route \"%s\": added", r->conf->name);
+		log_info("route \"%s\": added", route_conf(r)->name);
 		routes[n++] = r;
 	}
 	/* Retired routes with sessions stay until those end. */
 	for (i = 0; i < srv->nroutes; i++) {
 		r = srv->routes[i];
-		if (r->retired && r->active > 0)
+		if (route_retired(r) && route_active(r) > 0)
 			routes[n++] = r;
-		else if (r->retired)
+		else if (route_retired(r))
 			route_free(r);
 	}
 	free(kept);
+	free(kept_old);
 	free(srv->routes);
 	srv->routes = routes;
 	srv->nroutes = n;
@@ -274,14 +312,28 @@ server_signal_new(struct server *srv, int sig)
 	return ev;
 }
 
-void
-server_session_ended(struct server *srv)
+/* A route accepted a client: its session's id. */
+static unsigned
+server_accepted_cb(void *arg)
 {
+	struct server *srv = arg;
+
+	srv->nsessions++;
+	return ++srv->next_session_id;
+}
+
+/* A session ended; retired routes and shutdown may finish. */
+static void
+server_session_ended_cb(struct route *ended, void *arg)
+{
+	struct server *srv = arg;
+
 	srv->nsessions--;
 	for (size_t i = 0; i < srv->nroutes; i++) {
-		if (srv->routes[i]->retired && srv->routes[i]->active == 0) {
+		if (srv->routes[i] == ended && route_retired(ended) &&
+		    route_active(ended) == 0) {
 			log_info("route \"%s\": last session ended",
-			    srv->routes[i]->conf->name);
+			    route_conf(ended)->name);
 			server_drop_route(srv, i);
 			break;
 		}
@@ -292,15 +344,55 @@ server_session_ended(struct server *srv)
 		server_update_status(srv);
 }
 
+struct event_base *
+server_base(const struct server *srv)
+{
+	return srv->base;
+}
+
+const struct config *
+server_config(const struct server *srv)
+{
+	return srv->cfg;
+}
+
+time_t
+server_started(const struct server *srv)
+{
+	return srv->started;
+}
+
+int
+server_stopping(const struct server *srv)
+{
+	return srv->phase != SERVER_RUNNING;
+}
+
+unsigned
+server_sessions(const struct server *srv)
+{
+	return srv->nsessions;
+}
+
+struct route *const *
+server_routes(const struct server *srv, size_t *n)
+{
+	*n = srv->nroutes;
+	return srv->routes;
+}
+
 static void
 server_free(struct server *srv)
 {
-	struct session *s;
+	size_t n;
 
 	control_free(srv->control);
-	for (size_t i = 0; i < srv->nroutes; i++) {
-		while ((s = TAILQ_FIRST(&srv->routes[i]->sessions)) != NULL)
-			session_abort(s);
+	for (size_t i = 0; i < srv->nroutes;) {
+		n = srv->nroutes;
+		route_abort_sessions(srv->routes[i]);
+		/* A retired route goes with its last session. */
+		if (srv->nroutes == n)
+			i++;
 	}
 	while (srv->nroutes > 0)
 		server_drop_route(srv, srv->nroutes - 1);
@@ -345,7 +437,8 @@ server_run(struct config *cfg, const struct server_opts *opts)
 	activation_init();
 	/* Try every route so one start reports every socket problem. */
 	for (size_t i = 0; i < cfg->nroutes; i++) {
-		if ((r = route_open(&srv, &cfg->routes[i])) == NULL)
+		if ((r = route_open(srv.base, &cfg->routes[i],
+		    &server_route_hooks, &srv)) == NULL)
 			failed = 1;
 		else
 			srv.routes[srv.nroutes++] = r;

@@ -4,41 +4,14 @@
 
 #include <time.h>
 
-#include <event2/event.h>
-
 #include "config.h"
 
-struct control;
 struct route;
-
-enum server_phase {
-	SERVER_RUNNING,
-	SERVER_DRAINING,    /* not accepting; sessions may finish */
-	SERVER_TERMINATING, /* relays sent SIGTERM */
-	SERVER_KILLING,     /* relays sent SIGKILL */
-};
+struct server;
 
 struct server_opts {
 	const char *ctl_path; /* control socket to serve, or NULL */
 	int ready_fd;         /* gets one byte once serving, or -1 */
-};
-
-struct server {
-	struct event_base *base;
-	struct config *cfg; /* the current generation (one reference) */
-	struct route **routes; /* current routes, then retired ones */
-	size_t nroutes;
-	enum server_phase phase;
-	unsigned next_session_id;
-	unsigned nsessions;
-	time_t started;
-	struct control *control;
-
-	struct event *ev_term;
-	struct event *ev_int;
-	struct event *ev_hup;
-	struct event *ev_chld;
-	struct event *ev_phase; /* drain and terminate deadlines */
 };
 
 /* Serve CFG, which the server takes over, until SIGTERM/SIGINT/stop; returns the process exit status. */
@@ -52,7 +25,15 @@ int server_reload(struct server *, struct config_errors *errs);
 /* Begin an orderly stop (as SIGTERM does). */
 void server_stop(struct server *);
 
-/* A session ended; retired routes and shutdown may finish. */
-void server_session_ended(struct server *);
+struct event_base *server_base(const struct server *);
+/* The current config generation. */
+const struct config *server_config(const struct server *);
+time_t server_started(const struct server *);
+/* Stopping: no reload, sessions drain. */
+int server_stopping(const struct server *);
+/* Sessions open, on every route. */
+unsigned server_sessions(const struct server *);
+/* The routes, current ones first, then retired ones with sessions. */
+struct route *const *server_routes(const struct server *, size_t *n);
 
 #endif

@@ -1,103 +1,43 @@
-/* A session: one client connection relayed through one relay child. */
+/* A session: one client connection relayed through one relay side. */
 #ifndef NPR_SESSION_H
 #define NPR_SESSION_H
 
 #include <stdint.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 
-struct adapter_session;
-struct relay_err;
-struct config;
-struct route;
-struct ucred;
+struct event_base;
+struct relay_backend;
+struct route_conf;
+struct session;
 
-enum session_state {
-	SESSION_RELAYING,   /* both directions open */
-	SESSION_CLIENT_EOF, /* client finished sending; replies still flow */
-	SESSION_RELAY_EOF,  /* relay finished sending; requests still flow */
-	SESSION_DRAINED,    /* both directions done; waiting for the relay to exit */
-	SESSION_DONE,
-};
-
-/* One direction of the relay: from one side's input to the other's output. */
-struct session_dir {
-	struct chan *src;
-	struct chan *dst;
-	uint64_t bytes;      /* read from src, each byte once */
-	unsigned eof : 1;    /* src ended (EOF, or a read error) */
-	unsigned shut : 1;   /* EOF passed on: dst's write side is shut down */
-	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
-	unsigned paused : 1; /* src reading stopped until dst drains */
-	unsigned held : 1;   /* the adapter holds frames from src: EOF waits */
-};
-
-struct session {
-	struct route *route;
-	/* The config generation the session started with, referenced until
-	 * it ends: its adapter state points into it. */
-	struct config *cfg;
-	unsigned id;
-	enum session_state state;
-	TAILQ_ENTRY(session) entry;
-
-	struct chan *client;
-	struct chan *relay;            /* the relay's stdout and stdin */
-	struct relay_err *relay_err;   /* the relay's stderr, logged */
-	struct session_dir up;         /* client -> relay */
-	struct session_dir down;       /* relay -> client */
-	struct adapter_session *adapter; /* frames what passes, both ways */
-
-	uid_t uid;     /* the client's, for max_connections_per_uid */
-	int client_fd; /* owned by client; polled for a client gone for good */
-	pid_t pid;     /* the relay, leader of its own process group */
-	int exited;
-	int status;
-	/* Probes a half-closed client until it is gone, then ends a relay
-	 * that outlives its use: after both directions, or its client. */
-	struct event *ev_linger;
-	int lingering;     /* ev_linger counts down to a signal */
-	size_t linger_backlog; /* bytes owed to the relay when last checked */
-	int client_gone;   /* the client will neither send nor read again */
-	int linger_signal;
-	struct event *ev_idle; /* idle_timeout */
-	struct timespec last_io;
-	struct timespec started;
+/* What a session reports to its owner (the route), with the ARG given to
+ * session_start(). */
+struct session_hooks {
+	/* The session ends and is freed after this returns; its counters
+	 * are final. */
+	void (*ended_cb)(struct session *, void *arg);
+	/* Something went wrong that `status` shows as the last error. */
+	void (*error_cb)(const char *why, void *arg);
 };
 
 /*
- * The descriptors a relay child needs: its stdin, stdout and stderr, our
- * end first. A route makes them before it accepts a client, so a client
- * is only taken when it can be served (out of descriptors, the listen
- * backlog holds the next clients instead).
+ * Relay CLIENT_FD (accepted, non-blocking; PEER its credentials) of route
+ * RC through a relay side opened on BACKEND. Returns NULL when the session
+ * could not start (the adapter refused it, or the relay could not be
+ * opened): the client is closed, the reason logged, and no hook called.
  */
-struct session_fds {
-	int in[2];
-	int out[2];
-	int err[2];
-};
+struct session *session_start(struct event_base *, const struct route_conf *rc,
+    struct relay_backend *backend, int client_fd, unsigned id,
+    const struct ucred *peer, const struct session_hooks *, void *arg);
 
-/* Make FDS; -1 with errno (EMFILE...) when they cannot be had. */
-int session_fds_open(struct session_fds *);
-void session_fds_close(struct session_fds *);
+/* The client's uid, for max_connections_per_uid. */
+uid_t session_uid(const struct session *);
+/* Bytes relayed so far each way (client -> relay, relay -> client). */
+void session_bytes(const struct session *, uint64_t *up, uint64_t *down);
 
-/*
- * Relay CLIENT_FD (accepted, non-blocking; PEER its credentials) through
- * a new relay child on FDS, which the session takes over. Returns NULL
- * when the relay could not be started; the client is closed and the
- * reason logged.
- */
-struct session *session_start(struct route *, int client_fd, unsigned id,
-    const struct ucred *peer, struct session_fds *fds);
-
-/* Send SIG to the session's relay and its process group (shutdown
- * deadlines). Returns 1 when there was a relay to signal, 0 when it had
- * exited already. */
-int session_signal(struct session *, int sig);
-
-/* Free the session now, killing its relay: only for the final exit. */
+/* Free the session now, ending its relay: only for the final exit. Its
+ * ended hook is called. */
 void session_abort(struct session *);
 
 #endif

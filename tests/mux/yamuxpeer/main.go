@@ -16,6 +16,8 @@
 //	violation-KIND  the router, which breaks the protocol once the
 //	           session works; mux-peer must answer Go Away (protocol
 //	           error) and exit with status 3, naming the fault
+//	nprelay-NAME  the router against "wine nprelay.exe --mux" and the
+//	           Wine pipe servers of tests/wine/mux.sh (nprelay.go)
 //
 // Exit status 0 when every check held; otherwise each failure is printed.
 package main
@@ -560,7 +562,6 @@ func main() {
 	scenario := flag.String("scenario", "", "router, relay or violation-KIND")
 	streams := flag.Int("streams", 6, "pattern streams")
 	size := flag.Int("bytes", 700*1024, "bytes per pattern stream")
-	pipe := flag.String("pipe", "", "standin: the echo server's socket")
 	missing := flag.String("missing", "", "standin: a socket that does not exist")
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -577,9 +578,11 @@ func main() {
 	case *scenario == "router":
 		playRouter(p, *streams, *size)
 	case *scenario == "standin":
-		playStandin(p, *streams, *size, *pipe, *missing)
+		playStandin(p, *streams, *size, *pipeEcho, *missing)
 	case *scenario == "relay":
 		playRelay(p, *streams)
+	case strings.HasPrefix(*scenario, "nprelay-"):
+		wantStatus, wantMsg = playNprelay(p, *scenario, *streams, *size)
 	case strings.HasPrefix(*scenario, "violation-"):
 		wantStatus = 3
 		wantMsg = playViolation(p, strings.TrimPrefix(*scenario, "violation-"))

@@ -1,0 +1,145 @@
+/* The relay backend interface: dispatch to the backend, and what every
+ * backend shares (counters, hooks, the relay command). */
+#include "relay_priv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+struct relay_backend *
+relay_backend_new(struct event_base *base, enum route_mode mode,
+    const struct relay_backend_hooks *hooks)
+{
+	struct relay_backend *b;
+
+	/* Until the mux backend exists, a mux route spawns as before. */
+	(void)mode;
+	b = relay_spawn_new();
+	b->base = base;
+	b->hooks = *hooks;
+	return b;
+}
+
+void
+relay_backend_free(struct relay_backend *b)
+{
+	if (b != NULL)
+		b->ops->backend_free(b);
+}
+
+int
+relay_backend_ready(struct relay_backend *b, char *err, size_t errlen)
+{
+	return b->ops->ready(b, err, errlen);
+}
+
+void
+relay_backend_stop(struct relay_backend *b)
+{
+	b->stopping = 1;
+}
+
+unsigned
+relay_backend_end(struct relay_backend *b, int hard)
+{
+	return b->ops->end(b, hard);
+}
+
+uint64_t
+relay_backend_starts(const struct relay_backend *b)
+{
+	return b->starts;
+}
+
+uint64_t
+relay_backend_failures(const struct relay_backend *b)
+{
+	return b->failures;
+}
+
+void
+relay_backend_count_start(struct relay_backend *b)
+{
+	b->starts++;
+}
+
+void
+relay_backend_count_failure(struct relay_backend *b, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	if (b->stopping)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	b->failures++;
+	b->hooks.error_cb(why, b->hooks.arg);
+}
+
+struct relay *
+relay_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
+    relay_ended_cb ended_cb, void *arg, char *err, size_t errlen)
+{
+	struct relay *r;
+
+	if ((r = b->ops->open(b, rc, id, err, errlen)) == NULL)
+		return NULL;
+	r->backend = b;
+	r->ended_cb = ended_cb;
+	r->arg = arg;
+	return r;
+}
+
+void
+relay_report_end(struct relay *r, const char *how, int failed)
+{
+	if (r->ended)
+		return;
+	r->ended = 1;
+	r->ended_cb(r, how, failed, r->arg);
+}
+
+struct chan *
+relay_chan(struct relay *r)
+{
+	return r->chan;
+}
+
+void
+relay_drained(struct relay *r)
+{
+	r->backend->ops->drained(r);
+}
+
+void
+relay_client_gone(struct relay *r)
+{
+	r->backend->ops->client_gone(r);
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r != NULL)
+		r->backend->ops->free(r);
+}
+
+char **
+relay_argv(const struct route_conf *rc)
+{
+	char **argv;
+	size_t i, n = 0;
+
+	if ((argv = calloc(rc->relay_nargs + 3, sizeof *argv)) == NULL)
+		return NULL;
+	argv[n++] = rc->relay.path;
+	for (i = 0; i < rc->relay_nargs; i++)
+		argv[n++] = rc->relay_args[i];
+	argv[n++] = rc->pipe;
+	argv[n] = NULL;
+	return argv;
+}

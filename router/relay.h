@@ -1,0 +1,119 @@
+/*
+ * The relay side of a session (DESIGN.md §7a). A session talks to one
+ * interface, whichever backend serves its route:
+ *
+ * - spawn (relay_spawn.c): one relay child per connection, as npiperelay
+ *   is used with socat. Process ids, process groups, the relay's stderr,
+ *   the descriptors reserved for the next child and the linger of a relay
+ *   that outlives its use live there and nowhere else.
+ * - mux (not built yet; docs/mux.md): one stream on the route's
+ *   long-lived `nprelay.exe --mux`.
+ *
+ * The session learns only that the relay side is there (relay_open()
+ * returned it), that it sent EOF (its chan reports EOF like any chan), and
+ * that it ended and why (relay_ended_cb). It tells the backend when both
+ * directions are done and when its client is gone (the backend decides
+ * how long a relay may outlive its use), and frees it at the end. A
+ * backend that opens asynchronously (mux: the open request and its reply)
+ * returns the relay at once; bytes written meanwhile wait in the chan, and
+ * an open that fails is reported as an end that failed, with the Win32
+ * error as HOW.
+ *
+ * Data flows through a struct chan, the same type as the client's side,
+ * so the session and its adapter do not know which backend they have.
+ * For the mux backend, the chan will get a small table of operations in
+ * chan.c (how to read, write, shut down and enable) so the demultiplexer
+ * can fill its input and drain its output directly, with no descriptor:
+ * a socketpair per stream would also work unchanged, but costs two
+ * descriptors per connection (10,000 idle sessions: 20,000 more, and the
+ * reserve-before-accept below would then be needed for mux too), and one
+ * more copy and two more system calls for every chunk. The chan API the
+ * session uses stays as it is either way.
+ */
+#ifndef NPR_RELAY_H
+#define NPR_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct chan;
+struct event_base;
+struct relay;
+struct relay_backend;
+
+/*
+ * The relay side ended. HOW says how, for the log ("exited with status
+ * 1", "killed by signal 9"); FAILED is set when it ended with an error of
+ * its own, not because it was told to. Its chan is still there, with
+ * whatever it sent before, until relay_free().
+ */
+typedef void (*relay_ended_cb)(struct relay *, const char *how, int failed,
+    void *arg);
+
+/* What a backend reports to its owner (the route). */
+struct relay_backend_hooks {
+	/* A relay could not start, or failed: WHY, for `status`. */
+	void (*error_cb)(const char *why, void *arg);
+	void *arg;
+};
+
+/* The backend of one route, for MODE (only spawn exists yet: every mode
+ * is served by spawn). HOOKS is copied. */
+struct relay_backend *relay_backend_new(struct event_base *, enum route_mode,
+    const struct relay_backend_hooks *);
+/* Every relay must have been freed. */
+void relay_backend_free(struct relay_backend *);
+
+/*
+ * Can one more relay be started? Reserves what it needs (the spawn
+ * backend: the child's descriptors), so a client is accepted only when it
+ * can be served; out of descriptors, the listen backlog holds the next
+ * clients instead. -1 with the reason in ERR otherwise.
+ */
+int relay_backend_ready(struct relay_backend *, char *err, size_t errlen);
+
+/* The daemon is stopping: relays that end from now on have not failed. */
+void relay_backend_stop(struct relay_backend *);
+
+/* Shutdown deadlines: end every relay still running, asking first
+ * (SIGTERM), then with HARD (SIGKILL). Returns how many were running. */
+unsigned relay_backend_end(struct relay_backend *, int hard);
+
+/* For `status`: relays started, and relays that could not start or failed. */
+uint64_t relay_backend_starts(const struct relay_backend *);
+uint64_t relay_backend_failures(const struct relay_backend *);
+
+/*
+ * Open the relay side of session ID of route RC: ENDED_CB(ARG) is called
+ * once when it ends. Returns NULL with the reason in ERR when it could not
+ * be opened (counted as a failure and reported to the hooks).
+ */
+struct relay *relay_open(struct relay_backend *, const struct route_conf *rc,
+    unsigned id, relay_ended_cb ended_cb, void *arg, char *err,
+    size_t errlen);
+
+/* The relay side's data: its output reaches the relay, its input comes
+ * from it. Owned by the relay. */
+struct chan *relay_chan(struct relay *);
+
+/* Both directions are done: nothing more will be read or written. */
+void relay_drained(struct relay *);
+/* The session's client left for good: the relay may still take what it
+ * is owed, then it has no use. */
+void relay_client_gone(struct relay *);
+
+/* Free the relay side and its chan. One still running is ended at once
+ * and ENDED_CB is not called: only for the router's final exit. */
+void relay_free(struct relay *);
+
+/*
+ * The relay command of RC, as npiperelay.exe is called: relay.path, the
+ * route's relay_args, then the pipe; NULL-terminated, pointing into RC.
+ * The one place it is built (connections, the doctor's probe). NULL when
+ * out of memory; free() it.
+ */
+char **relay_argv(const struct route_conf *rc);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * What a relay backend implements (relay.h says what the session sees).
+ * A backend's own structs begin with struct relay_backend and struct
+ * relay, so relay.c can dispatch and keep what every backend shares: the
+ * counters, the hooks and the ended callback.
+ */
+#ifndef NPR_RELAY_PRIV_H
+#define NPR_RELAY_PRIV_H
+
+#include "relay.h"
+
+struct relay_ops {
+	int (*ready)(struct relay_backend *, char *err, size_t errlen);
+	unsigned (*end)(struct relay_backend *, int hard);
+	void (*backend_free)(struct relay_backend *);
+
+	struct relay *(*open)(struct relay_backend *, const struct route_conf *,
+	    unsigned id, char *err, size_t errlen);
+	void (*drained)(struct relay *);
+	void (*client_gone)(struct relay *);
+	void (*free)(struct relay *);
+};
+
+struct relay_backend {
+	const struct relay_ops *ops;
+	struct event_base *base;
+	struct relay_backend_hooks hooks;
+	int stopping;
+	uint64_t starts;
+	uint64_t failures;
+};
+
+struct relay {
+	struct relay_backend *backend;
+	struct chan *chan;
+	relay_ended_cb ended_cb;
+	void *arg;
+	int ended;
+};
+
+/* The spawn backend (relay_spawn.c). */
+struct relay_backend *relay_spawn_new(void);
+
+/* For backends: a relay started. */
+void relay_backend_count_start(struct relay_backend *);
+/* A relay could not start, or ended with a failure: counted and reported
+ * to the hooks, unless the daemon is stopping (relay_backend_stop()). */
+void relay_backend_count_failure(struct relay_backend *, const char *fmt,
+    ...) __attribute__((format(printf, 2, 3)));
+/* The relay ended: tell its session (once). */
+void relay_report_end(struct relay *, const char *how, int failed);
+
+#endif

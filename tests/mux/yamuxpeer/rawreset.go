@@ -1,0 +1,156 @@
+// nprelay-reset: raw frames, since this yamux has no way to send RST:
+// streams reset by the router at once, and once their pipe is open with
+// data in flight both ways; the relay must tear each down (cancelled
+// I/O, handles closed) and go on serving.
+package main
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+var serverLog = flag.String("server-log", "", "nprelay-reset: the pipe server's event log")
+
+type rawStream struct {
+	data      []byte
+	fin, rst  bool
+	gotHeader bool
+}
+
+type rawPeer struct {
+	w       io.Writer
+	mu      sync.Mutex
+	streams map[uint32]*rawStream
+	err     error
+}
+
+func rawFrame(typ byte, flags uint16, id, length uint32, payload []byte) []byte {
+	b := make([]byte, 12, 12+len(payload))
+	b[1] = typ
+	binary.BigEndian.PutUint16(b[2:], flags)
+	binary.BigEndian.PutUint32(b[4:], id)
+	binary.BigEndian.PutUint32(b[8:], length)
+	return append(b, payload...)
+}
+
+// read takes the relay's frames apart; window updates are ignored, as
+// no stream here sends more than its window.
+func (r *rawPeer) read(rd io.Reader) {
+	var h [12]byte
+	for {
+		if _, err := io.ReadFull(rd, h[:]); err != nil {
+			r.mu.Lock()
+			r.err = err
+			r.mu.Unlock()
+			return
+		}
+		typ, flags := h[1], binary.BigEndian.Uint16(h[2:])
+		id, n := binary.BigEndian.Uint32(h[4:]), binary.BigEndian.Uint32(h[8:])
+		var payload []byte
+		if typ == 0 && n > 0 {
+			payload = make([]byte, n)
+			if _, err := io.ReadFull(rd, payload); err != nil {
+				r.mu.Lock()
+				r.err = err
+				r.mu.Unlock()
+				return
+			}
+		}
+		if typ > 1 {
+			continue
+		}
+		r.mu.Lock()
+		s := r.streams[id]
+		if s == nil {
+			s = &rawStream{}
+			r.streams[id] = s
+		}
+		s.gotHeader = true
+		s.data = append(s.data, payload...)
+		s.fin = s.fin || flags&4 != 0
+		s.rst = s.rst || flags&8 != 0
+		r.mu.Unlock()
+	}
+}
+
+// wait until cond holds for stream id.
+func (r *rawPeer) wait(id uint32, limit time.Duration, cond func(*rawStream) bool) bool {
+	for end := time.Now().Add(limit); time.Now().Before(end); {
+		r.mu.Lock()
+		s := r.streams[id]
+		ok := s != nil && cond(s)
+		r.mu.Unlock()
+		if ok {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
+func nprelayReset(p *peer, streams int) {
+	if err := readHello(p); err != nil {
+		p.chk.fail("%v", err)
+		return
+	}
+	r := &rawPeer{w: p.conn, streams: map[uint32]*rawStream{}}
+	go r.read(p.conn)
+	bulk := make([]byte, 200*1024)
+	req := encodeRequest("-s", *pipeEcho)
+	id := uint32(1)
+	for i := 0; i < streams; i++ {
+		p.conn.Write(rawFrame(0, 1, id, uint32(len(req)), req))
+		if i%2 == 1 {
+			// Open, with 200 KiB going to the pipe and its echo
+			// coming back, then RST.
+			if !r.wait(id, 30*time.Second, func(s *rawStream) bool { return len(s.data) >= 9 }) {
+				p.chk.fail("stream %d: no open reply", id)
+				return
+			}
+			p.conn.Write(rawFrame(0, 0, id, uint32(len(bulk)), bulk))
+			r.wait(id, 2*time.Second, func(s *rawStream) bool { return len(s.data) > 9 })
+		}
+		p.conn.Write(rawFrame(1, 8, id, 0, nil))
+		id += 2
+	}
+	// The session goes on: one more stream, echoed and half-closed.
+	p.conn.Write(rawFrame(0, 1, id, uint32(len(req)), req))
+	p.conn.Write(rawFrame(0, 4, id, 4, []byte("ping")))
+	want := "\x00\x00\x00\x05\x00\x00\x00\x00\x00pingreceived 4 bytes\n"
+	if !r.wait(id, 30*time.Second, func(s *rawStream) bool { return s.fin }) {
+		p.chk.fail("after %d resets: the last stream got no FIN", streams)
+	}
+	r.mu.Lock()
+	if s := r.streams[id]; s == nil || string(s.data) != want {
+		p.chk.fail("after %d resets: the last stream got %q, want %q", streams, s.data, want)
+	}
+	for sid, s := range r.streams {
+		if sid != id && s.fin && !s.rst {
+			p.chk.fail("stream %d ended with FIN after our RST", sid)
+		}
+	}
+	r.mu.Unlock()
+	// While the relay still runs (its exit would close every handle),
+	// the server must have seen each reset stream's pipe close.
+	if *serverLog != "" {
+		end := time.Now().Add(20 * time.Second)
+		for n := 0; ; time.Sleep(20 * time.Millisecond) {
+			b, _ := os.ReadFile(*serverLog)
+			n = strings.Count(string(b), "\nbroken ")
+			if n >= streams {
+				break
+			}
+			if time.Now().After(end) {
+				p.chk.fail("the server saw %d of %d pipes close while the relay runs", n, streams)
+				break
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "nprelay-reset: %d streams reset, half of them with I/O in flight\n", streams)
+}
