@@ -26,7 +26,7 @@ struct control {
 	struct server *srv;
 	struct acceptor *listener;
 	char *path;
-	struct stat st;
+	struct listener_file *sock;
 };
 
 /* Freed once its answer is written; a "stop" takes effect only then, so
@@ -162,7 +162,7 @@ control_open(struct server *srv, const char *path, char *err, size_t errlen)
 	    (ctl->path = strdup(path)) == NULL)
 		fatalx("out of memory");
 	ctl->srv = srv;
-	fd = listener_open(path, 0600, LISTENER_NO_GROUP, &ctl->st, &replaced,
+	fd = listener_open(path, 0600, LISTENER_NO_GROUP, &ctl->sock, &replaced,
 	    err, errlen);
 	if (fd == -1) {
 		free(ctl->path);
@@ -181,7 +181,7 @@ control_free(struct control *ctl)
 	if (ctl == NULL)
 		return;
 	acceptor_free(ctl->listener);
-	listener_remove(ctl->path, &ctl->st);
+	listener_remove(ctl->sock);
 	free(ctl->path);
 	free(ctl);
 }

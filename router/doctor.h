@@ -87,8 +87,10 @@ int doctor_is_windows_exe(const char *file);
 const char *doctor_relay_interop(const char *root, char *var, size_t len);
 /* The unix socket PATH accepts a connection right now. */
 int doctor_socket_answers(const char *path);
-/* Something listens on the unix socket PATH (ROOT/proc/net/unix says so,
- * without connecting). 1 yes, 0 no, -1 cannot tell. */
+/* Something listens on the unix socket PATH, without connecting: with ROOT
+ * "" the kernel says so of the file itself (sockdiag.c), else, and when it
+ * cannot tell, ROOT/proc/net/unix does by name. 1 yes, 0 no, -1 cannot
+ * tell. */
 int doctor_socket_listening(const char *root, const char *path);
 
 #endif

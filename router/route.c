@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -34,7 +33,7 @@ struct route {
 	void *hooks_arg;
 	struct relay_backend *backend;
 	struct acceptor *listener; /* NULL once closed */
-	struct stat sock_st; /* the socket file we made, to remove only ours */
+	struct listener_file *sock; /* our socket file, to remove only it */
 	int full;               /* paused at max_connections */
 	int activated;          /* socket passed by systemd: not ours to remove */
 	int retired;            /* removed by a reload; sessions finishing */
@@ -240,7 +239,7 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	} else {
 		fd = listener_open(rc->listen_path, rc->listen_mode,
 		    rc->has_group ? rc->listen_gid : LISTENER_NO_GROUP,
-		    &r->sock_st, &replaced, err, sizeof err);
+		    &r->sock, &replaced, err, sizeof err);
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
@@ -280,8 +279,8 @@ route_close_listener(struct route *r)
 		return;
 	acceptor_free(r->listener);
 	r->listener = NULL;
-	if (!r->activated)
-		listener_remove(r->conf->listen_path, &r->sock_st);
+	listener_remove(r->sock); /* NULL for a socket systemd passed */
+	r->sock = NULL;
 }
 
 void
