@@ -12,6 +12,9 @@ packages=(
   gcc-mingw-w64-x86-64 wine wine64
   # tests and demo
   libcmocka-dev socat jq valgrind
+  # /usr/bin/python3 for tests that run a step as another user
+  # (renameat2 exchange in tests/integration/folder_symlink.sh)
+  python3
   # the adapters' tests with the real programs, and their fuzzers
   openssh-client gpg-agent gpgconf clang libclang-rt-dev
   # units, man pages, .deb: systemd-analyze and systemd-socket-activate,
