@@ -61,7 +61,7 @@ relay_err_line(struct relay_err *e, const char *line, size_t len)
 	}
 	e->lines++;
 	log_info("%s: relay: %s", e->tag, escape_bytes(shown, sizeof shown,
-	    line, len, ESCAPE_ALL));
+	    line, len, ESCAPE_ALL, 0));
 }
 
 /* Every whole line in the input; with FINAL, the rest too. */

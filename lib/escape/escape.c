@@ -5,7 +5,8 @@
 #include <string.h>
 
 const char *
-escape_bytes(char *out, size_t outlen, const void *p, size_t n, size_t max)
+escape_bytes(char *out, size_t outlen, const void *p, size_t n, size_t max,
+    int flags)
 {
 	const unsigned char *b = p;
 	size_t i, o = 0;
@@ -13,7 +14,8 @@ escape_bytes(char *out, size_t outlen, const void *p, size_t n, size_t max)
 
 	/* Room is kept for the widest form (\xNN) and the NUL. */
 	for (i = 0; i < n && i < max && o + 5 < outlen; i++) {
-		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"' && b[i] != '\\')
+		if (b[i] >= 0x20 && b[i] < 0x7f && ((flags & ESCAPE_QUOTES) == 0 ||
+		    (b[i] != '"' && b[i] != '\\')))
 			out[o++] = (char)b[i];
 		else {
 			w = snprintf(out + o, outlen - o, "\\x%02x", b[i]);

@@ -6,16 +6,19 @@
 
 /* No limit on the bytes escape_bytes() shows, but OUTLEN. */
 #define ESCAPE_ALL ((size_t)-1)
+/* Escape '"' and '\' too: for text shown between quotes. */
+#define ESCAPE_QUOTES 1
 
 /*
  * P (N bytes) into OUT as one printable line: printable ASCII stays, every
- * other byte (control bytes, NUL, DEL, bytes of 0x80 and up) and '"' and
- * '\' become \xNN, so a terminal escape, a cut line or a forged quote
- * cannot pass. At most MAX bytes of P are shown; "..." says some were
- * left out (also when OUTLEN is too small). Returns OUT, always
- * NUL-terminated; OUTLEN must be at least 1.
+ * other byte (control bytes, NUL, DEL, bytes of 0x80 and up, which hold
+ * the C1 controls) becomes \xNN, so no terminal escape or line break
+ * passes and a NUL cuts nothing. With ESCAPE_QUOTES in FLAGS, '"' and '\'
+ * become \xNN too, so quoted text cannot forge its end. At most MAX bytes
+ * of P are shown; "..." says some were left out (also when OUTLEN is too
+ * small). Returns OUT, always NUL-terminated; OUTLEN must be at least 1.
  */
 const char *escape_bytes(char *out, size_t outlen, const void *p, size_t n,
-    size_t max);
+    size_t max, int flags);
 
 #endif

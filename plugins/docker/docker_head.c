@@ -41,7 +41,7 @@ docker_head_vchar(unsigned char c)
 const char *
 docker_head_quote(char *out, size_t outlen, const unsigned char *p, size_t n)
 {
-	return escape_bytes(out, outlen, p, n, 40);
+	return escape_bytes(out, outlen, p, n, 40, ESCAPE_QUOTES);
 }
 
 static int head_refuse(struct docker_head *, const char *, ...)
