@@ -8,12 +8,15 @@
 #define ESCAPE_ALL ((size_t)-1)
 /* Escape '"' and '\' too: for text shown between quotes. */
 #define ESCAPE_QUOTES 1
+/* Keep bytes of 0x80 and up: for UTF-8 text of our own (paths). */
+#define ESCAPE_KEEP_8BIT 2
 
 /*
  * P (N bytes) into OUT as one printable line: printable ASCII stays, every
  * other byte (control bytes, NUL, DEL, bytes of 0x80 and up, which hold
- * the C1 controls) becomes \xNN, so no terminal escape or line break
- * passes and a NUL cuts nothing. With ESCAPE_QUOTES in FLAGS, '"' and '\'
+ * the C1 controls, unless ESCAPE_KEEP_8BIT is in FLAGS) becomes \xNN, so
+ * no terminal escape or line break passes and a NUL cuts nothing. With
+ * ESCAPE_QUOTES in FLAGS, '"' and '\'
  * become \xNN too, so quoted text cannot forge its end. At most MAX bytes
  * of P are shown; "..." says some were left out (also when OUTLEN is too
  * small). Returns OUT, always NUL-terminated; OUTLEN must be at least 1.
