@@ -24,7 +24,11 @@ CONF=$T/rtrust$$.conf
 mv "$T/r.conf" "$CONF"
 RUN_FILES=/run/npiperouter/rtrust$$-
 run_cleanup() {
+	local rc=$?
+	set +e
 	rm -f "$RUN_FILES"*
+	# ops_cleanup reads the test's status from $?.
+	(exit "$rc")
 	ops_cleanup
 }
 trap run_cleanup EXIT
