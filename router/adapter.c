@@ -171,6 +171,7 @@ adapter_session_open(const struct route_conf *rc, unsigned id,
 	a = as->ar->adapter;
 	as->s.route_state = as->ar->state;
 	if (a->open != NULL && a->open(&as->s, err, errlen) != 0) {
+		adapter_log_report(as, log_rate_take(&as->log_rate));
 		free(as);
 		return NULL;
 	}

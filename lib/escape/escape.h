@@ -13,13 +13,13 @@
 
 /*
  * P (N bytes) into OUT as one printable line: printable ASCII stays, every
- * other byte (control bytes, NUL, DEL, bytes of 0x80 and up, which hold
- * the C1 controls, unless ESCAPE_KEEP_8BIT is in FLAGS) becomes \xNN, so
- * no terminal escape or line break passes and a NUL cuts nothing. With
- * ESCAPE_QUOTES in FLAGS, '"' and '\'
- * become \xNN too, so quoted text cannot forge its end. At most MAX bytes
- * of P are shown; "..." says some were left out (also when OUTLEN is too
- * small). Returns OUT, always NUL-terminated; OUTLEN must be at least 1.
+ * other byte (control bytes, NUL, DEL, and bytes of 0x80 and up, which
+ * hold the C1 controls, unless ESCAPE_KEEP_8BIT is in FLAGS) becomes \xNN,
+ * so no terminal escape or line break passes and a NUL cuts nothing. With
+ * ESCAPE_QUOTES in FLAGS, '"' and '\' become \xNN too, so quoted text
+ * cannot forge its end. At most MAX bytes of P are shown; "..." says some
+ * were left out (also when OUTLEN is too small, if it fits). Returns OUT,
+ * always NUL-terminated; OUTLEN must be at least 1.
  */
 const char *escape_bytes(char *out, size_t outlen, const void *p, size_t n,
     size_t max, int flags);
