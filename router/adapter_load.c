@@ -4,9 +4,12 @@
  * bad option with FILE:LINE. The built-in raw adapter is described with the
  * same struct as plugins.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "adapter_priv.h"
 #include "config_priv.h"
+#include "trust.h"
 
 #define ADAPTER_NAME_MAX 64
 /* Room for the names of the plugins found, in "not a known adapter". */
@@ -96,6 +100,44 @@ adapter_known(const char *dir, char *buf, size_t len)
 }
 
 /*
+ * dlopen runs a plugin's constructors, as root in a root router, even in
+ * `check`: PATH is opened and judged first (trust.h), then loaded by the
+ * resolved name of what was judged. Not by /proc/self/fd/N: glibc finds
+ * an already loaded object by that name, and descriptor numbers come
+ * back, so a second plugin could get the first one's handle. Every
+ * folder on the resolved name was checked, so nobody else can swap it
+ * between the check and the load. Returns the resolved name, or NULL
+ * with why in ERR.
+ */
+static char *
+adapter_plugin_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char why[1024];
+	char *real = NULL;
+	int fd = -1;
+
+	/* O_NONBLOCK: a FIFO named x.so must not block the loader. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot load %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot load %s: not a regular file", path);
+		goto out;
+	}
+	if (trust_check_fd(fd, path, why, sizeof why) != 0 ||
+	    (real = trust_fd_path(fd, path, why, sizeof why)) == NULL)
+		snprintf(err, errlen, "%s: %s", path, why);
+out:
+	if (fd != -1)
+		close(fd);
+	return real;
+}
+
+/*
  * dlopen PATH and check what its entry point returns. Returns the adapter
  * with the handle in *dlp, or NULL with the reason in ERR.
  */
@@ -107,8 +149,11 @@ adapter_plugin_open(const char *path, const char *name, void **dlp,
 	npr_adapter_entry_fn entry = NULL;
 	void *dl = NULL, *sym = NULL;
 	const char *why = NULL;
+	char *real = NULL;
 
-	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((real = adapter_plugin_check(path, err, errlen)) == NULL)
+		goto fail;
+	if ((dl = dlopen(real, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		why = dlerror();
 		snprintf(err, errlen, "cannot load %s: %s", path,
 		    why != NULL ? why : "unknown error");
@@ -152,11 +197,46 @@ adapter_plugin_open(const char *path, const char *name, void **dlp,
 		goto fail;
 	}
 	*dlp = dl;
+	free(real);
 	return a;
 fail:
 	if (dl != NULL)
 		dlclose(dl);
+	free(real);
 	return NULL;
+}
+
+/*
+ * Whoever may write plugin_dir may add or replace a plugin: judged once,
+ * when the first route needs a plugin. A missing folder is left to the
+ * "not a known adapter" message. Returns 0, or -1 after reporting.
+ */
+static int
+adapter_dir_check(struct config_ctx *ctx, const config_setting_t *name_set,
+    const char *label, const char *dir)
+{
+	char err[1024];
+	int fd = -1, rc = -1;
+
+	if (ctx->plugin_dir_trusted)
+		return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		rc = 0;
+		goto out;
+	}
+	if (trust_check_fd(fd, dir, err, sizeof err) != 0) {
+		config_err_at(ctx, name_set, label, "plugin_dir %s: %s", dir,
+		    err);
+		/* One message is enough: the other routes stay quiet. */
+		ctx->plugin_dir_bad = 1;
+		goto out;
+	}
+	ctx->plugin_dir_trusted = 1;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
 /* Let the adapter read its options; returns 0 when it took them all. */
@@ -199,7 +279,7 @@ adapter_route_load(struct config_ctx *ctx, const config_setting_t *group,
 {
 	struct adapter_route *ar = NULL;
 	const char *dir = ctx->cfg->plugin_dir;
-	char path[4096], err[4096 + 512], known[ADAPTER_KNOWN_MAX];
+	char path[4096], err[4096 + 1536], known[ADAPTER_KNOWN_MAX];
 	size_t len = strlen(name);
 
 	if ((ar = calloc(1, sizeof *ar)) == NULL) {
@@ -219,6 +299,8 @@ adapter_route_load(struct config_ctx *ctx, const config_setting_t *group,
 		goto fail;
 	} else if (ctx->plugin_dir_bad || dir == NULL) {
 		/* plugin_dir itself was reported; one message is enough. */
+		goto fail;
+	} else if (adapter_dir_check(ctx, name_set, label, dir) != 0) {
 		goto fail;
 	} else {
 		snprintf(path, sizeof path, "%s/%s.so", dir, name);

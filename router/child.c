@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdhygiene.h"
+
 extern char **environ;
 
 /*
@@ -93,6 +95,8 @@ struct child_plan {
 	int fd_limit; /* close up to here when close_range(2) is missing */
 	volatile int failed_step; /* written by the child */
 	volatile int failed_errno;
+	int set_nofile; /* give the relay NOFILE, not our raised limit */
+	struct rlimit nofile;
 };
 
 static void __attribute__((noreturn))
@@ -161,6 +165,10 @@ child_exec(struct child_plan *p)
 			child_fail(p, CHILD_STEP_SETUP);
 	}
 	child_close_rest(p);
+	/* A system call only (prlimit64); a failure leaves the relay with
+	 * more descriptors than it asked for, which it can live with. */
+	if (p->set_nofile)
+		(void)setrlimit(RLIMIT_NOFILE, &p->nofile);
 	if (p->cwd != NULL && chdir(p->cwd) != 0)
 		child_fail(p, CHILD_STEP_CWD);
 	sigemptyset(&none);
@@ -202,7 +210,8 @@ child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
 {
 	struct child_plan plan = {
 		argv, child_env != NULL ? child_env : environ, cwd,
-		{ stdin_fd, stdout_fd, stderr_fd }, 65536, CHILD_STEP_NONE, 0,
+		{ stdin_fd, stdout_fd, stderr_fd }, 65536, CHILD_STEP_NONE, 0, 0,
+		{ 0, 0 },
 	};
 	struct rlimit rl;
 	int status, error;
@@ -217,6 +226,7 @@ child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
 		plan.fd_limit = (int)rl.rlim_cur;
+	plan.set_nofile = fdhygiene_relay_nofile(&plan.nofile);
 
 	if ((pid = child_vfork(&plan)) == -1) {
 		snprintf(err, errlen, "cannot start relay \"%s\": %s", argv[0],

@@ -20,6 +20,7 @@
 #include "runtime.h"
 #include "server.h"
 #include "status.h"
+#include "trust.h"
 #include "version.h"
 
 /* Longest a `stop` waits for the instance to exit. */
@@ -46,6 +47,41 @@ command_load(const char *file, int to_log)
 	return NULL;
 }
 
+/*
+ * Root runs each relay.path as root: say so when another user could
+ * replace it. Only a warning: a relay on /mnt/c (drvfs) belongs to the
+ * Windows user's uid with mode 0777, and refusing it would break every
+ * root route with a Windows relay (see npiperouter.conf(5)). A missing
+ * relay is reported where it is used.
+ */
+static void
+command_relay_warnings(const struct config *cfg, int to_log)
+{
+	const char *path = NULL;
+	char err[1024];
+	size_t i, j;
+
+	if (geteuid() != 0)
+		return;
+	for (i = 0; i < cfg->nroutes; i++) {
+		path = cfg->routes[i].relay.path;
+		for (j = 0; path != NULL && j < i; j++)
+			if (cfg->routes[j].relay.path != NULL &&
+			    strcmp(cfg->routes[j].relay.path, path) == 0)
+				path = NULL;
+		if (path == NULL || access(path, F_OK) != 0 ||
+		    trust_check_path(path, 0, err, sizeof err) == 0)
+			continue;
+		if (to_log)
+			log_warn("relay.path %s: %s; root runs it for route "
+			    "\"%s\"", path, err, cfg->routes[i].name);
+		else
+			fprintf(stderr, "warning: relay.path %s: %s; root runs "
+			    "it for route \"%s\"\n", path, err,
+			    cfg->routes[i].name);
+	}
+}
+
 int
 command_check(const char *file)
 {
@@ -54,6 +90,7 @@ command_check(const char *file)
 
 	if ((cfg = command_load(file, 0)) == NULL)
 		return 1;
+	command_relay_warnings(cfg, 0);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);
@@ -86,6 +123,7 @@ command_run(const char *file)
 
 	if ((cfg = command_load(file, 1)) == NULL)
 		return 1;
+	command_relay_warnings(cfg, 1);
 	if (command_paths(file, &p) != 0)
 		goto fail;
 	if ((lock = runtime_lock(&p, &owner)) == -1) {

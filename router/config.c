@@ -18,6 +18,7 @@
 
 #include "config_priv.h"
 #include "expand.h"
+#include "trust.h"
 #include "version.h"
 
 #define CONFIG_SHUTDOWN_TIMEOUT_LIMIT 3600
@@ -93,6 +94,10 @@ config_file_slurp(const char *file, char *err, size_t errlen)
 		    "read", config_file_kind(st.st_mode));
 		goto out;
 	}
+	/* It says which programs run (relay.path) and as whom: only what
+	 * no other user could have written (see trust.h). */
+	if (trust_check_fd(fd, file, err, errlen) != 0)
+		goto out;
 	if (st.st_size > CONFIG_FILE_MAX)
 		goto too_big;
 	if ((buf = malloc(CONFIG_FILE_MAX + 2)) == NULL) {
@@ -153,7 +158,7 @@ config_check_includes(struct config_ctx *ctx, const char *file,
     const char *text, const char *dir, int depth)
 {
 	const char *p = text, *start = NULL, *end = NULL;
-	char *path = NULL, *inc = NULL, err[256];
+	char *path = NULL, *inc = NULL, err[512];
 	unsigned line = 0;
 	int rc = 0;
 
@@ -229,7 +234,7 @@ config_file_read(struct config_ctx *ctx, const char *file)
 	config_t *tree = NULL, **nv = NULL;
 	const char *text = NULL, *efile = NULL;
 	char *dir = NULL, *buf = NULL, *name = NULL, **nn = NULL;
-	char err[256];
+	char err[512];
 	int ok = 0;
 
 	if ((buf = config_file_slurp(file, err, sizeof err)) == NULL) {
@@ -422,12 +427,27 @@ config_load_dropins(struct config_ctx *ctx, const char *main_file)
 	struct stat st;
 	config_t *tree = NULL;
 	char *prefix = NULL, *dir = NULL, *file = NULL;
-	int i, n = -1;
+	char err[512];
+	int i, n = -1, fd = -1;
 
 	if ((prefix = config_dir_prefix(main_file)) == NULL ||
 	    asprintf(&dir, "%s" CONFIG_DROPIN_DIR, prefix) < 0) {
 		dir = NULL;
 		ctx->oom = 1;
+		goto out;
+	}
+	/* Whoever may add a file here may add routes: the folder is judged
+	 * like the files (scandir by name after the check: every folder
+	 * above it was checked too, so nobody else can swap it). */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			config_err(ctx, dir, 0, NULL, "cannot read: %s",
+			    strerror(errno));
+		goto out;
+	}
+	if (trust_check_fd(fd, dir, err, sizeof err) != 0) {
+		config_err(ctx, dir, 0, NULL, "%s", err);
+		ctx->any_file_failed = 1;
 		goto out;
 	}
 	n = scandir(dir, &names, config_dropin_filter, config_dropin_compare);
@@ -452,6 +472,8 @@ config_load_dropins(struct config_ctx *ctx, const char *main_file)
 		file = NULL;
 	}
 out:
+	if (fd != -1)
+		close(fd);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

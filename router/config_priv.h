@@ -31,6 +31,7 @@ struct config_ctx {
 	size_t nentries; /* route entries seen, broken ones included */
 	int global_relay_bad; /* spares every route a second message */
 	int plugin_dir_bad;   /* spares adapters a "not found" each */
+	int plugin_dir_trusted; /* checked once, by the first plugin */
 	int any_file_failed;  /* some file could not be read or parsed */
 	int routes_bad;       /* some "routes" was not a list */
 };

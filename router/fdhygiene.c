@@ -107,6 +107,39 @@ fdhygiene_close_cb(int fd, void *arg)
 		close(fd);
 }
 
+/* The soft limit we were started with, for relays; 0 when unknown. */
+static rlim_t fdhygiene_started_soft;
+
+/*
+ * Raise the soft descriptor limit to the hard one: every session costs
+ * descriptors, and the usual soft 1024 lets one user with a few
+ * world-writable routes starve the others and the control socket. Best
+ * effort: on failure (valgrind refuses it) we go on with what we have.
+ */
+static void
+fdhygiene_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	fdhygiene_started_soft = rl.rlim_cur;
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int
+fdhygiene_relay_nofile(struct rlimit *rl)
+{
+	if (fdhygiene_started_soft == 0 || getrlimit(RLIMIT_NOFILE, rl) != 0 ||
+	    rl->rlim_cur == fdhygiene_started_soft)
+		return 0;
+	rl->rlim_cur = fdhygiene_started_soft;
+	return 1;
+}
+
 int
 fdhygiene_init(char *err, size_t errlen)
 {
@@ -126,5 +159,7 @@ fdhygiene_init(char *err, size_t errlen)
 		for (int fd = 3; fd < max; fd++)
 			fdhygiene_close_cb(fd, &keep);
 	}
+	/* After closing: the listing above stops at the soft limit. */
+	fdhygiene_raise_nofile();
 	return 0;
 }
