@@ -7,6 +7,7 @@
  * evbuffer_add_buffer(), as without adapters.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,12 @@
  * the sender is only filling our memory, and its session ends.
  */
 #define ADAPTER_REPLY_MAX (1024 * 1024)
+/*
+ * Lines an adapter logs a second for one session: a client decides how
+ * often the adapter logs (say, a thousand refused requests in one
+ * write), so the rest are counted and reported as one line.
+ */
+#define ADAPTER_LOG_PER_SEC 20
 /* Views copied to exact-size buffers in sanitizer builds, at most. */
 #define ADAPTER_EXACT_VIEW_MAX (64 * 1024)
 
@@ -44,6 +51,7 @@ struct adapter_session {
 	int raw;
 	struct npr_session s;
 	struct adapter_dir dir[2]; /* by enum npr_side */
+	struct log_rate log_rate;  /* of the adapter's lines */
 };
 
 struct npr_io {
@@ -64,15 +72,34 @@ _Static_assert((int)NPR_LOG_ERROR == (int)LOG_LEVEL_ERROR &&
     (int)NPR_LOG_DEBUG == (int)LOG_LEVEL_DEBUG,
     "npr_log_level and log_level must agree");
 
+/* Say how many of the adapter's lines went unlogged, if any. */
+static void
+adapter_log_report(const struct adapter_session *as, unsigned n)
+{
+	if (n > 0)
+		log_warn("route \"%s\" #%u: %u adapter line(s) not logged "
+		    "(more than %d a second)", as->s.route, as->s.id, n,
+		    ADAPTER_LOG_PER_SEC);
+}
+
 void
 adapter_host_log(const struct npr_session *s, enum npr_log_level level,
     const char *fmt, ...)
 {
+	/* Every npr_session is one of ours (adapter_session_open). */
+	struct adapter_session *as = (struct adapter_session *)(void *)
+	    ((char *)(uintptr_t)s - offsetof(struct adapter_session, s));
 	char msg[1536];
+	unsigned suppressed;
 	va_list ap;
+	int allow;
 
 	/* The two enums share their values (checked above). */
 	if ((enum log_level)level > log_get_level())
+		return;
+	allow = log_rate_allow(&as->log_rate, ADAPTER_LOG_PER_SEC, &suppressed);
+	adapter_log_report(as, suppressed);
+	if (!allow)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -144,6 +171,7 @@ adapter_session_open(const struct route_conf *rc, unsigned id,
 	a = as->ar->adapter;
 	as->s.route_state = as->ar->state;
 	if (a->open != NULL && a->open(&as->s, err, errlen) != 0) {
+		adapter_log_report(as, log_rate_take(&as->log_rate));
 		free(as);
 		return NULL;
 	}
@@ -372,5 +400,6 @@ adapter_session_close(struct adapter_session *as)
 		return;
 	if (!as->raw && as->ar->adapter->close != NULL)
 		as->ar->adapter->close(&as->s);
+	adapter_log_report(as, log_rate_take(&as->log_rate));
 	free(as);
 }

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "control.h"
 #include "doctor.h"
+#include "escape.h"
 #include "log.h"
 #include "runtime.h"
 #include "server.h"
@@ -144,23 +145,51 @@ fail:
 	return 1;
 }
 
+/*
+ * Print TEXT (LEN bytes), which came from a socket or a file, to OUT line
+ * by line with control bytes escaped: a terminal must not obey what
+ * someone else may have put there. UTF-8 stays (paths in status).
+ */
+static void
+command_print_text(FILE *out, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *shown = NULL;
+	size_t n;
+
+	if ((shown = malloc(len * 4 + 4)) == NULL)
+		fatalx("out of memory");
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		fprintf(out, "%s%s", escape_bytes(shown, len * 4 + 4, p, n,
+		    ESCAPE_ALL, ESCAPE_KEEP_8BIT), nl != NULL ? "\n" : "");
+		p += n + (nl != NULL);
+	}
+	free(shown);
+}
+
 /* Show the end of a background instance's log after a failed start. */
 static void
 command_show_log_tail(const char *path)
 {
 	char buf[4096];
 	ssize_t n;
+	size_t len = 0;
 	off_t size;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* Not through a link: the folder is ours, the file should be too. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
 	size = lseek(fd, 0, SEEK_END);
 	lseek(fd, size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0,
 	    SEEK_SET);
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		fwrite(buf, 1, (size_t)n, stderr);
+	while (len < sizeof buf &&
+	    (n = read(fd, buf + len, sizeof buf - len)) > 0)
+		len += (size_t)n;
 	close(fd);
+	command_print_text(stderr, buf, len);
 }
 
 /* In the forked child: detach and serve, logging to the instance's log. */
@@ -261,10 +290,15 @@ command_ask(const char *file, const char *cmd, int *running,
 		return 1;
 	*running = 0;
 	rc = control_request(p->ctl, cmd, &text, err, sizeof err);
+	if (rc == CONTROL_REFUSED) {
+		fprintf(stderr, "npiperouter: %s\n", err);
+		*running = -1;
+		return 1;
+	}
 	if (rc == -1)
 		return 1;
 	*running = 1;
-	fputs(text, rc == 0 ? stdout : stderr);
+	command_print_text(rc == 0 ? stdout : stderr, text, strlen(text));
 	free(text);
 	return rc;
 }

@@ -192,6 +192,8 @@ control_request(const char *path, const char *cmd, char **text, char *err,
 {
 	struct sockaddr_un sun;
 	struct timeval tv = { 60, 0 };
+	struct ucred cred;
+	socklen_t credlen = sizeof cred;
 	char *buf = NULL, *nl, line[CONTROL_LINE_MAX];
 	size_t len = 0, cap = 0;
 	int linelen;
@@ -212,6 +214,24 @@ control_request(const char *path, const char *cmd, char **text, char *err,
 		    strerror(errno));
 		goto out;
 	}
+	/*
+	 * Only our own instance, or root's, may answer: a stranger's socket
+	 * at this path (a runtime folder someone else controls) must not
+	 * be told our request nor have its answer printed as ours.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) != 0) {
+		snprintf(err, errlen, "%s: cannot read its owner: %s", path,
+		    strerror(errno));
+		rc = CONTROL_REFUSED;
+		goto out;
+	}
+	if (cred.uid != geteuid() && cred.uid != 0) {
+		snprintf(err, errlen, "%s is served by uid %ld (pid %ld), not by "
+		    "uid %ld or root: not asking it", path, (long)cred.uid,
+		    (long)cred.pid, (long)geteuid());
+		rc = CONTROL_REFUSED;
+		goto out;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	linelen = snprintf(line, sizeof line, "%s\n", cmd);
 	if (send(fd, line, (size_t)linelen, MSG_NOSIGNAL) != linelen) {
@@ -219,6 +239,12 @@ control_request(const char *path, const char *cmd, char **text, char *err,
 		goto out;
 	}
 	for (;;) {
+		if (len > CONTROL_ANSWER_MAX) {
+			snprintf(err, errlen, "%s: the answer is longer than %d "
+			    "bytes", path, CONTROL_ANSWER_MAX);
+			rc = CONTROL_REFUSED;
+			goto out;
+		}
 		if (len + 4096 + 1 > cap) {
 			cap = cap == 0 ? 8192 : cap * 2;
 			if ((buf = realloc(buf, cap)) == NULL)

@@ -111,6 +111,15 @@ log_rate_allow(struct log_rate *r, unsigned per_sec, unsigned *suppressed)
 	return 1;
 }
 
+unsigned
+log_rate_take(struct log_rate *r)
+{
+	unsigned n = r->dropped;
+
+	r->dropped = 0;
+	return n;
+}
+
 /* libevent repeats a warning as often as its cause recurs (an accept()
  * that keeps failing): a few lines a second say it all. */
 #define LOG_LIBEVENT_PER_SEC 5

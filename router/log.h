@@ -26,6 +26,9 @@ struct log_rate {
 	unsigned dropped;
 };
 int log_rate_allow(struct log_rate *, unsigned per_sec, unsigned *suppressed);
+/* How many were dropped and not yet reported; counted as reported now.
+ * For a timer that reports them when no more lines come. */
+unsigned log_rate_take(struct log_rate *);
 
 /* Send libevent's own messages through this log, rate-limited. */
 void log_libevent_init(void);

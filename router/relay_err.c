@@ -9,6 +9,7 @@
 #include <event2/bufferevent.h>
 
 #include "chan.h"
+#include "escape.h"
 #include "log.h"
 
 /* A line longer than this is logged in pieces. */
@@ -37,9 +38,13 @@ relay_err_flush(struct relay_err *e)
 	e->suppressed = 0;
 }
 
+/* LINE (LEN bytes) is the relay's, which may print anything: control
+ * bytes are escaped, so a terminal showing the log obeys none and a NUL
+ * cuts nothing. */
 static void
-relay_err_line(struct relay_err *e, const char *line)
+relay_err_line(struct relay_err *e, const char *line, size_t len)
 {
+	char shown[RELAY_ERR_LINE_MAX * 4 + 4];
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -55,7 +60,8 @@ relay_err_line(struct relay_err *e, const char *line)
 		return;
 	}
 	e->lines++;
-	log_info("%s: relay: %s", e->tag, line);
+	log_info("%s: relay: %s", e->tag, escape_bytes(shown, sizeof shown,
+	    line, len, ESCAPE_ALL, 0));
 }
 
 /* Every whole line in the input; with FINAL, the rest too. */
@@ -63,18 +69,19 @@ static void
 relay_err_log(struct relay_err *e, int final)
 {
 	struct evbuffer *in = bufferevent_get_input(e->bev);
-	char *line, chunk[RELAY_ERR_LINE_MAX + 1];
+	char *line, chunk[RELAY_ERR_LINE_MAX];
 	size_t n;
 
-	while ((line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
-		relay_err_line(e, line);
+	/* CRLF too: a Windows relay ends its lines so, and a CR left in would
+	 * be escaped. */
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		relay_err_line(e, line, n);
 		free(line);
 	}
 	while ((n = evbuffer_get_length(in)) >= RELAY_ERR_LINE_MAX ||
 	    (final && n > 0)) {
 		n = evbuffer_remove(in, chunk, RELAY_ERR_LINE_MAX);
-		chunk[n] = '\0';
-		relay_err_line(e, chunk);
+		relay_err_line(e, chunk, n);
 	}
 	if (final)
 		relay_err_flush(e);

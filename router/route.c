@@ -19,6 +19,14 @@
 #include "relay.h"
 #include "session.h"
 
+/*
+ * Refusal lines a route logs a second: a local user can be refused as
+ * fast as it connects, and each line would cost the log (on tmpfs under
+ * `start`) more than the refusal costs the user. The rest are counted
+ * in one line; status counts every refusal.
+ */
+#define ROUTE_REFUSE_LOG_PER_SEC 5
+
 /* A session in the route's list. */
 struct route_session {
 	struct route *route;
@@ -45,6 +53,8 @@ struct route {
 	uint64_t bytes_up;
 	uint64_t bytes_down;
 	uint64_t refused;
+	struct log_rate refuse_rate;
+	struct event *refuse_ev; /* reports what refuse_rate dropped */
 	char last_error[256];
 	time_t last_error_at;
 	TAILQ_HEAD(, route_session) sessions;
@@ -156,6 +166,44 @@ static const struct session_hooks route_session_hooks = {
 	route_session_error_cb,
 };
 
+/* Say how many refusals went unlogged, if any. */
+static void
+route_refuse_report(struct route *r, unsigned n)
+{
+	if (n > 0)
+		log_warn("route \"%s\": %u refused connection(s) not logged",
+		    r->conf->name, n);
+}
+
+/* A second after refusals were dropped: report them even if no more
+ * come (the next logged line would report them too late, or never). */
+static void
+route_refuse_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct route *r = arg;
+
+	route_refuse_report(r, log_rate_take(&r->refuse_rate));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+route_refuse_log(struct route *r, const char *fmt, ...)
+{
+	const struct timeval later = { 1, 0 };
+	unsigned suppressed;
+	va_list ap;
+	int allow;
+
+	allow = log_rate_allow(&r->refuse_rate, ROUTE_REFUSE_LOG_PER_SEC,
+	    &suppressed);
+	route_refuse_report(r, suppressed);
+	if (allow) {
+		va_start(ap, fmt);
+		log_vmsg(LOG_LEVEL_WARN, fmt, ap);
+		va_end(ap);
+	} else if (!evtimer_pending(r->refuse_ev, NULL))
+		evtimer_add(r->refuse_ev, &later);
+}
+
 static void
 route_accept_cb(int fd, void *arg)
 {
@@ -168,20 +216,20 @@ route_accept_cb(int fd, void *arg)
 	/* Before anything is spawned: a refused peer costs nothing. */
 	if (access_peer_read(fd, r->conf->nallow_gids > 0, &peer, err,
 	    sizeof err) != 0) {
-		log_warn("route \"%s\": refused a peer: %s", r->conf->name,
-		    err);
+		route_refuse_log(r, "route \"%s\": refused a peer: %s",
+		    r->conf->name, err);
 		goto refused;
 	}
 	if (!access_allowed(r->conf, &peer)) {
-		log_warn("route \"%s\": refused peer pid %ld uid %ld gid %ld "
-		    "(not in allow_uids/allow_groups)", r->conf->name,
+		route_refuse_log(r, "route \"%s\": refused peer pid %ld uid %ld "
+		    "gid %ld (not in allow_uids/allow_groups)", r->conf->name,
 		    (long)peer.cred.pid, (long)peer.cred.uid,
 		    (long)peer.cred.gid);
 		goto refused;
 	}
 	if (route_uid_over_cap(r, peer.cred.uid, &open)) {
-		log_warn("route \"%s\": refused peer pid %ld uid %ld: it has %u "
-		    "connection(s) open (max_connections_per_uid)",
+		route_refuse_log(r, "route \"%s\": refused peer pid %ld uid %ld: "
+		    "it has %u connection(s) open (max_connections_per_uid)",
 		    r->conf->name, (long)peer.cred.pid, (long)peer.cred.uid, open);
 		goto refused;
 	}
@@ -231,6 +279,8 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	r->hooks = hooks;
 	r->hooks_arg = arg;
 	TAILQ_INIT(&r->sessions);
+	if ((r->refuse_ev = evtimer_new(base, route_refuse_timer_cb, r)) == NULL)
+		fatalx("out of memory");
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
 		evutil_make_socket_nonblocking(fd);
@@ -243,6 +293,7 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	}
 	if (fd == -1) {
 		log_error("route \"%s\": %s", rc->name, err);
+		event_free(r->refuse_ev);
 		config_free(rc->cfg);
 		free(r);
 		return NULL;
@@ -279,6 +330,9 @@ route_close_listener(struct route *r)
 		return;
 	acceptor_free(r->listener);
 	r->listener = NULL;
+	/* No more refusals: the count left goes out now. */
+	evtimer_del(r->refuse_ev);
+	route_refuse_report(r, log_rate_take(&r->refuse_rate));
 	listener_remove(r->sock); /* NULL for a socket systemd passed */
 	r->sock = NULL;
 }
@@ -323,6 +377,7 @@ route_free(struct route *r)
 {
 	route_close_listener(r);
 	relay_backend_free(r->backend);
+	event_free(r->refuse_ev);
 	config_free(r->conf->cfg);
 	free(r);
 }

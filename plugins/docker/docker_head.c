@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "docker_head.h"
+#include "escape.h"
 
 /* Only these reach the engine: the Docker API uses no others, and
  * CONNECT is an upgrade to http-parser while Go reads its body. */
@@ -35,28 +36,12 @@ docker_head_vchar(unsigned char c)
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-/* P (N bytes) quoted for a message: printable ASCII, the rest as \xNN,
+/* P (N bytes) quoted for a message: the shared escaping (lib/escape),
  * cut after 40 bytes. */
 const char *
 docker_head_quote(char *out, size_t outlen, const unsigned char *p, size_t n)
 {
-	size_t i, o = 0;
-	int w;
-
-	for (i = 0; i < n && i < 40 && o + 5 < outlen; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
-			out[o++] = (char)p[i];
-		else {
-			w = snprintf(out + o, outlen - o, "\\x%02x", p[i]);
-			o += (size_t)w;
-		}
-	}
-	if (i < n && o + 4 < outlen) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-	return out;
+	return escape_bytes(out, outlen, p, n, 40, ESCAPE_QUOTES);
 }
 
 static int head_refuse(struct docker_head *, const char *, ...)

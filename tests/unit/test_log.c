@@ -82,11 +82,33 @@ test_libevent_rate_limited(void **state)
 	assert_int_equal(warned + dropped, 201);
 }
 
+/* log_rate_take(): the drops not reported yet, once; what it took is not
+ * reported again when the second ends. */
+static void
+test_rate_take(void **state)
+{
+	struct log_rate r = { 0, 0, 0 };
+	unsigned suppressed, reported = 0, allowed = 0, i;
+
+	for (i = 0; i < 10; i++) {
+		allowed += (unsigned)log_rate_allow(&r, 3, &suppressed);
+		reported += suppressed;
+	}
+	/* Within one second, or across one: 3 or 6 allowed. */
+	assert_true(allowed == 3 || allowed == 6);
+	assert_int_equal(log_rate_take(&r), 10 - allowed - reported);
+	assert_int_equal(log_rate_take(&r), 0);
+	r.second--; /* the second ends */
+	log_rate_allow(&r, 3, &suppressed);
+	assert_int_equal(suppressed, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libevent_rate_limited),
+		cmocka_unit_test(test_rate_take),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
