@@ -89,7 +89,6 @@ adapter_host_log(const struct npr_session *s, enum npr_log_level level,
 	/* Every npr_session is one of ours (adapter_session_open). */
 	struct adapter_session *as = (struct adapter_session *)(void *)
 	    ((char *)(uintptr_t)s - offsetof(struct adapter_session, s));
-	char msg[1536];
 	unsigned suppressed;
 	va_list ap;
 	int allow;
@@ -102,10 +101,8 @@ adapter_host_log(const struct npr_session *s, enum npr_log_level level,
 	if (!allow)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_vsession((enum log_level)level, s->route, s->id, fmt, ap);
 	va_end(ap);
-	log_msg((enum log_level)level, "route \"%s\" #%u: %s", s->route, s->id,
-	    msg);
 }
 
 int

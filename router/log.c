@@ -76,6 +76,18 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+log_vsession(enum log_level level, const char *route, unsigned id,
+    const char *fmt, va_list ap)
+{
+	char msg[1536];
+
+	if (level > log_level)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_msg(level, "route \"%s\" #%u: %s", route, id, msg);
+}
+
 #define LOG_DEFINE(fn, level)				\
 	void						\
 	fn(const char *fmt, ...)			\

@@ -11,6 +11,9 @@ enum log_level log_get_level(void);
 
 void log_vmsg(enum log_level, const char *, va_list) __attribute__((format(printf, 2, 0)));
 void log_msg(enum log_level, const char *, ...) __attribute__((format(printf, 2, 3)));
+/* A line of one session: `route "ROUTE" #ID: ...`. */
+void log_vsession(enum log_level, const char *route, unsigned id,
+    const char *, va_list) __attribute__((format(printf, 4, 0)));
 void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -43,7 +43,8 @@ struct spawn_fds {
 struct spawn_relay {
 	struct relay base; /* first: relay.c sees this */
 	TAILQ_ENTRY(spawn_relay) entry;
-	char tag[160];     /* route "NAME" #ID */
+	const char *route; /* its config generation outlives it */
+	unsigned id;
 	pid_t pid;         /* leader of its own process group */
 	int exited;
 	struct relay_err *err; /* its stderr, logged */
@@ -65,15 +66,11 @@ struct spawn_backend {
 static void __attribute__((format(printf, 3, 4)))
 spawn_log(struct spawn_relay *sr, enum log_level level, const char *fmt, ...)
 {
-	char msg[1536];
 	va_list ap;
 
-	if (level > log_get_level())
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_vsession(level, sr->route, sr->id, fmt, ap);
 	va_end(ap);
-	log_msg(level, "%s: %s", sr->tag, msg);
 }
 
 static void
@@ -261,7 +258,8 @@ spawn_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
 	if ((sr = calloc(1, sizeof *sr)) == NULL)
 		fatalx("out of memory");
 	sr->pid = pid;
-	snprintf(sr->tag, sizeof sr->tag, "route \"%s\" #%u", rc->name, id);
+	sr->route = rc->name;
+	sr->id = id;
 	if (child_watch(pid, spawn_exit_cb, sr) != 0)
 		fatalx("out of memory");
 	spawn_log(sr, LOG_LEVEL_DEBUG, "relay pid %ld started", (long)pid);

@@ -24,15 +24,11 @@ static const char *const session_state_names[] = {
 void
 session_log(struct session *s, enum log_level level, const char *fmt, ...)
 {
-	char msg[1536];
 	va_list ap;
 
-	if (level > log_get_level())
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_vsession(level, s->conf->name, s->id, fmt, ap);
 	va_end(ap);
-	log_msg(level, "route \"%s\" #%u: %s", s->conf->name, s->id, msg);
 }
 
 static void
