@@ -50,10 +50,13 @@ STDIO=STDIO,shut-down
 # given), the pipe to the backend at $T/backend.sock. Each SETTING is one
 # more line of the route ("max_connections = 1;").
 socat_conf() {
-	local name=$1 args="\"$STDIO\"" s
+	# socat gives the backend only -t seconds (0.5 by default) after the
+	# client's half-close before it exits, dropping a reply that comes
+	# later: under load that lost echoes (emfile). 30 s unless told.
+	local name=$1 args="\"-t\", \"30\", \"$STDIO\"" s
 	shift
 	if [[ ${1:-} == -t ]]; then
-		args="\"-t\", \"$2\", $args"
+		args="\"-t\", \"$2\", \"$STDIO\""
 		shift 2
 	fi
 	{
