@@ -188,6 +188,14 @@ func config(keepalive bool) *yamux.Config {
 	cfg.EnableKeepAlive = keepalive
 	cfg.KeepAliveInterval = 20 * time.Millisecond
 	cfg.LogOutput = os.Stderr
+	// A send that waits past ConnectionWriteTimeout (10 s by default,
+	// easily reached with 300 streams queued behind one pipe on a loaded
+	// machine) returns while its header stays queued, and this yamux
+	// reuses a stream's header buffer for the next frame: a queued window
+	// update turns into a second FIN on the wire (the relay then rightly
+	// sends Go Away, "second FIN").  The scenarios' own timeouts bound the
+	// wait instead.
+	cfg.ConnectionWriteTimeout = 10 * time.Minute
 	return cfg
 }
 

@@ -85,8 +85,11 @@ func waitStreams(sess *yamux.Session, n int, limit time.Duration) bool {
 // server's report and its zero-byte EOF (our FIN) come back.
 func bulkStream(c *checks, sess *yamux.Session, pipe string, seed int64, size int) {
 	// -p: the servers create one instance after another, so streams
-	// opened at once find the pipe busy for a while under load.
-	s, rep, err := openArgs(sess, "-p", "-s", pipe)
+	// opened at once find the pipe busy for a while under load.  -l 0:
+	// a server has at most 255 instances, so with 300 streams some wait
+	// for others to finish, which under load can take longer than -p's
+	// 60 s; the scenario's timeout bounds the wait.
+	s, rep, err := openArgs(sess, "-l", "0", "-s", pipe)
 	if err != nil || rep.status != 0 {
 		c.fail("bulk %d: open %+v, %v", seed, rep, err)
 		if s != nil {

@@ -2,6 +2,14 @@
 // streams reset by the router at once, and once their pipe is open with
 // data in flight both ways; the relay must tear each down (cancelled
 // I/O, handles closed) and go on serving.
+//
+// The requests carry -p.  The pipe server creates its next instance only
+// after it handed the last one to a thread, so while the reset streams'
+// instances close one after another the name can vanish for a moment;
+// without -p the relay then rightly fails the open (reply 3, error 2,
+// FIN), which under load made this scenario flaky.  With -p the relay
+// waits for the pipe on its timer, and a stream reset at once may be
+// reset during that wait: no reply, no pipe.
 package main
 
 import (
@@ -79,6 +87,17 @@ func (r *rawPeer) read(rd io.Reader) {
 	}
 }
 
+// okReply is the open reply of success: length 5, status 0, code 0.
+const okReply = "\x00\x00\x00\x05\x00\x00\x00\x00\x00"
+
+// reply is what stream id sent so far, cut at the length of okReply.
+func (r *rawPeer) reply(id uint32) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.streams[id].data
+	return string(d[:min(len(d), len(okReply))])
+}
+
 // wait until cond holds for stream id.
 func (r *rawPeer) wait(id uint32, limit time.Duration, cond func(*rawStream) bool) bool {
 	for end := time.Now().Add(limit); time.Now().Before(end); {
@@ -102,7 +121,7 @@ func nprelayReset(p *peer, streams int) {
 	r := &rawPeer{w: p.conn, streams: map[uint32]*rawStream{}}
 	go r.read(p.conn)
 	bulk := make([]byte, 200*1024)
-	req := encodeRequest("-s", *pipeEcho)
+	req := encodeRequest("-p", "-s", *pipeEcho)
 	id := uint32(1)
 	for i := 0; i < streams; i++ {
 		p.conn.Write(rawFrame(0, 1, id, uint32(len(req)), req))
@@ -111,6 +130,10 @@ func nprelayReset(p *peer, streams int) {
 			// coming back, then RST.
 			if !r.wait(id, 30*time.Second, func(s *rawStream) bool { return len(s.data) >= 9 }) {
 				p.chk.fail("stream %d: no open reply", id)
+				return
+			}
+			if rep := r.reply(id); rep != okReply {
+				p.chk.fail("stream %d: open reply %q, want success", id, rep)
 				return
 			}
 			p.conn.Write(rawFrame(0, 0, id, uint32(len(bulk)), bulk))
@@ -122,7 +145,7 @@ func nprelayReset(p *peer, streams int) {
 	// The session goes on: one more stream, echoed and half-closed.
 	p.conn.Write(rawFrame(0, 1, id, uint32(len(req)), req))
 	p.conn.Write(rawFrame(0, 4, id, 4, []byte("ping")))
-	want := "\x00\x00\x00\x05\x00\x00\x00\x00\x00pingreceived 4 bytes\n"
+	want := okReply + "pingreceived 4 bytes\n"
 	if !r.wait(id, 30*time.Second, func(s *rawStream) bool { return s.fin }) {
 		p.chk.fail("after %d resets: the last stream got no FIN", streams)
 	}
@@ -130,27 +153,43 @@ func nprelayReset(p *peer, streams int) {
 	if s := r.streams[id]; s == nil || string(s.data) != want {
 		p.chk.fail("after %d resets: the last stream got %q, want %q", streams, s.data, want)
 	}
-	for sid, s := range r.streams {
-		if sid != id && s.fin && !s.rst {
-			p.chk.fail("stream %d ended with FIN after our RST", sid)
+	// The relay's frames on a stream are in order and come before the
+	// last stream's FIN: every reply sent is in by now.  A reset stream's
+	// pipe is open at the relay exactly when its success reply was sent.
+	opened := 0
+	for sid := uint32(1); sid < id; sid += 2 {
+		s := r.streams[sid]
+		if s == nil || len(s.data) == 0 {
+			continue // reset while waiting for the pipe
+		}
+		if rep := string(s.data[:min(len(s.data), len(okReply))]); rep != okReply {
+			p.chk.fail("stream %d: open reply %q, want success", sid, s.data)
+			continue
+		}
+		opened++
+		// With -p nothing fails the open, and the server never ends a
+		// stream on its own: a FIN here is the relay's, after our RST.
+		if s.fin && !s.rst {
+			p.chk.fail("stream %d ended with FIN after our RST (it sent %q)", sid, s.data)
 		}
 	}
 	r.mu.Unlock()
 	// While the relay still runs (its exit would close every handle),
-	// the server must have seen each reset stream's pipe close.
+	// the server must have seen each opened stream's pipe close.
 	if *serverLog != "" {
 		end := time.Now().Add(20 * time.Second)
 		for n := 0; ; time.Sleep(20 * time.Millisecond) {
 			b, _ := os.ReadFile(*serverLog)
 			n = strings.Count(string(b), "\nbroken ")
-			if n >= streams {
+			if n >= opened {
 				break
 			}
 			if time.Now().After(end) {
-				p.chk.fail("the server saw %d of %d pipes close while the relay runs", n, streams)
+				p.chk.fail("the server saw %d of %d opened pipes close while the relay runs", n, opened)
 				break
 			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "nprelay-reset: %d streams reset, half of them with I/O in flight\n", streams)
+	fmt.Fprintf(os.Stderr, "nprelay-reset: %d streams reset, half of them with I/O in flight; %d reached their pipe, %d were reset while the relay waited for it\n",
+		streams, opened, streams-opened)
 }
