@@ -89,9 +89,10 @@ copy_fail(struct copy_dir *d, DWORD err, const char *what)
 	copy_set(d, &d->end, COPY_FAILED);
 }
 
-static int
-copy_write_all(HANDLE h, const char *buf, DWORD len, DWORD *err)
+int
+copy_write_all(HANDLE h, const void *data, DWORD len, DWORD *err)
 {
+	const char *buf = data;
 	DWORD done = 0, n;
 
 	while (done < len) {

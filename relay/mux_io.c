@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy.h"
 #include "mux_io.h"
 
 #define MUX_IO_BLOCKS 4
@@ -89,25 +90,6 @@ mux_io_stdin_done(struct mux_io *io)
 	ReleaseSemaphore(io->free_blocks, 1, NULL);
 }
 
-static int
-mux_io_write(HANDLE h, const uint8_t *buf, DWORD len, DWORD *err)
-{
-	DWORD done = 0, n;
-
-	while (done < len) {
-		if (!WriteFile(h, buf + done, len - done, &n, NULL)) {
-			*err = GetLastError();
-			return -1;
-		}
-		if (n == 0) {
-			*err = ERROR_WRITE_FAULT;
-			return -1;
-		}
-		done += n;
-	}
-	return 0;
-}
-
 /* Writes one batch; the bytes of its frames in *total. */
 static int
 mux_io_write_batch(struct mux_io *io, struct mux_out *o, DWORD *total,
@@ -123,14 +105,14 @@ mux_io_write_batch(struct mux_io *io, struct mux_out *o, DWORD *total,
 			staged += o->len;
 			continue;
 		}
-		if (staged > 0 && mux_io_write(io->out, io->stage, staged,
+		if (staged > 0 && copy_write_all(io->out, io->stage, staged,
 		    err) != 0)
 			return -1;
 		staged = 0;
-		if (mux_io_write(io->out, o->data, o->len, err) != 0)
+		if (copy_write_all(io->out, o->data, o->len, err) != 0)
 			return -1;
 	}
-	if (staged > 0 && mux_io_write(io->out, io->stage, staged, err) != 0)
+	if (staged > 0 && copy_write_all(io->out, io->stage, staged, err) != 0)
 		return -1;
 	return 0;
 }
