@@ -62,6 +62,8 @@ log "a group-writable XDG_RUNTIME_DIR is refused"
 # --- 3. fake control sockets in our own runtime folder ---
 # The control socket's path, as a real instance makes it.
 start_router "$CONF" "$T/s.sock"
+# The route listens before the control socket is made: wait for it too.
+wait_until 10 "a control socket" eval "compgen -G '$XDG_RUNTIME_DIR/npiperouter/*.ctl' >/dev/null"
 ctl=$(compgen -G "$XDG_RUNTIME_DIR/npiperouter/*.ctl") || fail "no control socket"
 kill "$ROUTER_PID"
 wait_exit "$ROUTER_PID" 10
