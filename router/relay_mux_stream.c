@@ -401,7 +401,8 @@ mux_stream_send(struct mux_relay *s, struct evbuffer *out)
 		mux_backend_send(s->mb, &h);
 	}
 	if (mux_stream_closed(&s->st)) {
-		mux_stream_end(s, 0, "stream closed");
+		mux_stream_end(s, s->failed, "%s", s->failed ? s->failure :
+		    "stream closed");
 		return 0;
 	}
 	avail = evbuffer_get_length(s->head) +
@@ -461,10 +462,10 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return rc;
 	s->replied = 1;
 	if (rep.status != 0) {
-		snprintf(s->how, sizeof s->how, "Win32 error %lu: %.*s",
+		snprintf(s->failure, sizeof s->failure, "Win32 error %lu: %.*s",
 		    (unsigned long)rep.code, (int)rep.message_len,
 		    (const char *)rep.message);
-		relay_backend_count_failure(&s->mb->base, "%s", s->how);
+		relay_backend_count_failure(&s->mb->base, "%s", s->failure);
 		/* The rest is dropped; our FIN ends the stream. */
 		rc = mux_stream_consumed(&s->st, (uint32_t)have, err, errlen);
 		evbuffer_drain(s->reply, have);
@@ -501,8 +502,8 @@ mux_stream_apply(struct mux_relay *s, unsigned events, char *err,
 		if (!s->replied)
 			mux_stream_end(s, 1, "stream refused by the relay");
 		else
-			mux_stream_end(s, s->failed, "%s", s->failed ? s->how :
-			    "stream reset by the relay");
+			mux_stream_end(s, s->failed, "%s", s->failed ?
+			    s->failure : "stream reset by the relay");
 		return MUX_OK;
 	}
 	if ((events & MUX_SE_FIN) && !s->replied)
@@ -511,7 +512,7 @@ mux_stream_apply(struct mux_relay *s, unsigned events, char *err,
 	if (events & MUX_SE_FIN)
 		chan_virtual_eof(s->base.chan, 0);
 	if (events & MUX_SE_CLOSED)
-		mux_stream_end(s, s->failed, "%s", s->failed ? s->how :
+		mux_stream_end(s, s->failed, "%s", s->failed ? s->failure :
 		    "stream closed");
 	return MUX_OK;
 }
