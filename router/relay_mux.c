@@ -207,6 +207,7 @@ mux_fall_back(struct mux_backend *mb, const char *what)
 	fb->base = mb->base.base;
 	fb->hooks = mb->base.hooks;
 	fb->stopping = mb->base.stopping;
+	fb->refs = 1; /* ours: its relays reference us */
 	mb->base.fallback = fb;
 	if (mb->base.hooks.ready_cb != NULL)
 		mb->base.hooks.ready_cb(mb->base.hooks.arg);
