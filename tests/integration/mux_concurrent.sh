@@ -11,7 +11,7 @@ wait_log 10 'mux relay pid'
 
 pids=()
 for i in $(seq 1 300); do
-	"$NPTEST_PEER" client "$T/mx.sock" --timeout 100 --send-random 1M \
+	"$NPTEST_PEER" client "$T/mx.sock" --timeout "${MUXC_TIMEOUT:-100}" --send-random 1M \
 		--seed "$i" --send-copy "$T/s$i" --out "$T/r$i" \
 		--expect-bytes 1M >/dev/null 2>"$T/c$i.err" &
 	pids+=($!)
