@@ -29,8 +29,9 @@
 #include "log.h"
 #include "relay_err.h"
 
-/* How long a relay has to write the hello. */
-#define MUX_HELLO_MS 3000
+/* How long a relay has to write the hello: generous, since a .exe on
+ * a Linux file system can take seconds to start under WSL interop. */
+#define MUX_HELLO_MS 5000
 /* Pings: every MUX_PING_MS; unanswered for twice that, the relay hangs.
  * NPR_MUX_PING_MS overrides it, for tests only (docs/mux.md §7). */
 #define MUX_PING_MS 10000

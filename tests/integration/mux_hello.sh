@@ -38,7 +38,7 @@ run_auto() {
 }
 run_auto text-before 'printed "HELLO FROM text-before'
 run_auto text-instead 'printed "HELLO FROM text-instead'
-run_auto silent 'printed nothing in 3.0s'
+run_auto silent 'printed nothing in 5.0s'
 
 # socat as the relay in mode auto (the default): one line, then every
 # connection is served by socat, one process each.
