@@ -37,4 +37,8 @@ grep -q '"mode":"mux"' "$T/status.json" || fail "status: $(cat "$T/status.json")
 grep -q '"mux_pid":[1-9]' "$T/status.json" || fail "status has no mux pid: $(cat "$T/status.json")"
 grep -q '"total":4' "$T/status.json" || fail "status total: $(cat "$T/status.json")"
 grep -q '"bytes_up":6291456' "$T/status.json" || fail "status bytes: $(cat "$T/status.json")"
+"$NPIPEROUTER" status -c "$T/r.conf" >"$T/status.txt" || fail "status failed"
+grep -Eq '^mx +raw +mux ' "$T/status.txt" || fail "status text: $(cat "$T/status.txt")"
+grep -Eq '^  mux relay: pid [0-9]+, up [0-9]+s, 0 restart\(s\), 0 open channel\(s\)$' "$T/status.txt" ||
+	fail "status text has no mux relay line: $(cat "$T/status.txt")"
 log "ok"
