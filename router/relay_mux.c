@@ -115,6 +115,9 @@ mux_proc_stop(struct mux_backend *mb, const char *how)
 
 	if (mb->pid != 0)
 		child_kill_group(mb->pid, SIGKILL);
+	/* No stream may be numbered before the next relay's hello. */
+	if (mb->state == MUX_RUNNING || mb->state == MUX_STARTING)
+		mb->state = MUX_WAITING;
 	evtimer_del(mb->ev_hello);
 	evtimer_del(mb->ev_ping);
 	n = mux_streams_fail(mb, how);
