@@ -1,4 +1,9 @@
-/* A channel: one side of a session, with an input and an output buffer. */
+/*
+ * A channel: one side of a session, with an input and an output buffer.
+ * What differs between a descriptor-backed chan and a virtual one is in
+ * a table of operations (struct chan_impl); the buffers, the callbacks
+ * and the deferred free are shared.
+ */
 #include "chan.h"
 
 #include <errno.h>
@@ -14,7 +19,21 @@
 /* Reads per readiness event, so one busy side cannot starve the loop. */
 #define CHAN_READS_PER_EVENT 4
 
+struct chan;
+
+struct chan_impl {
+	void (*enable_read)(struct chan *);
+	void (*disable_read)(struct chan *);
+	void (*output_added)(struct chan *);
+	void (*shutdown_write)(struct chan *);
+	void (*shutdown)(struct chan *);
+	void (*destroy)(struct chan *);
+};
+
 struct chan {
+	const struct chan_impl *impl;
+	int reading;
+	/* Descriptor-backed. */
 	int rfd;
 	int wfd;
 	struct event *ev_read;
@@ -31,6 +50,16 @@ struct chan {
 	chan_cb write_cb;
 	chan_event_cb event_cb;
 	void *arg;
+	/* Virtual: the owner and what waits to be told to the user. */
+	const struct chan_owner_ops *owner_ops;
+	void *owner;
+	struct event *ev_deliver;
+	int eof_pending;
+	int eof_error;
+	int eof_told;
+	int werr_pending;
+	int werr_error;
+	int write_pending;
 };
 
 static void chan_destroy(struct chan *);
@@ -84,6 +113,7 @@ chan_read_ev_cb(evutil_socket_t fd, short what, void *arg)
 	if (!c->freed && (n == 0 ||
 	    (n < 0 && error != EAGAIN && error != EINTR))) {
 		event_del(c->ev_read);
+		c->reading = 0;
 		errno = error;
 		c->event_cb(c, BEV_EVENT_READING |
 		    (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c->arg);
@@ -113,15 +143,83 @@ chan_write_ev_cb(evutil_socket_t fd, short what, void *arg)
 	chan_release(c);
 }
 
-/* Data was added to the output: make sure it will be written. */
+/* Data was added to the output: make sure it will be taken. */
 static void
 chan_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct chan *c = arg;
 
-	if (info->n_added > 0 && !c->write_off)
-		event_add(c->ev_write, NULL);
+	if (info->n_added > 0 && !c->write_off && !c->freed)
+		c->impl->output_added(c);
+}
+
+static void
+chan_fd_enable_read(struct chan *c)
+{
+	event_add(c->ev_read, NULL);
+}
+
+static void
+chan_fd_disable_read(struct chan *c)
+{
+	event_del(c->ev_read);
+}
+
+static void
+chan_fd_output_added(struct chan *c)
+{
+	event_add(c->ev_write, NULL);
+}
+
+static void
+chan_fd_shutdown_write(struct chan *c)
+{
+	shutdown(c->wfd, SHUT_WR);
+}
+
+static void
+chan_fd_shutdown(struct chan *c)
+{
+	shutdown(c->rfd, SHUT_RDWR);
+	if (c->wfd != c->rfd)
+		shutdown(c->wfd, SHUT_RDWR);
+}
+
+static void
+chan_fd_destroy(struct chan *c)
+{
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	if (c->wfd != c->rfd)
+		close(c->wfd);
+	close(c->rfd);
+}
+
+static const struct chan_impl chan_fd_impl = {
+	.enable_read = chan_fd_enable_read,
+	.disable_read = chan_fd_disable_read,
+	.output_added = chan_fd_output_added,
+	.shutdown_write = chan_fd_shutdown_write,
+	.shutdown = chan_fd_shutdown,
+	.destroy = chan_fd_destroy,
+};
+
+/* What both kinds need: buffers, and the output watched for new bytes. */
+static struct chan *
+chan_alloc(const struct chan_impl *impl)
+{
+	struct chan *c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		fatalx("out of memory");
+	c->impl = impl;
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	if (c->in == NULL || c->out == NULL ||
+	    evbuffer_add_cb(c->out, chan_out_cb, c) == NULL)
+		fatalx("out of memory for a channel");
+	return c;
 }
 
 struct chan *
@@ -129,19 +227,14 @@ chan_new(struct event_base *base, int rfd, int wfd)
 {
 	struct chan *c;
 
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		fatalx("out of memory");
+	c = chan_alloc(&chan_fd_impl);
 	c->rfd = rfd;
 	c->wfd = wfd;
-	c->in = evbuffer_new();
-	c->out = evbuffer_new();
 	c->ev_read = event_new(base, rfd, EV_READ | EV_PERSIST,
 	    chan_read_ev_cb, c);
 	c->ev_write = event_new(base, wfd, EV_WRITE | EV_PERSIST,
 	    chan_write_ev_cb, c);
-	if (c->in == NULL || c->out == NULL || c->ev_read == NULL ||
-	    c->ev_write == NULL ||
-	    evbuffer_add_cb(c->out, chan_out_cb, c) == NULL)
+	if (c->ev_read == NULL || c->ev_write == NULL)
 		fatalx("out of memory for a channel");
 	return c;
 }
@@ -149,13 +242,9 @@ chan_new(struct event_base *base, int rfd, int wfd)
 static void
 chan_destroy(struct chan *c)
 {
-	event_free(c->ev_read);
-	event_free(c->ev_write);
+	c->impl->destroy(c);
 	evbuffer_free(c->in);
 	evbuffer_free(c->out);
-	if (c->wfd != c->rfd)
-		close(c->wfd);
-	close(c->rfd);
 	free(c);
 }
 
@@ -165,12 +254,171 @@ chan_free(struct chan *c)
 	if (c == NULL)
 		return;
 	if (c->busy > 0) {
-		event_del(c->ev_read);
-		event_del(c->ev_write);
+		/* The owner of a virtual chan is not told: it frees it. */
+		if (c->ev_read != NULL)
+			event_del(c->ev_read);
+		if (c->ev_write != NULL)
+			event_del(c->ev_write);
+		if (c->ev_deliver != NULL)
+			event_del(c->ev_deliver);
 		c->freed = 1;
 		return;
 	}
 	chan_destroy(c);
+}
+
+/*
+ * Virtual chans: the owner's news reaches the user from one deferred
+ * event, in the order a descriptor-backed chan would report it (input,
+ * then its EOF, then the output's state), so the owner may call
+ * chan_virtual_*() from inside its own loops and the user may free the
+ * chan from any callback.
+ */
+static void
+chan_deliver_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct chan *c = arg;
+
+	c->busy++;
+	if (c->reading && evbuffer_get_length(c->in) > 0 &&
+	    c->read_cb != NULL)
+		c->read_cb(c, c->arg);
+	if (!c->freed && c->reading && c->eof_pending && !c->eof_told) {
+		c->eof_told = 1;
+		c->reading = 0;
+		errno = c->eof_error;
+		c->event_cb(c, BEV_EVENT_READING | (c->eof_error == 0 ?
+		    BEV_EVENT_EOF : BEV_EVENT_ERROR), c->arg);
+	}
+	if (!c->freed && c->werr_pending && !c->write_off &&
+	    !c->write_shut) {
+		c->werr_pending = 0;
+		errno = c->werr_error;
+		c->event_cb(c, BEV_EVENT_WRITING | BEV_EVENT_ERROR, c->arg);
+	}
+	if (!c->freed && c->write_pending) {
+		c->write_pending = 0;
+		if (evbuffer_get_length(c->out) <= c->write_low &&
+		    c->write_cb != NULL)
+			c->write_cb(c, c->arg);
+	}
+	chan_release(c);
+}
+
+static void
+chan_deliver_later(struct chan *c)
+{
+	if (!c->freed)
+		event_active(c->ev_deliver, EV_TIMEOUT, 1);
+}
+
+static void
+chan_virtual_enable_read(struct chan *c)
+{
+	if (c->owner_ops->reading_cb != NULL)
+		c->owner_ops->reading_cb(c->owner, 1);
+	if (evbuffer_get_length(c->in) > 0 ||
+	    (c->eof_pending && !c->eof_told))
+		chan_deliver_later(c);
+}
+
+static void
+chan_virtual_disable_read(struct chan *c)
+{
+	if (c->owner_ops->reading_cb != NULL)
+		c->owner_ops->reading_cb(c->owner, 0);
+}
+
+static void
+chan_virtual_output_added(struct chan *c)
+{
+	if (c->owner_ops->output_cb != NULL)
+		c->owner_ops->output_cb(c->owner);
+}
+
+static void
+chan_virtual_shutdown_write(struct chan *c)
+{
+	if (c->owner_ops->shutdown_write_cb != NULL)
+		c->owner_ops->shutdown_write_cb(c->owner);
+}
+
+static void
+chan_virtual_shutdown(struct chan *c)
+{
+	if (c->owner_ops->shutdown_cb != NULL)
+		c->owner_ops->shutdown_cb(c->owner);
+}
+
+static void
+chan_virtual_destroy(struct chan *c)
+{
+	event_free(c->ev_deliver);
+}
+
+static const struct chan_impl chan_virtual_impl = {
+	.enable_read = chan_virtual_enable_read,
+	.disable_read = chan_virtual_disable_read,
+	.output_added = chan_virtual_output_added,
+	.shutdown_write = chan_virtual_shutdown_write,
+	.shutdown = chan_virtual_shutdown,
+	.destroy = chan_virtual_destroy,
+};
+
+struct chan *
+chan_new_virtual(struct event_base *base, const struct chan_owner_ops *ops,
+    void *owner)
+{
+	struct chan *c;
+
+	c = chan_alloc(&chan_virtual_impl);
+	c->owner_ops = ops;
+	c->owner = owner;
+	if ((c->ev_deliver = event_new(base, -1, 0, chan_deliver_cb,
+	    c)) == NULL)
+		fatalx("out of memory for a channel");
+	return c;
+}
+
+void
+chan_virtual_input(struct chan *c)
+{
+	if (c->reading)
+		chan_deliver_later(c);
+}
+
+void
+chan_virtual_eof(struct chan *c, int error)
+{
+	if (c->eof_pending)
+		return;
+	c->eof_pending = 1;
+	c->eof_error = error;
+	if (c->reading)
+		chan_deliver_later(c);
+}
+
+void
+chan_virtual_write_error(struct chan *c, int error)
+{
+	if (c->werr_pending || c->write_off)
+		return;
+	c->werr_pending = 1;
+	c->werr_error = error;
+	chan_deliver_later(c);
+}
+
+void
+chan_virtual_output_taken(struct chan *c)
+{
+	c->write_pending = 1;
+	chan_deliver_later(c);
+}
+
+int
+chan_reading(const struct chan *c)
+{
+	return c->reading;
 }
 
 void
@@ -186,20 +434,23 @@ chan_setcb(struct chan *c, chan_cb read_cb, chan_cb write_cb,
 void
 chan_enable_read(struct chan *c)
 {
-	event_add(c->ev_read, NULL);
+	c->reading = 1;
+	c->impl->enable_read(c);
 }
 
 void
 chan_disable_read(struct chan *c)
 {
-	event_del(c->ev_read);
+	c->reading = 0;
+	c->impl->disable_read(c);
 }
 
 void
 chan_disable_write(struct chan *c)
 {
 	c->write_off = 1;
-	event_del(c->ev_write);
+	if (c->ev_write != NULL)
+		event_del(c->ev_write);
 	evbuffer_drain(c->out, evbuffer_get_length(c->out));
 }
 
@@ -225,7 +476,7 @@ void
 chan_shutdown_write(struct chan *c)
 {
 	c->write_shut = 1;
-	shutdown(c->wfd, SHUT_WR);
+	c->impl->shutdown_write(c);
 }
 
 int
@@ -237,7 +488,5 @@ chan_write_done(const struct chan *c)
 void
 chan_shutdown(struct chan *c)
 {
-	shutdown(c->rfd, SHUT_RDWR);
-	if (c->wfd != c->rfd)
-		shutdown(c->wfd, SHUT_RDWR);
+	c->impl->shutdown(c);
 }

@@ -669,5 +669,6 @@ config_route_summary(const struct route_conf *r, char *buf, size_t len)
 	}
 	route_cat(buf, len, &off, " [adapter %s, %s, max %u]",
 	    r->adapter != NULL ? r->adapter : "raw",
-	    r->mode == ROUTE_MODE_MUX ? "mux" : "spawn", r->max_connections);
+	    r->mode == ROUTE_MODE_MUX ? "mux" : r->mode == ROUTE_MODE_AUTO ?
+	    "auto" : "spawn", r->max_connections);
 }

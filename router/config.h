@@ -15,7 +15,9 @@ struct config_trees;
 
 enum route_mode {
 	ROUTE_MODE_SPAWN, /* one relay child per connection */
-	ROUTE_MODE_MUX,   /* one multiplexed child per route (not built yet) */
+	ROUTE_MODE_MUX,   /* one multiplexed child per route, never spawn */
+	ROUTE_MODE_AUTO,  /* mux if the relay answers with the hello, else
+			     spawn (the default) */
 };
 
 struct relay_conf {

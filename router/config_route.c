@@ -191,11 +191,12 @@ route_parse_mode(struct route_parse *rp, const config_setting_t *s)
 	if (strcmp(v, "spawn") == 0)
 		rp->r->mode = ROUTE_MODE_SPAWN;
 	else if (strcmp(v, "mux") == 0)
-		config_err_at(rp->ctx, s, rp->pos->label, "mode \"mux\" is not "
-		    "implemented yet; use \"spawn\"");
+		rp->r->mode = ROUTE_MODE_MUX;
+	else if (strcmp(v, "auto") == 0)
+		rp->r->mode = ROUTE_MODE_AUTO;
 	else
 		config_err_at(rp->ctx, s, rp->pos->label, "mode \"%s\" is "
-		    "unknown; use \"spawn\"", v);
+		    "unknown; use \"auto\", \"mux\" or \"spawn\"", v);
 }
 
 /*
@@ -343,7 +344,7 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 	rp.r->line = (int)config_setting_source_line(s);
 	rp.r->listen_mode = CONFIG_DEFAULT_MODE;
 	rp.r->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
-	rp.r->mode = ROUTE_MODE_SPAWN;
+	rp.r->mode = ROUTE_MODE_AUTO;
 
 	route_parse_name(&rp, s);
 

@@ -5,28 +5,42 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
 struct relay_backend *
-relay_backend_new(struct event_base *base, enum route_mode mode,
+relay_backend_new(struct event_base *base, const struct route_conf *rc,
     const struct relay_backend_hooks *hooks)
 {
 	struct relay_backend *b;
 
-	/* Until the mux backend exists, a mux route spawns as before. */
-	(void)mode;
-	b = relay_spawn_new();
-	b->base = base;
-	b->hooks = *hooks;
+	if (rc->mode == ROUTE_MODE_SPAWN) {
+		b = relay_spawn_new();
+		b->base = base;
+		b->hooks = *hooks;
+	} else
+		b = relay_mux_new(base, rc, hooks);
+	b->refs = 1;
 	return b;
+}
+
+static void
+relay_backend_unref(struct relay_backend *b)
+{
+	if (--b->refs == 0)
+		b->ops->backend_free(b);
 }
 
 void
 relay_backend_free(struct relay_backend *b)
 {
-	if (b != NULL)
-		b->ops->backend_free(b);
+	if (b == NULL)
+		return;
+	b->released = 1;
+	if (b->refs > 1 && b->ops->retire != NULL)
+		b->ops->retire(b);
+	relay_backend_unref(b);
 }
 
 int
@@ -39,6 +53,19 @@ void
 relay_backend_stop(struct relay_backend *b)
 {
 	b->stopping = 1;
+	if (b->fallback != NULL)
+		relay_backend_stop(b->fallback);
+}
+
+void
+relay_backend_info(const struct relay_backend *b,
+    struct relay_backend_info *info)
+{
+	memset(info, 0, sizeof *info);
+	if (b->ops->info != NULL)
+		b->ops->info(b, info);
+	else
+		info->mode = "spawn";
 }
 
 unsigned
@@ -50,13 +77,14 @@ relay_backend_end(struct relay_backend *b, int hard)
 uint64_t
 relay_backend_starts(const struct relay_backend *b)
 {
-	return b->starts;
+	return b->starts + (b->fallback != NULL ? b->fallback->starts : 0);
 }
 
 uint64_t
 relay_backend_failures(const struct relay_backend *b)
 {
-	return b->failures;
+	return b->failures +
+	    (b->fallback != NULL ? b->fallback->failures : 0);
 }
 
 void
@@ -84,11 +112,14 @@ struct relay *
 relay_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
     relay_ended_cb ended_cb, void *arg, char *err, size_t errlen)
 {
+	struct relay_backend *serve = b->fallback != NULL ? b->fallback : b;
 	struct relay *r;
 
-	if ((r = b->ops->open(b, rc, id, err, errlen)) == NULL)
+	if ((r = serve->ops->open(serve, rc, id, err, errlen)) == NULL)
 		return NULL;
-	r->backend = b;
+	r->backend = serve;
+	r->owner = b;
+	b->refs++;
 	r->ended_cb = ended_cb;
 	r->arg = arg;
 	return r;
@@ -124,8 +155,13 @@ relay_client_gone(struct relay *r)
 void
 relay_free(struct relay *r)
 {
-	if (r != NULL)
-		r->backend->ops->free(r);
+	struct relay_backend *owner;
+
+	if (r == NULL)
+		return;
+	owner = r->owner;
+	r->backend->ops->free(r);
+	relay_backend_unref(owner);
 }
 
 char **

@@ -6,8 +6,9 @@
  *   is used with socat. Process ids, process groups, the relay's stderr,
  *   the descriptors reserved for the next child and the linger of a relay
  *   that outlives its use live there and nowhere else.
- * - mux (not built yet; docs/mux.md): one stream on the route's
- *   long-lived `nprelay.exe --mux`.
+ * - mux (relay_mux.c, relay_mux_stream.c; docs/mux.md): one stream on
+ *   the route's long-lived `nprelay.exe --mux`. In mode "auto" it probes
+ *   the relay first and hands the route to spawn when it is no mux relay.
  *
  * The session learns only that the relay side is there (relay_open()
  * returned it), that it sent EOF (its chan reports EOF like any chan), and
@@ -56,21 +57,29 @@ typedef void (*relay_ended_cb)(struct relay *, const char *how, int failed,
 struct relay_backend_hooks {
 	/* A relay could not start, or failed: WHY, for `status`. */
 	void (*error_cb)(const char *why, void *arg);
+	/* relay_backend_ready() said 1 before and may say 0 now. */
+	void (*ready_cb)(void *arg);
 	void *arg;
 };
 
-/* The backend of one route, for MODE (only spawn exists yet: every mode
- * is served by spawn). HOOKS is copied. */
-struct relay_backend *relay_backend_new(struct event_base *, enum route_mode,
-    const struct relay_backend_hooks *);
-/* Every relay must have been freed. */
+/* The backend of route RC, for its mode and relay (copied: the backend
+ * may outlive RC's generation). HOOKS is copied. */
+struct relay_backend *relay_backend_new(struct event_base *,
+    const struct route_conf *rc, const struct relay_backend_hooks *);
+/*
+ * The owner lets go. Relays still open keep the backend (a reload gave
+ * the route a new one): it is freed with the last of them, and a mux
+ * relay is not restarted meanwhile.
+ */
 void relay_backend_free(struct relay_backend *);
 
 /*
  * Can one more relay be started? Reserves what it needs (the spawn
  * backend: the child's descriptors), so a client is accepted only when it
  * can be served; out of descriptors, the listen backlog holds the next
- * clients instead. -1 with the reason in ERR otherwise.
+ * clients instead. -1 with the reason in ERR otherwise. 1 (with the
+ * reason) when it is not ready yet (a mux relay starting, or being
+ * probed): clients wait in the backlog until HOOKS' ready_cb.
  */
 int relay_backend_ready(struct relay_backend *, char *err, size_t errlen);
 
@@ -84,6 +93,18 @@ unsigned relay_backend_end(struct relay_backend *, int hard);
 /* For `status`: relays started, and relays that could not start or failed. */
 uint64_t relay_backend_starts(const struct relay_backend *);
 uint64_t relay_backend_failures(const struct relay_backend *);
+
+/* For `status`: the mode in use and the mux relay. */
+struct relay_backend_info {
+	const char *mode; /* spawn, mux, probing, starting, restarting,
+			     broken */
+	long pid;         /* the mux relay's, 0 when none */
+	double uptime;    /* seconds since it started */
+	unsigned long long restarts;
+	unsigned streams; /* open channels on it */
+};
+void relay_backend_info(const struct relay_backend *,
+    struct relay_backend_info *);
 
 /*
  * Open the relay side of session ID of route RC: ENDED_CB(ARG) is called

@@ -13,6 +13,11 @@ struct relay_ops {
 	int (*ready)(struct relay_backend *, char *err, size_t errlen);
 	unsigned (*end)(struct relay_backend *, int hard);
 	void (*backend_free)(struct relay_backend *);
+	/* The owner let go; relays remain (may be NULL). */
+	void (*retire)(struct relay_backend *);
+	/* For `status` (NULL: one relay per connection, "spawn"). */
+	void (*info)(const struct relay_backend *,
+	    struct relay_backend_info *);
 
 	struct relay *(*open)(struct relay_backend *, const struct route_conf *,
 	    unsigned id, char *err, size_t errlen);
@@ -26,12 +31,17 @@ struct relay_backend {
 	struct event_base *base;
 	struct relay_backend_hooks hooks;
 	int stopping;
+	unsigned refs;     /* the owner's, and one per relay open */
+	int released;      /* relay_backend_free() was called */
+	/* Mode auto, the relay is no mux relay: spawn serves the route. */
+	struct relay_backend *fallback;
 	uint64_t starts;
 	uint64_t failures;
 };
 
 struct relay {
-	struct relay_backend *backend;
+	struct relay_backend *backend; /* whose ops serve it */
+	struct relay_backend *owner;   /* the route's, referenced */
 	struct chan *chan;
 	relay_ended_cb ended_cb;
 	void *arg;
@@ -40,6 +50,9 @@ struct relay {
 
 /* The spawn backend (relay_spawn.c). */
 struct relay_backend *relay_spawn_new(void);
+/* The mux backend, modes mux and auto (relay_mux.c). */
+struct relay_backend *relay_mux_new(struct event_base *,
+    const struct route_conf *, const struct relay_backend_hooks *);
 
 /* For backends: a relay started. */
 void relay_backend_count_start(struct relay_backend *);

@@ -77,10 +77,16 @@ static void
 route_resume(struct route *r)
 {
 	char why[128];
+	int rc;
 
 	if (r->listener == NULL || r->full)
 		return;
-	if (relay_backend_ready(r->backend, why, sizeof why) != 0) {
+	if ((rc = relay_backend_ready(r->backend, why, sizeof why)) > 0) {
+		/* Its ready hook resumes us: the backlog holds clients. */
+		acceptor_disable(r->listener);
+		return;
+	}
+	if (rc != 0) {
 		/* Leave new clients in the listen backlog for a while:
 		 * nothing accepted is then lost for want of descriptors. */
 		acceptor_pause(r->listener, why);
@@ -151,6 +157,12 @@ static void
 route_error_hook_cb(const char *why, void *arg)
 {
 	route_set_error(arg, "%s", why);
+}
+
+static void
+route_ready_hook_cb(void *arg)
+{
+	route_resume(arg);
 }
 
 static void
@@ -262,12 +274,31 @@ refused:
 	close(fd);
 }
 
+static struct relay_backend *
+route_backend_new(struct route *r, const struct route_conf *rc)
+{
+	struct relay_backend_hooks bh;
+
+	bh.error_cb = route_error_hook_cb;
+	bh.ready_cb = route_ready_hook_cb;
+	bh.arg = r;
+	return relay_backend_new(r->base, rc, &bh);
+}
+
+/* Whether sessions of B and A may share one backend. */
+static int
+route_same_relay(const struct route_conf *a, const struct route_conf *b)
+{
+	return a->mode == b->mode && strcmp(a->relay.path, b->relay.path) == 0 &&
+	    (a->relay.cwd == NULL) == (b->relay.cwd == NULL) &&
+	    (a->relay.cwd == NULL || strcmp(a->relay.cwd, b->relay.cwd) == 0);
+}
+
 struct route *
 route_open(struct event_base *base, const struct route_conf *rc,
     const struct route_hooks *hooks, void *arg)
 {
 	struct route *r = NULL;
-	struct relay_backend_hooks bh;
 	char err[512], label[256];
 	int fd, replaced = 0;
 
@@ -301,12 +332,10 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	if (replaced)
 		log_info("route \"%s\": removed stale socket %s", rc->name,
 		    rc->listen_path);
-	bh.error_cb = route_error_hook_cb;
-	bh.arg = r;
-	r->backend = relay_backend_new(base, rc->mode, &bh);
 	snprintf(label, sizeof label, "route \"%s\"", rc->name);
 	r->listener = acceptor_new(base, fd, label, route_accept_cb,
 	    route_resume_cb, r);
+	r->backend = route_backend_new(r, rc);
 	acceptor_disable(r->listener);
 	route_resume(r);
 	if (!r->activated)
@@ -318,6 +347,13 @@ route_open(struct event_base *base, const struct route_conf *rc,
 void
 route_set_conf(struct route *r, const struct route_conf *rc)
 {
+	/* Another relay: new sessions get a new backend; the old one ends
+	 * with its last relay (relay_backend_free()). */
+	if (!route_same_relay(r->conf, rc)) {
+		relay_backend_free(r->backend);
+		r->backend = route_backend_new(r, rc);
+		route_resume(r); /* a probe keeps clients in the backlog */
+	}
 	config_ref(rc->cfg);
 	config_free(r->conf->cfg);
 	r->conf = rc;
@@ -420,6 +456,7 @@ route_stats(const struct route *r, struct route_stats *st)
 	}
 	st->relay_starts = relay_backend_starts(r->backend);
 	st->relay_failures = relay_backend_failures(r->backend);
+	relay_backend_info(r->backend, &st->relay);
 	st->refused = r->refused;
 	st->last_error = r->last_error[0] != '\0' ? r->last_error : NULL;
 	st->last_error_at = r->last_error_at;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "relay.h"
 
 struct event_base;
 struct route;
@@ -32,6 +33,7 @@ struct route_stats {
 	uint64_t refused; /* peers not in the allow-lists, or over their cap */
 	const char *last_error; /* NULL: none */
 	time_t last_error_at;
+	struct relay_backend_info relay; /* mode in use, the mux relay */
 };
 
 /* Start listening; on failure returns NULL with the reason logged. HOOKS

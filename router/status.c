@@ -12,10 +12,16 @@
 #include "route.h"
 #include "server.h"
 
-static const char *
-status_mode(const struct route_conf *rc)
+/* What a mux relay adds to a route's line. */
+static void
+status_mux_text(const struct route_stats *st, struct evbuffer *out)
 {
-	return rc->mode == ROUTE_MODE_MUX ? "mux" : "spawn";
+	if (st->relay.pid == 0 && st->relay.restarts == 0 &&
+	    strcmp(st->relay.mode, "spawn") == 0)
+		return;
+	evbuffer_add_printf(out, "  mux relay: pid %ld, up %.0fs, %llu "
+	    "restart(s), %u open channel(s)\n", st->relay.pid,
+	    st->relay.uptime, st->relay.restarts, st->relay.streams);
 }
 
 void
@@ -30,20 +36,21 @@ status_render_text(const struct server *srv, struct evbuffer *out)
 	evbuffer_add_printf(out, "npiperouter pid %ld, up %lds, config %s\n",
 	    (long)getpid(), (long)(time(NULL) - server_started(srv)),
 	    server_config(srv)->file);
-	evbuffer_add_printf(out, "%-16s %-7s %-6s %6s %8s %12s %12s %7s %7s  %s\n",
+	evbuffer_add_printf(out, "%-16s %-7s %-10s %6s %8s %12s %12s %7s %7s  %s\n",
 	    "ROUTE", "ADAPTER", "MODE", "ACTIVE", "TOTAL", "BYTES-UP",
 	    "BYTES-DOWN", "STARTS", "FAILS", "SOCKET");
 	for (size_t i = 0; i < n; i++) {
 		rc = route_conf(routes[i]);
 		route_stats(routes[i], &st);
 		evbuffer_add_printf(out,
-		    "%-16s %-7s %-6s %6u %8llu %12llu %12llu %7llu %7llu  %s\n",
-		    rc->name, rc->adapter, status_mode(rc), st.active,
+		    "%-16s %-7s %-10s %6u %8llu %12llu %12llu %7llu %7llu  %s\n",
+		    rc->name, rc->adapter, st.relay.mode, st.active,
 		    (unsigned long long)st.total,
 		    (unsigned long long)st.bytes_up,
 		    (unsigned long long)st.bytes_down,
 		    (unsigned long long)st.relay_starts,
 		    (unsigned long long)st.relay_failures, rc->listen_path);
+		status_mux_text(&st, out);
 		if (st.last_error != NULL)
 			evbuffer_add_printf(out, "  last error (%lds ago): %s\n",
 			    (long)(time(NULL) - st.last_error_at), st.last_error);
@@ -91,18 +98,24 @@ status_render_json(const struct server *srv, struct evbuffer *out)
 		status_json_string(out, rc->pipe);
 		evbuffer_add_printf(out, ",\"adapter\":");
 		status_json_string(out, rc->adapter);
+		evbuffer_add_printf(out, ",\"mode_configured\":\"%s\"",
+		    rc->mode == ROUTE_MODE_MUX ? "mux" :
+		    rc->mode == ROUTE_MODE_AUTO ? "auto" : "spawn");
 		evbuffer_add_printf(out, ",\"mode\":\"%s\",\"listening\":%s,"
 		    "\"active\":%u,\"total\":%llu,\"bytes_up\":%llu,"
 		    "\"bytes_down\":%llu,\"relay_starts\":%llu,"
 		    "\"relay_failures\":%llu,\"refused\":%llu,"
+		    "\"mux_pid\":%ld,\"mux_uptime\":%.0f,"
+		    "\"mux_restarts\":%llu,\"mux_channels\":%u,"
 		    "\"last_error\":",
-		    status_mode(rc), st.listening ? "true" : "false",
+		    st.relay.mode, st.listening ? "true" : "false",
 		    st.active, (unsigned long long)st.total,
 		    (unsigned long long)st.bytes_up,
 		    (unsigned long long)st.bytes_down,
 		    (unsigned long long)st.relay_starts,
 		    (unsigned long long)st.relay_failures,
-		    (unsigned long long)st.refused);
+		    (unsigned long long)st.refused, st.relay.pid,
+		    st.relay.uptime, st.relay.restarts, st.relay.streams);
 		if (st.last_error != NULL)
 			status_json_string(out, st.last_error);
 		else

@@ -69,3 +69,46 @@ socat_conf() {
 		printf '  }\n);\n'
 	} >"$T/r.conf"
 }
+
+# mux_conf NAME [-m MODE] [-r RELAY] [-a ARGS] [SETTING...]: write $T/r.conf
+# with the one route NAME: socket $T/NAME.sock, the stand-in mux relay
+# ($NPTEST_MUXRELAY, or RELAY: a wrapper adding --fault flags) as
+# relay.path, mode MODE (default "mux"), relay_args ARGS (default "-s"),
+# the pipe to the backend at $T/backend.sock.
+mux_conf() {
+	local name=$1 mode=mux relay=${NPTEST_MUXRELAY:-} args='"-s"' s
+	shift
+	while [[ ${1:-} == -[mra] ]]; do
+		case $1 in
+		-m) mode=$2 ;;
+		-r) relay=$2 ;;
+		-a) args=$2 ;;
+		esac
+		shift 2
+	done
+	[[ -x $relay ]] || fail "no mux relay (NPTEST_MUXRELAY=${NPTEST_MUXRELAY:-})"
+	{
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$relay"
+		printf '  { name = "%s";\n    listen = { path = "%s"; };\n' "$name" "$T/$name.sock"
+		printf '    mode = "%s";\n' "$mode"
+		printf '    relay_args = [ %s ];\n    pipe = "%s";\n' "$args" "$T/backend.sock"
+		for s in "$@"; do
+			printf '    %s\n' "$s"
+		done
+		printf '  }\n);\n'
+	} >"$T/r.conf"
+}
+
+# fault_relay FAULT...: a wrapper at $T/fault-relay that starts the
+# stand-in with the given --fault flags after its own arguments.
+fault_relay() {
+	local f
+	{
+		printf '#!/bin/sh\nexec "%s" "$@"' "$NPTEST_MUXRELAY"
+		for f in "$@"; do
+			printf ' %q' "$f"
+		done
+		printf '\n'
+	} >"$T/fault-relay"
+	chmod +x "$T/fault-relay"
+}

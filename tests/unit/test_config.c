@@ -340,14 +340,10 @@ static const struct bad_case bad_cases[] = {
 	{ "adapter without a name",
 	  ROUTE_WITH("  adapter = { };\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": missing \"adapter.name\"" } },
-	{ "mux mode",
-	  ROUTE_WITH("  mode = \"mux\";\n"), NULL, 1,
-	  { "main.conf:6: route \"a\": mode \"mux\" is not implemented yet; "
-	    "use \"spawn\"" } },
 	{ "unknown mode",
 	  ROUTE_WITH("  mode = \"fork\";\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": mode \"fork\" is unknown; use "
-	    "\"spawn\"" } },
+	    "\"auto\", \"mux\" or \"spawn\"" } },
 	{ "mode of the wrong type",
 	  ROUTE_WITH("  mode = 1;\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"mode\" must be a string, not an "
@@ -816,7 +812,7 @@ test_defaults(void **state)
 		assert_null(r->relay.cwd);
 	assert_string_equal(r->adapter, "raw");
 	assert_null(r->adapter_setting);
-	assert_int_equal(r->mode, ROUTE_MODE_SPAWN);
+	assert_int_equal(r->mode, ROUTE_MODE_AUTO);
 	assert_int_equal(r->max_connections, CONFIG_DEFAULT_MAX_CONNECTIONS);
 	config_free(cfg);
 }
@@ -1152,10 +1148,10 @@ test_summary(void **state)
 	config_route_summary(&cfg->routes[0], buf, sizeof buf);
 	assert_string_equal(buf, "docker: /tmp/npr-d.sock (mode 0660, group "
 	    "root) -> //./pipe/docker_engine via /mnt/c/x/nprelay.exe -ep -s "
-	    "[adapter raw, spawn, max 256]");
+	    "[adapter raw, auto, max 256]");
 	config_route_summary(&cfg->routes[1], buf, sizeof buf);
 	assert_string_equal(buf, "b: /tmp/b (mode 0600, group 54321) -> p via "
-	    "/bin/cat \"a b\" \"\" [adapter raw, spawn, max 3]");
+	    "/bin/cat \"a b\" \"\" [adapter raw, auto, max 3]");
 
 	/* Cut short, never overrun, always terminated. */
 	memset(buf, 'X', sizeof buf);
@@ -1274,18 +1270,18 @@ test_examples(void **state)
 	static const char *const minimal[] = {
 		"docker: /run/user/1000/docker.sock (mode 0600) -> "
 		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s -p "
-		"[adapter raw, spawn, max 256]",
+		"[adapter raw, auto, max 256]",
 		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
 		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/nprelay.exe -ei -s -p "
-		"[adapter raw, spawn, max 256]",
+		"[adapter raw, auto, max 256]",
 	};
 	static const char *const full[] = {
 		"docker: /run/user/1000/docker.sock (mode 0600) -> "
 		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s "
-		"[adapter raw, spawn, max 256]",
+		"[adapter raw, auto, max 256]",
 		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
 		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/npiperelay.exe -ei -s "
-		"[adapter raw, spawn, max 256]",
+		"[adapter raw, auto, max 256]",
 	};
 
 	/* What a login session (systemd or WSL) provides. */
