@@ -27,14 +27,13 @@ ROUTES=(grp1 grp2 plain1 plain2)
 write_conf() { # MODE
 	local r group sep=
 	{
-		printf 'relay = { path = "%s"; };\nroutes = (\n' "$SOCAT"
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
 		for r in "${ROUTES[@]}"; do
 			group=
 			[[ $r == grp* ]] && group="group = \"$gname\";"
 			printf '%s  { name = "%s"; listen = { path = "%s"; mode = "%s"; %s };\n' \
 				"$sep" "$r" "$T/pub/$r.sock" "$1" "$group"
-			printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' \
-				"$STDIO" "$T/backend.sock"
+			printf '    %s }\n' "$(relay_route "$T/backend.sock")"
 			sep=,
 		done
 		printf ');\n'
