@@ -82,6 +82,11 @@ check_targets() {
 # 400 reloads, 1600 sockets: the old chmod() lost this race within a few
 # hundred sockets in 3 runs out of 4 with 200 reloads.
 RELOADS=400
+# In mux mode the race is the same code (the listening socket knows no
+# relay); what that copy adds is a mux relay started and retired with
+# each new route, which a sixth of the reloads show as well as all of
+# them, in a sixth of the time.
+[[ $TEST_MODE == mux ]] && RELOADS=64
 mode=0666
 for i in $(seq 1 "$RELOADS"); do
 	# A changed mode makes each route a new one with a new socket.
