@@ -42,8 +42,8 @@ struct mux_relay {
 	struct event *ev_end;       /* reports the end, from the loop */
 	struct event *ev_linger;
 	char tag[160];
-	char how[1200];             /* for relay_report_end() */
-	char failure[1100];         /* a failed open: the Win32 error */
+	char *how;                  /* for relay_report_end() */
+	char *failure;              /* a failed open: the Win32 error */
 	unsigned in_sendq : 1;
 	unsigned hashed : 1;
 	unsigned replied : 1;       /* the open reply was read */

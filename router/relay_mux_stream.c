@@ -99,13 +99,17 @@ mux_stream_end(struct mux_relay *s, int failed, const char *fmt, ...)
 static void
 mux_stream_end(struct mux_relay *s, int failed, const char *fmt, ...)
 {
+	char how[1536];
 	va_list ap;
 
 	if (s->end_due)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(s->how, sizeof s->how, fmt, ap);
+	vsnprintf(how, sizeof how, fmt, ap);
 	va_end(ap);
+	/* Allocated only now: ten thousand idle streams carry no text. */
+	if ((s->how = strdup(how)) == NULL)
+		fatalx("out of memory");
 	s->end_due = 1;
 	s->failed = failed;
 	s->dead = 1;
@@ -316,13 +320,15 @@ mux_stream_free(struct relay *r)
 {
 	struct mux_relay *s = (struct mux_relay *)r;
 	struct mux_backend *mb = s->mb;
+	struct mux_header h;
+	char err[256];
 
-	/* Still open on the relay: it must let go of the target. */
-	if (!s->dead && s->hashed && mb->state == MUX_RUNNING) {
-		s->want_rst = 1;
-		mux_stream_kick(s);
-		mux_streams_flush(mb);
-	}
+	/* Still open on the relay: it must let go of the target. The RST
+	 * goes out past the output cap: nothing would send it later. */
+	if (!s->dead && s->hashed && mb->state == MUX_RUNNING &&
+	    mux_stream_send_data(&s->st, s->id, 0, MUX_RST, &h, err,
+	    sizeof err) == MUX_OK)
+		mux_backend_send(mb, &h);
 	mux_stream_unqueue(s);
 	mux_stream_unhash(s);
 	TAILQ_REMOVE(&mb->streams, s, entry);
@@ -331,6 +337,8 @@ mux_stream_free(struct relay *r)
 	chan_free(s->base.chan);
 	evbuffer_free(s->head);
 	evbuffer_free(s->reply);
+	free(s->how);
+	free(s->failure);
 	event_free(s->ev_end);
 	event_free(s->ev_linger);
 	free(s);
@@ -462,9 +470,10 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return rc;
 	s->replied = 1;
 	if (rep.status != 0) {
-		snprintf(s->failure, sizeof s->failure, "Win32 error %lu: %.*s",
+		if (asprintf(&s->failure, "Win32 error %lu: %.*s",
 		    (unsigned long)rep.code, (int)rep.message_len,
-		    (const char *)rep.message);
+		    (const char *)rep.message) == -1)
+			fatalx("out of memory");
 		relay_backend_count_failure(&s->mb->base, "%s", s->failure);
 		/* The rest is dropped; our FIN ends the stream. */
 		rc = mux_stream_consumed(&s->st, (uint32_t)have, err, errlen);
