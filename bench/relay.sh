@@ -14,12 +14,14 @@
 #   (e) the limit: pipeloop.exe, one Windows process that opens the pipe,
 #       sends the request and a zero-byte message, reads the echo until
 #       the server closes, closes, in a loop (bench/pipeloop.c)
+#   (f) (d) from one client process in a loop (python3), as (e) is timed:
+#       (d) starts an nptest-peer client per connection, which (e) does not
 #
 # 1. Latency: N connections one after another, each connect, send a REQ-byte
 #    request, half-close (the relay's -s turns it into a zero-byte message),
 #    read the echo until EOF, close; (a) to (d) take turns (one each per
 #    round) so a change in the machine's load hits all alike; (e) runs
-#    its WARMUP + N connections in one process after them.
+#    its WARMUP + N connections in one process after them, then (f).
 #    Reports conn/s (N over the sum of the connection times) and
 #    p50/p90/p99/max in ms. Failed attempts are counted, shown on stderr
 #    and not timed; more than 5 % stop the run.
@@ -62,7 +64,7 @@ for f in "$router" "$peer" "$relay" "$pipesrv" "$pipeloop"; do
 		exit 1
 	}
 done
-bench_need_tools wine wineserver socat timeout
+bench_need_tools wine wineserver socat timeout python3
 wine=$(command -v wine)
 socat=$(command -v socat)
 # socat's EXEC splits its command line at blanks.
@@ -247,6 +249,36 @@ timeout 600 "$wine" "$pipeloop" --name "$pipe" --count $((WARMUP + N)) \
 tail -n +$((WARMUP + 1)) "$T/limit.raw" | tr -d '\r' >"$T/limit.us"
 (($(wc -l <"$T/limit.us") == N)) || die "pipeloop.exe gave $(wc -l <"$T/limit.us") times, not $N"
 
+# (f): the mux route from one Linux process, each connection as one()
+# makes it (connect, REQ bytes, half-close, echo to EOF, close).
+note "relay bench: $WARMUP warm-up + $N connections to the mux route from one client process"
+cat >"$T/loop.py" <<'PY'
+import socket, sys, time
+path, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+req = b"x" * size
+for i in range(count):
+    t0 = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(path)
+    s.sendall(req)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    if got != req:
+        sys.exit("connection %d: the echo differs (%d bytes)" % (i + 1, len(got)))
+    print(int((time.perf_counter() - t0) * 1e6))
+PY
+timeout 600 python3 "$T/loop.py" "$T/mux.sock" $((WARMUP + N)) "$REQ" \
+	</dev/null >"$T/muxloop.raw" 2>"$T/muxloop.err" ||
+	die "the mux client loop failed: $(cat "$T/muxloop.err")"
+tail -n +$((WARMUP + 1)) "$T/muxloop.raw" >"$T/muxloop.us"
+
 # stats PATH: "conn/s p50 p90 p99 max" (ms) from $T/PATH.us, nearest rank.
 stats() {
 	sort -n "$T/$1.us" | awk '
@@ -313,6 +345,7 @@ read -r b_rate b50 b90 b99 bmax < <(stats socat)
 read -r c_rate c50 c90 c99 cmax < <(stats router)
 read -r d_rate d50 d90 d99 dmax < <(stats mux)
 read -r e_rate e50 e90 e99 emax < <(stats limit)
+read -r f_rate f50 f90 f99 fmax < <(stats muxloop)
 ratio() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.2f", c / b }'; }
 # mbps_of SECONDS BYTES
 mbps_of() { awk -v b="$2" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
@@ -330,12 +363,15 @@ row "(b) socat EXEC:wine nprelay.exe,nofork" "$b_rate" "$b50" "$b90" "$b99" "$bm
 row "(c) npiperouter spawn + nprelay.exe" "$c_rate" "$c50" "$c90" "$c99" "$cmax" "${fails[router]}"
 row "(d) npiperouter mux + nprelay.exe --mux" "$d_rate" "$d50" "$d90" "$d99" "$dmax" "${fails[mux]}"
 row "(e) limit: pipeloop.exe, one process" "$e_rate" "$e50" "$e90" "$e99" "$emax" 0
+row "(f) (d) from one client process" "$f_rate" "$f50" "$f90" "$f99" "$fmax" 0
 row "ratio c/b" "$(ratio "$c_rate" "$b_rate")" "$(ratio "$c50" "$b50")" "$(ratio "$c90" "$b90")" \
 	"$(ratio "$c99" "$b99")" "$(ratio "$cmax" "$bmax")" ""
 row "ratio d/c (mux/spawn)" "$(ratio "$d_rate" "$c_rate")" "$(ratio "$d50" "$c50")" "$(ratio "$d90" "$c90")" \
 	"$(ratio "$d99" "$c99")" "$(ratio "$dmax" "$cmax")" ""
 row "ratio e/d (limit/mux)" "$(ratio "$e_rate" "$d_rate")" "$(ratio "$e50" "$d50")" "$(ratio "$e90" "$d90")" \
 	"$(ratio "$e99" "$d99")" "$(ratio "$emax" "$dmax")" ""
+row "ratio e/f (limit/mux, one process)" "$(ratio "$e_rate" "$f_rate")" "$(ratio "$e50" "$f50")" "$(ratio "$e90" "$f90")" \
+	"$(ratio "$e99" "$f99")" "$(ratio "$emax" "$fmax")" ""
 printf '\nbulk: %s sent and echoed back at once, best of %s\n' "$SIZE" "$REPEAT"
 printf '%-40s %8s %8s\n' path seconds "MB/s"
 for p in socat router mux; do
