@@ -62,10 +62,10 @@ relay_backend_info(const struct relay_backend *b,
     struct relay_backend_info *info)
 {
 	memset(info, 0, sizeof *info);
-	if (b->ops->retire == NULL) /* spawn */
-		info->mode = "spawn";
+	if (b->ops->info != NULL)
+		b->ops->info(b, info);
 	else
-		relay_mux_info(b, info);
+		info->mode = "spawn";
 }
 
 unsigned

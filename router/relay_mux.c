@@ -115,6 +115,9 @@ mux_proc_stop(struct mux_backend *mb, const char *how)
 
 	if (mb->pid != 0)
 		child_kill_group(mb->pid, SIGKILL);
+	/* No stream may be numbered before the next relay's hello. */
+	if (mb->state == MUX_RUNNING || mb->state == MUX_STARTING)
+		mb->state = MUX_WAITING;
 	evtimer_del(mb->ev_hello);
 	evtimer_del(mb->ev_ping);
 	n = mux_streams_fail(mb, how);
@@ -604,11 +607,15 @@ mux_retire(struct relay_backend *b)
 	evtimer_del(mb->ev_restart);
 }
 
+static void mux_info(const struct relay_backend *,
+    struct relay_backend_info *);
+
 static const struct relay_ops mux_ops = {
 	.ready = mux_ready,
 	.end = mux_end,
 	.backend_free = mux_backend_free,
 	.retire = mux_retire,
+	.info = mux_info,
 	.open = mux_open,
 	.drained = mux_stream_drained,
 	.client_gone = mux_stream_client_gone,
@@ -654,8 +661,8 @@ relay_mux_new(struct event_base *base, const struct route_conf *rc,
 }
 
 /* For `status`. */
-void
-relay_mux_info(const struct relay_backend *b, struct relay_backend_info *info)
+static void
+mux_info(const struct relay_backend *b, struct relay_backend_info *info)
 {
 	const struct mux_backend *mb = (const struct mux_backend *)b;
 

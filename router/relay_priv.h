@@ -15,6 +15,9 @@ struct relay_ops {
 	void (*backend_free)(struct relay_backend *);
 	/* The owner let go; relays remain (may be NULL). */
 	void (*retire)(struct relay_backend *);
+	/* For `status` (NULL: one relay per connection, "spawn"). */
+	void (*info)(const struct relay_backend *,
+	    struct relay_backend_info *);
 
 	struct relay *(*open)(struct relay_backend *, const struct route_conf *,
 	    unsigned id, char *err, size_t errlen);
@@ -50,8 +53,6 @@ struct relay_backend *relay_spawn_new(void);
 /* The mux backend, modes mux and auto (relay_mux.c). */
 struct relay_backend *relay_mux_new(struct event_base *,
     const struct route_conf *, const struct relay_backend_hooks *);
-void relay_mux_info(const struct relay_backend *,
-    struct relay_backend_info *);
 
 /* For backends: a relay started. */
 void relay_backend_count_start(struct relay_backend *);

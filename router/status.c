@@ -98,6 +98,9 @@ status_render_json(const struct server *srv, struct evbuffer *out)
 		status_json_string(out, rc->pipe);
 		evbuffer_add_printf(out, ",\"adapter\":");
 		status_json_string(out, rc->adapter);
+		evbuffer_add_printf(out, ",\"mode_configured\":\"%s\"",
+		    rc->mode == ROUTE_MODE_MUX ? "mux" :
+		    rc->mode == ROUTE_MODE_AUTO ? "auto" : "spawn");
 		evbuffer_add_printf(out, ",\"mode\":\"%s\",\"listening\":%s,"
 		    "\"active\":%u,\"total\":%llu,\"bytes_up\":%llu,"
 		    "\"bytes_down\":%llu,\"relay_starts\":%llu,"

@@ -18,7 +18,7 @@ $(route echo '{ name = "example"; ping = "HELLO"; max_line = 64; }' "EXEC:cat")
 );
 CONF
 out=$("$NPIPEROUTER" check -c "$T/router.conf") || fail "check failed: $out"
-[[ $out == *"[adapter example, spawn, max 256]"* ]] || fail "check said: $out"
+[[ $out == *"[adapter example, auto, max 256]"* ]] || fail "check said: $out"
 start_router "$T/router.conf" "$T/echo.sock"
 
 out=$(printf 'one\nHELLO\ntwo\n' | timeout 10 socat -t 5 - "UNIX-CONNECT:$T/echo.sock")

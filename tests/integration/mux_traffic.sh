@@ -33,7 +33,7 @@ n=$(children_of "$ROUTER_PID" | wc -w)
 ((n == 1)) || fail "expected one relay child, found $n"
 
 "$NPIPEROUTER" status --json -c "$T/r.conf" >"$T/status.json" || fail "status failed"
-grep -q '"mode":"mux"' "$T/status.json" || fail "status: $(cat "$T/status.json")"
+grep -q '"mode_configured":"mux","mode":"mux"' "$T/status.json" || fail "status: $(cat "$T/status.json")"
 grep -q '"mux_pid":[1-9]' "$T/status.json" || fail "status has no mux pid: $(cat "$T/status.json")"
 grep -q '"total":4' "$T/status.json" || fail "status total: $(cat "$T/status.json")"
 grep -q '"bytes_up":6291456' "$T/status.json" || fail "status bytes: $(cat "$T/status.json")"
