@@ -9,8 +9,8 @@
 #
 # usage: bench/mux_idle.sh BUILD_DIR      (configured with -DNPR_TESTS=ON)
 # env:   SESSIONS (default 10000)
-# Raises its own `ulimit -n` (every process of the chain holds one
-# descriptor per session); needs python3 for the idle clients.
+# Sets its own `ulimit -n` to SESSIONS + 512 (each process of the chain
+# holds one descriptor per session); needs python3 for the idle clients.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -25,8 +25,13 @@ for f in "$router" "$peer" "$muxrelay"; do
 	[[ -x $f ]] || { echo "$0: $f not found: build with -DNPR_TESTS=ON" >&2; exit 1; }
 done
 bench_need_tools python3 jq
-ulimit -n $((SESSIONS * 2 + 1024)) ||
-	{ echo "$0: cannot raise ulimit -n to $((SESSIONS * 2 + 1024))" >&2; exit 1; }
+# Each process of the chain holds one descriptor per session (the
+# router: its clients; the relay and the backend: their sockets).
+want=$((SESSIONS + 512))
+hard=$(ulimit -Hn)
+[[ $hard == unlimited ]] || ((hard >= want)) ||
+	{ echo "$0: ulimit -Hn is $hard, $want needed for $SESSIONS sessions" >&2; exit 1; }
+ulimit -n "$want"
 
 bench_tmp npr-muxidle
 export XDG_RUNTIME_DIR=$T/rt
