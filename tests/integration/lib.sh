@@ -70,7 +70,7 @@ STDIO=STDIO,shut-down
 # mode "mux" with -s (-x: -ep, the stream ends with the backend's EOF);
 # -t has no counterpart (a stream lives until both ways ended).
 relay_route() {
-	local secs= plain=
+	local secs='' plain=''
 	while [[ ${1:-} == -[tx] ]]; do
 		case $1 in
 		-t) secs=$2 && shift ;;

@@ -155,7 +155,7 @@ chain_init() {
 # one `wine EXE --mux` per route (through the script $T/mux-relay, as the
 # router starts `relay.path --mux`), the flags + PIPE per stream.
 route() {
-	local name=$1 pipe=$2 f exe=${ROUTE_EXE:-$NPRELAY_EXE} args= sep=
+	local name=$1 pipe=$2 f exe=${ROUTE_EXE:-$NPRELAY_EXE} args='' sep=''
 	shift 2
 	case ${NPR_TEST_MODE:-spawn} in
 	spawn)
