@@ -7,18 +7,29 @@
 #   (a) wine nprelay.exe --version      Wine process start alone, no I/O
 #   (b) client -> socat UNIX-LISTEN,fork EXEC:"wine nprelay.exe ...",nofork
 #              -> named pipe -> pipesrv.exe
-#   (c) client -> npiperouter -> wine nprelay.exe ... -> named pipe
-#              -> pipesrv.exe
+#   (c) client -> npiperouter (mode spawn) -> wine nprelay.exe ...
+#              -> named pipe -> pipesrv.exe
+#   (d) client -> npiperouter (mode mux) -> ONE wine nprelay.exe --mux
+#              -> named pipe -> pipesrv.exe
+#   (e) the limit: pipeloop.exe, one Windows process that opens the pipe,
+#       sends the request and a zero-byte message, reads the echo until
+#       the server closes, closes, in a loop (bench/pipeloop.c)
+#   (f) (d) from one client process in a loop (python3), as (e) is timed:
+#       (d) starts an nptest-peer client per connection, which (e) does not
 #
 # 1. Latency: N connections one after another, each connect, send a REQ-byte
 #    request, half-close (the relay's -s turns it into a zero-byte message),
-#    read the echo until EOF, close; (a), (b) and (c) take turns (one
-#    each per round) so a change in the machine's load hits all alike.
+#    read the echo until EOF, close; (a) to (d) take turns (one each per
+#    round) so a change in the machine's load hits all alike; (e) runs
+#    its WARMUP + N connections in one process after them, then (f).
 #    Reports conn/s (N over the sum of the connection times) and
 #    p50/p90/p99/max in ms. Failed attempts are counted, shown on stderr
 #    and not timed; more than 5 % stop the run.
-# 2. Bulk: SIZE bytes sent and echoed back at the same time through (b)
-#    and (c), best of REPEAT; MB/s (10^6 bytes/s) of one direction.
+# 2. Bulk: SIZE bytes sent and echoed back at the same time through (b),
+#    (c) and (d), best of REPEAT; MB/s (10^6 bytes/s) of one direction.
+# 3. Parallel: PAR clients at once, each PSIZE echoed, through (b), (c)
+#    and (d), best of REPEAT; aggregate MB/s of one direction from the
+#    first start to the last end.
 #
 # Everything runs in a throw-away WINEPREFIX with its own wineserver; the
 # EXIT trap stops the router, socat, every Wine process (wineserver -k) and
@@ -26,36 +37,41 @@
 #
 # usage: bench/relay.sh BUILD_DIR     (configured with -DNPR_RELAY=ON -DNPR_TESTS=ON)
 # env:   N (default 200), WARMUP (default 5), REQ (default 64),
-#        SIZE (default 256M), REPEAT (default 3), NPR_KEEP_TMP=1 keeps the
+#        SIZE (default 256M), REPEAT (default 3), PAR (default 10), PSIZE
+#        (default 32M), NPR_KEEP_TMP=1 keeps the
 #        logs (not the prefix) in /tmp/npr-relaybench.*
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-(($# == 1)) || bench_usage "N=200 WARMUP=5 REQ=64 SIZE=256M REPEAT=3"
+(($# == 1)) || bench_usage "N=200 WARMUP=5 REQ=64 SIZE=256M REPEAT=3 PAR=10 PSIZE=32M"
 [[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
 build=$(cd "$1" && pwd)
 router=$build/router/npiperouter
 peer=$build/tests/tools/nptest-peer
 relay=$build/relay-build/nprelay.exe
 pipesrv=$build/relay-build/wine-helpers/pipesrv.exe
+pipeloop=$build/relay-build/wine-helpers/pipeloop.exe
 N=${N:-200}
 WARMUP=${WARMUP:-5}
 REQ=${REQ:-64}
 SIZE=${SIZE:-256M}
 REPEAT=${REPEAT:-3}
-for f in "$router" "$peer" "$relay" "$pipesrv"; do
+PAR=${PAR:-10}
+PSIZE=${PSIZE:-32M}
+for f in "$router" "$peer" "$relay" "$pipesrv" "$pipeloop"; do
 	[[ -e $f ]] || {
 		echo "$0: $f not found: build $build with -DNPR_RELAY=ON -DNPR_TESTS=ON" >&2
 		exit 1
 	}
 done
-bench_need_tools wine wineserver socat timeout
+bench_need_tools wine wineserver socat timeout python3
 wine=$(command -v wine)
 socat=$(command -v socat)
 # socat's EXEC splits its command line at blanks.
 [[ $wine$relay != *[[:space:]]* ]] ||
 	{ echo "$0: paths with blanks are not supported: $wine $relay" >&2; exit 1; }
 bytes=$(bench_bytes "$SIZE")
+pbytes=$(bench_bytes "$PSIZE")
 
 T=$(mktemp -d /tmp/npr-relaybench.XXXXXX)
 export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
@@ -142,19 +158,31 @@ bg socat "$socat" UNIX-LISTEN:"$T/socat.sock",fork \
 	EXEC:"'$wine $relay -ep -s -p $pipe'",nofork
 wait_for 20 "socat's socket" test -S "$T/socat.sock"
 
-# (c): the router, same relay.
+# (c) and (d): the router, same relay; (d) starts it as `relay.path --mux`,
+# so wine needs the .exe in front.
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$wine" "$relay" >"$T/nprelay-mux"
+chmod +x "$T/nprelay-mux"
 cat >"$T/bench.conf" <<CONF
 relay = { path = "$wine"; cwd = "$T"; };
 routes = (
   { name = "bench";
     listen = { path = "$T/router.sock"; };
+    mode = "spawn";
     relay_args = [ "$relay", "-ep", "-s", "-p" ];
+    pipe = "$pipe";
+  },
+  { name = "mux";
+    listen = { path = "$T/mux.sock"; };
+    mode = "mux";
+    relay = { path = "$T/nprelay-mux"; cwd = "$T"; };
+    relay_args = [ "-ep", "-s", "-p" ];
     pipe = "$pipe";
   }
 );
 CONF
 bg router "$router" run -c "$T/bench.conf"
 wait_for 20 "the router's socket" test -S "$T/router.sock"
+wait_for 20 "the router's mux socket" test -S "$T/mux.sock"
 
 head -c "$REQ" /dev/zero | tr '\0' x >"$T/req"
 
@@ -162,7 +190,7 @@ head -c "$REQ" /dev/zero | tr '\0' x >"$T/req"
 # its microseconds to $T/PATH.us. A failure (exit status, or an echo that
 # differs) is counted in fails[PATH] and kept in $T/PATH.failures with its
 # stderr, not timed; more than 5 % failures of a path stop the run.
-declare -A fails=([start]=0 [socat]=0 [router]=0)
+declare -A fails=([start]=0 [socat]=0 [router]=0 [mux]=0)
 one() {
 	local path=$1 t0 t1 rc=0
 	rm -f "$T/reply"
@@ -171,7 +199,7 @@ one() {
 	start)
 		timeout 60 "$wine" "$relay" --version </dev/null >"$T/reply" 2>"$T/one.stderr"
 		;;
-	socat | router)
+	socat | router | mux)
 		timeout 65 "$peer" client "$T/$path.sock" --timeout 60 \
 			--send "$T/req" --out "$T/reply" --expect-bytes "$REQ" \
 			</dev/null 2>"$T/one.stderr"
@@ -200,16 +228,56 @@ one() {
 }
 
 note "relay bench: $WARMUP warm-up + $N measured connections per path, taking turns"
-# Each round runs the three in a rotated order, so none always comes right
+# Each round runs the four in a rotated order, so none always comes right
 # after the same other one (a relay of the previous connection may still
 # be exiting).
-orders=("start socat router" "socat router start" "router start socat")
+orders=("start socat router mux" "socat router mux start"
+	"router mux start socat" "mux start socat router")
 for ((i = 0; i < WARMUP + N; i++)); do
-	((i == WARMUP)) && rm -f "$T/start.us" "$T/socat.us" "$T/router.us"
-	for p in ${orders[i % 3]}; do
+	((i == WARMUP)) && rm -f "$T/start.us" "$T/socat.us" "$T/router.us" "$T/mux.us"
+	for p in ${orders[i % 4]}; do
 		one "$p"
 	done
 done
+
+# (e): one process, its own clock around each connection; the first
+# WARMUP lines are dropped.
+note "relay bench: $WARMUP warm-up + $N connections inside pipeloop.exe"
+timeout 600 "$wine" "$pipeloop" --name "$pipe" --count $((WARMUP + N)) \
+	--size "$REQ" </dev/null >"$T/limit.raw" 2>"$T/limit.err" ||
+	die "pipeloop.exe failed: $(cat "$T/limit.err")"
+tail -n +$((WARMUP + 1)) "$T/limit.raw" | tr -d '\r' >"$T/limit.us"
+(($(wc -l <"$T/limit.us") == N)) || die "pipeloop.exe gave $(wc -l <"$T/limit.us") times, not $N"
+
+# (f): the mux route from one Linux process, each connection as one()
+# makes it (connect, REQ bytes, half-close, echo to EOF, close).
+note "relay bench: $WARMUP warm-up + $N connections to the mux route from one client process"
+cat >"$T/loop.py" <<'PY'
+import socket, sys, time
+path, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+req = b"x" * size
+for i in range(count):
+    t0 = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(path)
+    s.sendall(req)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    if got != req:
+        sys.exit("connection %d: the echo differs (%d bytes)" % (i + 1, len(got)))
+    print(int((time.perf_counter() - t0) * 1e6))
+PY
+timeout 600 python3 "$T/loop.py" "$T/mux.sock" $((WARMUP + N)) "$REQ" \
+	</dev/null >"$T/muxloop.raw" 2>"$T/muxloop.err" ||
+	die "the mux client loop failed: $(cat "$T/muxloop.err")"
+tail -n +$((WARMUP + 1)) "$T/muxloop.raw" >"$T/muxloop.us"
 
 # stats PATH: "conn/s p50 p90 p99 max" (ms) from $T/PATH.us, nearest rank.
 stats() {
@@ -229,46 +297,96 @@ bulk() {
 	echo "${secs%% *}"
 }
 
-note "relay bench: bulk, $SIZE each way at once, best of $REPEAT per path, taking turns"
+# parallel PATH: seconds from the start of PAR clients at once, each
+# echoing PSIZE, to the end of the last.
+parallel() {
+	local t0 t1 k cpids=() rc=0
+	t0=${EPOCHREALTIME//[!0-9]/}
+	for ((k = 0; k < PAR; k++)); do
+		timeout 905 "$peer" client "$T/$1.sock" --timeout 900 \
+			--send-bytes "$PSIZE" --expect-bytes "$PSIZE" \
+			</dev/null >/dev/null 2>>"$T/client.err" &
+		cpids+=($!)
+	done
+	for k in "${cpids[@]}"; do
+		wait "$k" || rc=1
+	done
+	((rc == 0)) || die "$1: a parallel transfer failed"
+	t1=${EPOCHREALTIME//[!0-9]/}
+	awk -v us=$((10#$t1 - 10#$t0)) 'BEGIN { printf "%.6f\n", us / 1e6 }'
+}
+
+# keep_best KIND PATH SECONDS: the least SECONDS per KIND and PATH.
 declare -A best=()
+keep_best() {
+	if [[ -z ${best[$1.$2]:-} ]] ||
+		awk -v a="$3" -v b="${best[$1.$2]}" 'BEGIN { exit !(a < b) }'; then
+		best[$1.$2]=$3
+	fi
+}
+
+note "relay bench: bulk, $SIZE each way at once, best of $REPEAT per path, taking turns"
 for ((i = 0; i < REPEAT; i++)); do
-	for p in ${orders[i % 2 + 1]}; do
+	for p in ${orders[i % 4]}; do
 		[[ $p == start ]] && continue
-		secs=$(bulk "$p")
-		if [[ -z ${best[$p]:-} ]] ||
-			awk -v a="$secs" -v b="${best[$p]}" 'BEGIN { exit !(a < b) }'; then
-			best[$p]=$secs
-		fi
+		keep_best bulk "$p" "$(bulk "$p")"
 	done
 done
-bulk_socat=${best[socat]}
-bulk_router=${best[router]}
+note "relay bench: $PAR parallel clients of $PSIZE each, best of $REPEAT per path, taking turns"
+for ((i = 0; i < REPEAT; i++)); do
+	for p in ${orders[i % 4]}; do
+		[[ $p == start ]] && continue
+		keep_best par "$p" "$(parallel "$p")"
+	done
+done
 
 read -r a_rate a50 a90 a99 amax < <(stats start)
 read -r b_rate b50 b90 b99 bmax < <(stats socat)
 read -r c_rate c50 c90 c99 cmax < <(stats router)
+read -r d_rate d50 d90 d99 dmax < <(stats mux)
+read -r e_rate e50 e90 e99 emax < <(stats limit)
+read -r f_rate f50 f90 f99 fmax < <(stats muxloop)
 ratio() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.2f", c / b }'; }
+# mbps_of SECONDS BYTES
+mbps_of() { awk -v b="$2" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
 
 printf 'npiperouter relay bench: %s, %s CPU(s), socat %s, pipesrv.exe message mode, relay -ep -s -p\n' \
 	"$(wine --version 2>/dev/null)" "$(nproc)" \
 	"$("$socat" -V | awk '/socat version/ { print $3 }')"
-printf 'connections: %s sequential per path after %s warm-up, %s-byte request echoed, paths taking turns\n' \
+printf 'connections: %s sequential per path after %s warm-up, %s-byte request echoed, (a)-(d) taking turns, (e) after them\n' \
 	"$N" "$WARMUP" "$REQ"
 printf '(failed: of all %s attempts, not timed)\n' "$((N + WARMUP))"
 row() { printf '%-40s %8s %8s %8s %8s %8s %8s\n' "$@"; }
 row path conn/s "p50 ms" "p90 ms" "p99 ms" "max ms" failed
 row "(a) wine nprelay.exe --version only" "$a_rate" "$a50" "$a90" "$a99" "$amax" "${fails[start]}"
 row "(b) socat EXEC:wine nprelay.exe,nofork" "$b_rate" "$b50" "$b90" "$b99" "$bmax" "${fails[socat]}"
-row "(c) npiperouter + wine nprelay.exe" "$c_rate" "$c50" "$c90" "$c99" "$cmax" "${fails[router]}"
+row "(c) npiperouter spawn + nprelay.exe" "$c_rate" "$c50" "$c90" "$c99" "$cmax" "${fails[router]}"
+row "(d) npiperouter mux + nprelay.exe --mux" "$d_rate" "$d50" "$d90" "$d99" "$dmax" "${fails[mux]}"
+row "(e) limit: pipeloop.exe, one process" "$e_rate" "$e50" "$e90" "$e99" "$emax" 0
+row "(f) (d) from one client process" "$f_rate" "$f50" "$f90" "$f99" "$fmax" 0
 row "ratio c/b" "$(ratio "$c_rate" "$b_rate")" "$(ratio "$c50" "$b50")" "$(ratio "$c90" "$b90")" \
 	"$(ratio "$c99" "$b99")" "$(ratio "$cmax" "$bmax")" ""
+row "ratio d/c (mux/spawn)" "$(ratio "$d_rate" "$c_rate")" "$(ratio "$d50" "$c50")" "$(ratio "$d90" "$c90")" \
+	"$(ratio "$d99" "$c99")" "$(ratio "$dmax" "$cmax")" ""
+row "ratio e/d (limit/mux)" "$(ratio "$e_rate" "$d_rate")" "$(ratio "$e50" "$d50")" "$(ratio "$e90" "$d90")" \
+	"$(ratio "$e99" "$d99")" "$(ratio "$emax" "$dmax")" ""
+row "ratio e/f (limit/mux, one process)" "$(ratio "$e_rate" "$f_rate")" "$(ratio "$e50" "$f50")" "$(ratio "$e90" "$f90")" \
+	"$(ratio "$e99" "$f99")" "$(ratio "$emax" "$fmax")" ""
 printf '\nbulk: %s sent and echoed back at once, best of %s\n' "$SIZE" "$REPEAT"
 printf '%-40s %8s %8s\n' path seconds "MB/s"
-printf '%-40s %8s %8s\n' "(b) socat EXEC:wine nprelay.exe,nofork" "$bulk_socat" "$(mbps "$bulk_socat")"
-printf '%-40s %8s %8s\n' "(c) npiperouter + wine nprelay.exe" "$bulk_router" "$(mbps "$bulk_router")"
-printf '%-40s %8s %8s\n' "ratio c/b" "" \
-	"$(ratio "$bulk_socat" "$bulk_router")"
-for p in start socat router; do
+for p in socat router mux; do
+	printf '%-40s %8s %8s\n' "$p" "${best[bulk.$p]}" "$(mbps_of "${best[bulk.$p]}" "$bytes")"
+done
+printf '%-40s %8s %8s\n' "ratio c/b" "" "$(ratio "${best[bulk.socat]}" "${best[bulk.router]}")"
+printf '%-40s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[bulk.router]}" "${best[bulk.mux]}")"
+printf '\nparallel: %s clients at once, %s each sent and echoed back, best of %s, aggregate\n' \
+	"$PAR" "$PSIZE" "$REPEAT"
+printf '%-40s %8s %8s\n' path seconds "MB/s"
+for p in socat router mux; do
+	printf '%-40s %8s %8s\n' "$p" "${best[par.$p]}" "$(mbps_of "${best[par.$p]}" $((PAR * pbytes)))"
+done
+printf '%-40s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[par.router]}" "${best[par.mux]}")"
+for p in start socat router mux; do
 	[[ -s $T/$p.failures ]] || continue
 	note "relay bench: $p: ${fails[$p]} failed (not timed), first ones:"
 	head -n 20 "$T/$p.failures" >&2

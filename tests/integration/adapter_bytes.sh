@@ -8,8 +8,10 @@
 need sh socat jq head
 need_env NPIPEROUTER_PLUGIN_DIR -d "the built plugins"
 
-# The "engine" is the relay itself: it reads the request's header and
-# answers once. A mock, as the fewest moving parts that show the count.
+# The "engine" is a shell script behind a unix socket (socat runs one per
+# connection) that reads the request's header and answers once. A mock,
+# as the fewest moving parts that show the count; the route reaches it
+# through $RELAY like any backend (spawn or mux, NPR_TEST_MODE).
 cat >"$T/engine.sh" <<'SH'
 cr=$(printf '\r')
 while IFS= read -r line; do
@@ -19,11 +21,15 @@ printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n
 SH
 answer=$(printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK' | wc -c)
 
+bg engine socat "UNIX-LISTEN:$T/engine.sock,fork" "EXEC:sh $T/engine.sh"
+engine=$BG_PID
+wait_until 10 "the engine on $T/engine.sock" _listening "$engine" "$T/engine.sock" engine
+
 cat >"$T/r.conf" <<CONF
-relay = { path = "$(type -P sh)"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "docker"; listen = { path = "$T/docker.sock"; };
-    relay_args = [ "$T/engine.sh" ]; pipe = "x";
+    $(relay_route "$T/engine.sock")
     adapter = { name = "docker"; }; }
 );
 CONF

@@ -8,17 +8,15 @@ need socat
 
 start_backend greet greet-close "$T/backend.sock" --greeting "220 closing now"
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "shut";
     listen = { path = "$T/shut.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route -t 30 "$T/backend.sock")
   },
   { name = "exit";
     listen = { path = "$T/exit.sock"; };
-    relay_args = [ "-" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route -x "$T/backend.sock")
   }
 );
 CONF

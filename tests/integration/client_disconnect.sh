@@ -1,7 +1,8 @@
 #!/bin/bash
 # The client dies in the middle of a transfer: the router keeps serving,
 # the session is freed (max_connections = 1 and the next client is served),
-# the relay child goes away soon after, and so does the backend connection.
+# the relay child (mux: the relay's stream) goes away soon after, and so
+# does the backend connection.
 . "$(dirname "$0")/lib.sh"
 need socat
 
@@ -24,7 +25,7 @@ for how in KILL KILL-PAUSED; do
 	kill -KILL "$victim"
 	wait "$victim" 2>/dev/null || true
 
-	wait_until 10 "the relay child to go away ($how)" no_children "$ROUTER_PID"
+	wait_until 10 "the relay to end the session ($how)" relays_idle
 	alive "$ROUTER_PID" || fail "router died"
 	echo "after $how" >"$T/in"
 	client 10 "$T/d.sock" --send "$T/in" --out "$T/out" ||
@@ -33,5 +34,5 @@ for how in KILL KILL-PAUSED; do
 done
 closed_all() { (($(grep -c '^close ' "$T/backend.log") == 4)); }
 wait_until 10 "every backend connection to close" closed_all
-wait_until 5 "no relay child left" no_children "$ROUTER_PID"
+wait_until 5 "no relay session left" relays_idle
 log "ok"

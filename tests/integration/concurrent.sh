@@ -10,17 +10,15 @@ N=100
 start_backend echo echo "$T/echo.sock" --log "$T/echo.log"
 start_backend drain drain-reply "$T/drain.sock" --log "$T/drain.log"
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "a";
     listen = { path = "$T/a.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/echo.sock";
+    $(relay_route -t 30 "$T/echo.sock")
   },
   { name = "b";
     listen = { path = "$T/b.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/drain.sock";
+    $(relay_route -t 30 "$T/drain.sock")
   }
 );
 CONF

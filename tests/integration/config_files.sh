@@ -49,7 +49,7 @@ refused "$T/routes.d/big.conf" "the file is larger than 1 MiB; config files are 
 # A symlink to a regular file is a route file like any other.
 cat >"$T/extra.txt" <<CONF
 routes = ( { name = "linked"; listen = { path = "$T/linked.sock"; };
-  relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock"; } );
+  $(relay_route "$T/backend.sock") } );
 CONF
 ln -s "$T/extra.txt" "$T/routes.d/linked.conf"
 "$NPIPEROUTER" reload -c "$T/r.conf" >"$T/reload.out" 2>&1 ||

@@ -7,13 +7,13 @@ need socat
 
 start_backend echo echo "$T/backend.sock"
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "idle"; listen = { path = "$T/idle.sock"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
     idle_timeout = 1; },
   { name = "forever"; listen = { path = "$T/forever.sock"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock"; }
+    $(relay_route "$T/backend.sock") }
 );
 CONF
 start_router "$T/r.conf" "$T/idle.sock" "$T/forever.sock"

@@ -10,6 +10,9 @@
 #   NPR_KEEP_TMP  set to 1 to keep the temporary directory of a test
 #   NPR_TEST_TMP  where those directories go (default /tmp; keep it short:
 #                 socket paths must fit in 108 bytes)
+#   NPR_TEST_MODE spawn (default) or mux: how relay_route and $RELAY make
+#                 the routes of a test reach their backend (see below)
+#   NPTEST_MUXRELAY  the stand-in mux relay (tests/tools; mux mode)
 
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -39,30 +42,83 @@ start_backend() {
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 SOCAT=$(command -v socat || true)
+
+# The relay mode of the test's routes (issue 11: every integration test
+# runs in both). spawn: socat, one process per connection, whose pipe is
+# a socat address. mux: the stand-in mux relay (docs/mux.md §12), one per
+# route, whose pipe is the backend's unix socket path itself.
+TEST_MODE=${NPR_TEST_MODE:-spawn}
+case $TEST_MODE in
+spawn) RELAY=$SOCAT ;;
+mux)
+	need_env NPTEST_MUXRELAY -x "the stand-in mux relay (NPR_TEST_MODE=mux)"
+	need jq
+	RELAY=$NPTEST_MUXRELAY
+	;;
+*) fail "NPR_TEST_MODE must be spawn or mux, not '$TEST_MODE'" ;;
+esac
 # socat's stdio side for relay_args. A plain "-" never passes the backend's
 # EOF on (socat 1.7 neither shuts down nor closes its stdout until it
 # exits, -t seconds later); shut-down makes it shutdown(1, SHUT_WR) at
 # once, the way a well-behaved relay signals EOF on a socket.
 STDIO=STDIO,shut-down
 
-# socat_conf NAME [-t SECS] [SETTING...]: write $T/r.conf with the one
-# route NAME: socket $T/NAME.sock, socat as the relay (with -t SECS when
-# given), the pipe to the backend at $T/backend.sock. Each SETTING is one
-# more line of the route ("max_connections = 1;").
-socat_conf() {
+# relay_route [-t SECS] [-x] SOCKET: the settings (one line) that make a
+# route reach the backend listening on SOCKET through $RELAY, in the mode
+# of the test. spawn: socat with $STDIO (-x: a plain "-", which passes no
+# EOF on and exits 0.5 s after one side ended), -t SECS when given. mux:
+# mode "mux" with -s (-x: -ep, the stream ends with the backend's EOF);
+# -t has no counterpart (a stream lives until both ways ended).
+relay_route() {
 	# socat gives the backend only -t seconds (0.5 by default) after the
 	# client's half-close before it exits, dropping a reply that comes
 	# later: under load that lost echoes (emfile). 30 s unless told.
-	local name=$1 args="\"-t\", \"30\", \"$STDIO\"" s
+	local secs=30 plain=''
+	while [[ ${1:-} == -[tx] ]]; do
+		case $1 in
+		-t) secs=$2 && shift ;;
+		-x) plain=1 ;;
+		esac
+		shift
+	done
+	if [[ $TEST_MODE == mux ]]; then
+		printf 'mode = "mux"; relay_args = [ "%s" ]; pipe = "%s";' \
+			"$([[ -n $plain ]] && echo -ep || echo -s)" "$1"
+		return
+	fi
+	printf 'relay_args = [ '
+	[[ -n $secs ]] && printf '"-t", "%s", ' "$secs"
+	printf '"%s" ]; pipe = "UNIX-CONNECT:%s";' "$([[ -n $plain ]] && echo - || echo "$STDIO")" "$1"
+}
+
+# relays_idle [CONF]: no relay is serving a session: spawn, the router has
+# no child; mux, no route's relay has an open channel (status --json).
+relays_idle() {
+	if [[ $TEST_MODE == spawn ]]; then
+		no_children "$ROUTER_PID"
+		return
+	fi
+	local n
+	n=$("$NPIPEROUTER" status --json -c "${1:-$T/r.conf}" |
+		jq '[.routes[].mux_channels] | add') || return 1
+	[[ $n == 0 ]]
+}
+
+# socat_conf NAME [-t SECS] [SETTING...]: write $T/r.conf with the one
+# route NAME: socket $T/NAME.sock, $RELAY as the relay (relay_route, with
+# -t SECS when given), the backend at $T/backend.sock. Each SETTING is one
+# more line of the route ("max_connections = 1;").
+socat_conf() {
+	local name=$1 t=() s
 	shift
 	if [[ ${1:-} == -t ]]; then
-		args="\"-t\", \"$2\", \"$STDIO\""
+		t=(-t "$2")
 		shift 2
 	fi
 	{
-		printf 'relay = { path = "%s"; };\nroutes = (\n' "$SOCAT"
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
 		printf '  { name = "%s";\n    listen = { path = "%s"; };\n' "$name" "$T/$name.sock"
-		printf '    relay_args = [ %s ];\n    pipe = "UNIX-CONNECT:%s";\n' "$args" "$T/backend.sock"
+		printf '    %s\n' "$(relay_route "${t[@]}" "$T/backend.sock")"
 		for s in "$@"; do
 			printf '    %s\n' "$s"
 		done

@@ -9,17 +9,15 @@ start_backend other echo "$T/live.sock"
 other_pid=$BG_PID
 
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "free";
     listen = { path = "$T/free.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   },
   { name = "taken";
     listen = { path = "$T/live.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   }
 );
 CONF

@@ -13,10 +13,10 @@ nogroup=$(getent passwd nobody | cut -d: -f4)
 
 start_backend echo echo "$T/backend.sock" --log "$T/backend.log"
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "cap"; listen = { path = "$T/cap.sock"; mode = "0666"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
     max_connections = 5; }
 );
 CONF

@@ -9,17 +9,15 @@ start_backend echo echo "$T/echo.sock"
 start_backend drain drain-reply "$T/drain.sock" --delay 1 --log "$T/drain.log"
 cat >"$T/r.conf" <<CONF
 shutdown_timeout = 3;
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "a";
     listen = { path = "$T/a.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/echo.sock";
+    $(relay_route -t 30 "$T/echo.sock")
   },
   { name = "b";
     listen = { path = "$T/b.sock"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/drain.sock";
+    $(relay_route -t 30 "$T/drain.sock")
   }
 );
 CONF

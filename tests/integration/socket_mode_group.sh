@@ -17,22 +17,19 @@ own_grp=$(id -gn)
 
 start_backend echo echo "$T/backend.sock"
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "shared";
     listen = { path = "$T/shared.sock"; mode = "0660"; group = "$grp"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   },
   { name = "private";
     listen = { path = "$T/private.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   },
   { name = "world";
     listen = { path = "$T/world.sock"; mode = "0666"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   }
 );
 CONF

@@ -27,14 +27,13 @@ ROUTES=(grp1 grp2 plain1 plain2)
 write_conf() { # MODE
 	local r group sep=
 	{
-		printf 'relay = { path = "%s"; };\nroutes = (\n' "$SOCAT"
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
 		for r in "${ROUTES[@]}"; do
 			group=
 			[[ $r == grp* ]] && group="group = \"$gname\";"
 			printf '%s  { name = "%s"; listen = { path = "%s"; mode = "%s"; %s };\n' \
 				"$sep" "$r" "$T/pub/$r.sock" "$1" "$group"
-			printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' \
-				"$STDIO" "$T/backend.sock"
+			printf '    %s }\n' "$(relay_route "$T/backend.sock")"
 			sep=,
 		done
 		printf ');\n'
@@ -83,6 +82,11 @@ check_targets() {
 # 400 reloads, 1600 sockets: the old chmod() lost this race within a few
 # hundred sockets in 3 runs out of 4 with 200 reloads.
 RELOADS=400
+# In mux mode the race is the same code (the listening socket knows no
+# relay); what that copy adds is a mux relay started and retired with
+# each new route, which a sixth of the reloads show as well as all of
+# them, in a sixth of the time.
+[[ $TEST_MODE == mux ]] && RELOADS=64
 mode=0666
 for i in $(seq 1 "$RELOADS"); do
 	# A changed mode makes each route a new one with a new socket.

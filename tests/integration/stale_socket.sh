@@ -12,12 +12,11 @@ wait "$BG_PID" 2>/dev/null || true
 [[ -S $T/stale.sock ]] || fail "could not create a stale socket"
 
 cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "s";
     listen = { path = "$T/stale.sock"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   }
 );
 CONF

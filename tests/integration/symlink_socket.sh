@@ -15,12 +15,11 @@ echo "not a socket" >"$T/file.sock"
 run_refused() {
 	local path=$1 msg=$2
 	cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
+relay = { path = "$RELAY"; };
 routes = (
   { name = "r";
     listen = { path = "$path"; };
-    relay_args = [ "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
+    $(relay_route "$T/backend.sock")
   }
 );
 CONF

@@ -13,10 +13,10 @@ write_conf() { # MAX_CONNECTIONS ROUTE...
 	local max=$1 r sep=
 	shift
 	{
-		printf 'relay = { path = "%s"; };\nroutes = (\n' "$SOCAT"
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
 		for r in "$@"; do
 			printf '%s  { name = "%s"; listen = { path = "%s/%s.sock"; };\n' "$sep" "$r" "$T" "$r"
-			printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s/backend.sock";\n' "$STDIO" "$T"
+			printf '    %s\n' "$(relay_route "$T/backend.sock")"
 			printf '    max_connections = %s; }\n' "$max"
 			sep=,
 		done

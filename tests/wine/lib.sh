@@ -9,6 +9,8 @@
 #   NPR_WINE_HELPERS_DIR  pipesrv.exe, assuansrv.exe, stdspawn.exe
 #   WINEPREFIX            the prefix made by setup.sh (fixture wine)
 #   NPR_KEEP_TMP=1        keep the temporary directory of a test
+#   NPR_TEST_MODE         spawn (default) or mux: the mode of the routes
+#                         that route() writes for the chain tests
 
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -147,14 +149,33 @@ chain_init() {
 }
 
 # route NAME PIPE RELAY-FLAGS...: one route block for the config, its
-# socket $T/NAME.sock, its relay wine + $ROUTE_EXE (default nprelay.exe)
-# + flags + PIPE, and $ROUTE_EXTRA (settings such as an adapter) if set.
+# socket $T/NAME.sock, and $ROUTE_EXTRA (settings such as an adapter) if
+# set. Spawn (NPR_TEST_MODE unset or spawn): its relay wine + $ROUTE_EXE
+# (default nprelay.exe) + flags + PIPE per connection. Mux: mode "mux",
+# one `wine EXE --mux` per route (through the script $T/mux-relay, as the
+# router starts `relay.path --mux`), the flags + PIPE per stream.
 route() {
-	local name=$1 pipe=$2 f args="\"${ROUTE_EXE:-$NPRELAY_EXE}\""
+	local name=$1 pipe=$2 f exe=${ROUTE_EXE:-$NPRELAY_EXE} args='' sep=''
 	shift 2
+	case ${NPR_TEST_MODE:-spawn} in
+	spawn)
+		args="\"$exe\""
+		sep=", "
+		;;
+	mux) ;;
+	*) fail "NPR_TEST_MODE must be spawn or mux, not '$NPR_TEST_MODE'" ;;
+	esac
 	for f in "$@"; do
-		args+=", \"$f\""
+		args+="$sep\"$f\""
+		sep=", "
 	done
+	if [[ ${NPR_TEST_MODE:-spawn} == mux ]]; then
+		printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$WINE" "$exe" >"$T/mux-relay"
+		chmod +x "$T/mux-relay"
+		printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s"; mode = "mux";\n    relay = { path = "%s"; }; relay_args = [ %s ]; %s}' \
+			"$name" "$T/$name.sock" "$pipe" "$T/mux-relay" "$args" "${ROUTE_EXTRA:-}"
+		return
+	fi
 	printf '  { name = "%s"; listen = { path = "%s"; }; pipe = "%s";\n    relay = { path = "%s"; }; relay_args = [ %s ]; %s}' \
 		"$name" "$T/$name.sock" "$pipe" "$WINE" "$args" "${ROUTE_EXTRA:-}"
 }
