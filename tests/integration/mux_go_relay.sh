@@ -38,6 +38,9 @@ relay_pid() {
 	printf '%s\n' "$p"
 }
 
+# one_child: the router has exactly one child (a relay) now.
+one_child() { [[ $(children_of "$ROUTER_PID") =~ ^[0-9]+$ ]]; }
+
 stop_backend() {
 	kill "$1"
 	wait_exit "$1" 10
@@ -45,6 +48,7 @@ stop_backend() {
 }
 
 start_backend echo echo "$T/backend.sock"
+# shellcheck disable=SC2153 # set by start_backend (lib.sh)
 BACKEND=$BG_PID
 mux_conf gr -r "$T/yamuxpeer" "max_connections = 64;" "max_connections_per_uid = 64;"
 # Pings every 300 ms: a relay that leaves one unanswered for 600 ms is
@@ -120,7 +124,7 @@ grep -q '"total":24' "$T/status.json" || fail "status total: $(cat "$T/status.js
 kill -STOP "$pid"
 wait_log 5 "mux relay pid $pid: no answer to a ping"
 wait_until 5 "relay $pid gone" eval '! alive '"$pid"
-wait_until 5 "a new relay" eval '[[ $(children_of "$ROUTER_PID") =~ ^[0-9]+$ ]]'
+wait_until 5 "a new relay" one_child
 client 10 "$T/gr.sock" --send "$T/in" --out "$T/out2" || fail "not served by the next relay"
 same_file "$T/in" "$T/out2"
 log "ok"
