@@ -19,6 +19,11 @@
 //	nprelay-NAME  the router against "wine nprelay.exe --mux" and the
 //	           Wine pipe servers of tests/wine/mux.sh (nprelay.go)
 //
+//	yamuxpeer --mux
+//
+// is instead the relay side for the real router, on stdin and stdout
+// (relay_for_router.go, tests/integration/mux_go_relay.sh).
+//
 // Exit status 0 when every check held; otherwise each failure is printed.
 package main
 
@@ -567,6 +572,11 @@ func playViolation(p *peer, kind string) (wantMsg string) {
 }
 
 func main() {
+	// The router starts its relay as `relay.path --mux`, with no other
+	// argument: then we are that relay (relay_for_router.go).
+	if len(os.Args) == 2 && os.Args[1] == "--mux" {
+		os.Exit(relayForRouter())
+	}
 	scenario := flag.String("scenario", "", "router, relay or violation-KIND")
 	streams := flag.Int("streams", 6, "pattern streams")
 	size := flag.Int("bytes", 700*1024, "bytes per pattern stream")
