@@ -312,7 +312,8 @@ mux_chan_data(struct mux_chan *c, const uint8_t *buf, size_t len, int last,
 	if (c->state == MUX_CH_REQUEST) {
 		rc = mux_chan_request(c, buf, len, err, errlen);
 	} else if (c->state == MUX_CH_FAILED || (c->state == MUX_CH_OPEN &&
-	    (c->h == INVALID_HANDLE_VALUE || c->close_pending))) {
+	    (c->h == INVALID_HANDLE_VALUE || c->close_pending ||
+	    c->up_gone))) {
 		/* Nobody to deliver to: dropped, its credit returned. */
 		mux_chan_credit_used(c, (DWORD)len);
 	} else if (mux_chan_queue(c, buf, len) != 0) {

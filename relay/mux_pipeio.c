@@ -9,7 +9,11 @@
  *                pipe stays open for writing; -ep adds RST.
  *   target gone  broken pipe, reset socket: FIN after the last data, the
  *                handle closed, the router's later data dropped; -ep
- *                adds RST.
+ *                adds RST.  When a write finds it gone first, the pipe
+ *                may still hold what the server wrote before it died:
+ *                writing stops (the router's data is dropped, its credit
+ *                returned) but the read runs on until it reports the end
+ *                itself, so every byte reaches the router before FIN.
  *
  * Pitfalls met under Wine: a read failing with ERROR_MORE_DATA carries
  * data (a message longer than the buffer; the rest follows); no
@@ -54,6 +58,9 @@ static void
 mux_target_ended(struct mux_chan *c)
 {
 	c->target_eof = 1;
+	/* Neither direction has a use for the handle any more. */
+	if (c->up_gone)
+		mux_target_close(c);
 	if (!c->fin_due && !mux_stream_local_fin(&c->st)) {
 		c->fin_due = 1;
 		c->rst_due = c->o.exit_on_pipe_eof;
@@ -164,6 +171,28 @@ mux_target_half_closed(struct mux_chan *c)
 	mux_chan_send_ready(c);
 }
 
+/*
+ * A write (or -s's zero-byte write) found the target gone.  Closing now
+ * would cancel the read and lose what the pipe still holds, so only the
+ * writing stops; the read's own end (broken pipe, EOF) closes the handle
+ * and sends FIN, as for spawn mode's copy.c.
+ */
+static void
+mux_target_write_gone(struct mux_chan *c)
+{
+	c->up_gone = 1;
+	mux_chan_drop_up(c);
+	if (c->target_eof) {
+		mux_target_ended(c);
+		return;
+	}
+	if (c->remote_fin && !c->half_closed) {
+		c->half_closing = 1;
+		mux_target_half_closed(c);
+	}
+	mux_target_read(c);
+}
+
 static void
 mux_target_zero_write(struct mux_chan *c)
 {
@@ -175,10 +204,9 @@ mux_target_zero_write(struct mux_chan *c)
 	if (!WriteFile(c->h, none, 0, NULL, &c->wr.ov) &&
 	    (e = GetLastError()) != ERROR_IO_PENDING) {
 		c->zero_write = 0;
-		if (mux_target_gone(e)) {
-			mux_target_close(c);
-			mux_target_ended(c);
-		} else
+		if (mux_target_gone(e))
+			mux_target_write_gone(c);
+		else
 			mux_target_error(c, "half-close (zero-byte write)", e);
 		return;
 	}
@@ -217,7 +245,7 @@ mux_target_up_done(struct mux_chan *c)
 	    c->half_closing || !c->in_table || c->state != MUX_CH_OPEN)
 		return;
 	c->half_closing = 1;
-	if (!c->o.close_write || c->h == INVALID_HANDLE_VALUE) {
+	if (!c->o.close_write || c->h == INVALID_HANDLE_VALUE || c->up_gone) {
 		mux_target_half_closed(c);
 		return;
 	}
@@ -246,7 +274,8 @@ mux_target_write(struct mux_chan *c)
 	WSABUF b;
 
 	if (c->writing || !c->in_table || c->state != MUX_CH_OPEN ||
-	    c->h == INVALID_HANDLE_VALUE || c->close_pending || k == NULL)
+	    c->h == INVALID_HANDLE_VALUE || c->close_pending || c->up_gone ||
+	    k == NULL)
 		return;
 	memset(&c->wr.ov, 0, sizeof c->wr.ov);
 	if (c->is_sock) {
@@ -263,11 +292,9 @@ mux_target_write(struct mux_chan *c)
 	c->refs++;
 	return;
 failed:
-	if (mux_target_gone(e)) {
-		mux_target_close(c);
-		mux_chan_drop_up(c);
-		mux_target_ended(c);
-	} else
+	if (mux_target_gone(e))
+		mux_target_write_gone(c);
+	else
 		mux_target_error(c, "write to target", e);
 }
 
@@ -282,11 +309,9 @@ mux_target_write_done(struct mux_chan *c, DWORD n, DWORD e)
 	    e == ERROR_OPERATION_ABORTED || c->h == INVALID_HANDLE_VALUE)
 		return;
 	if (e != 0) {
-		if (mux_target_gone(e)) {
-			mux_target_close(c);
-			mux_chan_drop_up(c);
-			mux_target_ended(c);
-		} else
+		if (mux_target_gone(e))
+			mux_target_write_gone(c);
+		else
 			mux_target_error(c, zero ? "half-close (zero-byte "
 			    "write)" : "write to target", e);
 		return;

@@ -80,6 +80,9 @@ struct mux_chan {
 	int writing;
 	int remote_fin;		/* the router's FIN was applied */
 	int half_closing, half_closed;	/* -s done or under way */
+	int up_gone;		/* a write found the target gone: the
+				   router's data is dropped, the read runs
+				   on until the target's end */
 
 	/* Target -> router. */
 	struct mux_op rd;

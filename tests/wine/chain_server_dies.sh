@@ -22,6 +22,12 @@ wait_until 20 "the server to die" grep -q '^dying ' "$T/dying.log"
 got=$(stat -c %s "$T/received")
 ((got >= 1048576 && got < 8 * 1024 * 1024)) ||
 	fail "client received $got bytes, want at least 1 MiB and less than 8"
+# Every byte the server echoed before it died was in the pipe: the relay
+# reads it all before it ends the stream, in mux mode too, although its
+# write sees the broken pipe first.
+echoed=$(sed -n 's/^dying //p' "$T/dying.log")
+((got == echoed)) ||
+	fail "client received $got of the $echoed bytes the server echoed before it died"
 # The relay's end as the router logs it: spawn, its process exited; mux,
 # its stream ended (reset or closed) while the relay runs on.
 ended='relay exited'
