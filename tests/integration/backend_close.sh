@@ -16,7 +16,7 @@ routes = (
   },
   { name = "exit";
     listen = { path = "$T/exit.sock"; };
-    $(relay_route -x "$T/backend.sock")
+    $(relay_route -t 0.5 -x "$T/backend.sock")
   }
 );
 CONF
