@@ -193,10 +193,15 @@ for mode in msg byte; do
 	p=$(pipe_name "trace$mode")
 	if [[ $mode == msg ]]; then
 		start_pipesrv "trace$mode" --name "$p" --mode msg --report --zero-eof --count 1
+		flags=(-s)
 	else
-		start_pipesrv "trace$mode" --name "$p" --mode byte --close-after 5 --count 1
+		# An echo server that stays open, and -ei: stdin's EOF, not the
+		# server closing (which ends the relay at once, possibly before
+		# its half-close), is what ends this relay.
+		start_pipesrv "trace$mode" --name "$p" --mode byte --count 1
+		flags=(-ei -s)
 	fi
-	WINEDEBUG=+relay run_relay "trace$mode" "$T/hello" -s "$p"
+	WINEDEBUG=+relay run_relay "trace$mode" "$T/hello" "${flags[@]}" "$p"
 	expect_rc 0 "+relay trace, $mode pipe" "trace$mode"
 	pipe_calls "trace$mode" | grep -E '^(SetNamedPipeHandleState|FlushFileBuffers|WriteFile) ' >"$T/trace$mode.calls" || true
 	if [[ $mode == msg ]]; then
