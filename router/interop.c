@@ -33,6 +33,7 @@ struct interop_out {
 	int cr;           /* a CR waits for the next byte */
 	size_t nl;        /* newlines waiting for the next byte */
 	int overflow;
+	int raw;          /* kept as it comes, to be decoded later */
 };
 
 static void
@@ -60,12 +61,68 @@ interop_out_put(struct interop_out *o, char c)
 static void
 interop_out_add(struct interop_out *o, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && o->raw; i++)
+		interop_out_byte(o, p[i]);
+	for (size_t i = 0; i < n && !o->raw; i++) {
 		if (o->cr && p[i] != '\n')
 			interop_out_put(o, '\r');
 		o->cr = p[i] == '\r';
 		if (!o->cr)
 			interop_out_put(o, p[i]);
+	}
+}
+
+/* One code point as UTF-8 into O. */
+static void
+interop_out_utf8(struct interop_out *o, unsigned long cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	interop_out_add(o, b, n);
+}
+
+/*
+ * UTF-16LE (what cmd.exe /u writes: the only way to get a non-ASCII
+ * user name out of it intact) as UTF-8 into O; a lone surrogate becomes
+ * U+FFFD, an odd last byte is dropped.
+ */
+static void
+interop_out_utf16(struct interop_out *o, const unsigned char *p, size_t n)
+{
+	unsigned long u, v;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		u = p[i] | (unsigned long)p[i + 1] << 8;
+		if (u >= 0xd800 && u < 0xdc00 && i + 3 < n) {
+			v = p[i + 2] | (unsigned long)p[i + 3] << 8;
+			if (v >= 0xdc00 && v < 0xe000) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
+				i += 2;
+			}
+		}
+		if (u >= 0xd800 && u < 0xe000)
+			u = 0xfffd;
+		interop_out_utf8(o, u);
 	}
 }
 
@@ -203,10 +260,12 @@ interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
  * the deadline; the last two kill its process group.
  */
 static int
-interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
-    char *err, size_t errlen)
+interop_exec(const char *name, char *const argv[], int wide, char *out,
+    size_t outlen, char *err, size_t errlen)
 {
-	struct interop_out o = { out, 0, outlen, 0, 0, 0 };
+	struct interop_out o = { out, 0, outlen, 0, 0, 0, 0 };
+	struct interop_out raw = { NULL, 0, 0, 0, 0, 0, 1 };
+	struct interop_out *sink = &o;
 	struct interop_errtail tail = { "", 0 };
 	char var[sizeof "WSL_INTEROP=" + 4096], line[256];
 	char *interop_var = NULL;
@@ -221,6 +280,15 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 		return -1;
 	}
 	out[0] = '\0';
+	/* UTF-16 takes at most twice the bytes of its UTF-8. */
+	if (wide) {
+		raw.size = outlen * 2 + 2;
+		if ((raw.buf = malloc(raw.size)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		sink = &raw;
+	}
 	/* Started by systemd, our WSL_INTEROP may be missing or dead: use a
 	 * live one, as relays do. */
 	interop_var = (char *)doctor_relay_interop("", var, sizeof var);
@@ -247,7 +315,7 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 		struct pollfd pfd[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
 		long long left = deadline - interop_now_ms();
 
-		if (left <= 0 || o.overflow)
+		if (left <= 0 || sink->overflow)
 			break;
 		/* Short ticks: we must notice the child's exit even while a
 		 * grandchild holds its pipes open. */
@@ -259,7 +327,7 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 			pfd[1].fd = -1;
 		(void)poll(pfd, 2, (int)left);
 		if (open_out)
-			open_out = interop_drain(po[0], &o, NULL);
+			open_out = interop_drain(po[0], sink, NULL);
 		if (open_err)
 			open_err = interop_drain(pe[0], NULL, &tail);
 		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
@@ -275,7 +343,7 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 		(void)kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
-		if (o.overflow)
+		if (sink->overflow)
 			snprintf(err, errlen, "%s wrote more than %zu bytes",
 			    name, outlen - 1);
 		else
@@ -285,12 +353,14 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 	}
 	/* What it wrote just before exiting. */
 	if (open_out)
-		(void)interop_drain(po[0], &o, NULL);
+		(void)interop_drain(po[0], sink, NULL);
+	if (wide && !raw.overflow)
+		interop_out_utf16(&o, (const unsigned char *)raw.buf, raw.len);
 	if (open_err)
 		(void)interop_drain(pe[0], NULL, &tail);
 	if (o.cr)
 		interop_out_put(&o, '\r');
-	if (o.overflow) {
+	if (o.overflow || raw.overflow) {
 		snprintf(err, errlen, "%s wrote more than %zu bytes", name,
 		    outlen - 1);
 		goto out;
@@ -309,6 +379,7 @@ interop_exec(const char *name, char *const argv[], char *out, size_t outlen,
 	rc = 0;
 out:
 	out[rc == 0 ? o.len : 0] = '\0';
+	free(raw.buf);
 	if (devnull != -1)
 		close(devnull);
 	for (int i = 0; i < 2; i++) {
@@ -341,9 +412,9 @@ interop_available(void)
 	}
 }
 
-int
-interop_run(const char *const argv[], char *out, size_t outlen, char *err,
-    size_t errlen)
+static int
+interop_run_argv(const char *const argv[], int wide, char *out,
+    size_t outlen, char *err, size_t errlen)
 {
 	const char *prefix = getenv("NPIPEROUTER_INTEROP_PREFIX");
 	char *words = NULL, *save = NULL, *w = NULL;
@@ -376,10 +447,24 @@ interop_run(const char *const argv[], char *out, size_t outlen, char *err,
 		goto out;
 	}
 	args[n] = NULL;
-	rc = interop_exec(argv[0], args, out, outlen, err, errlen);
+	rc = interop_exec(argv[0], args, wide, out, outlen, err, errlen);
 out:
 	free(words);
 	return rc;
+}
+
+int
+interop_run(const char *const argv[], char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	return interop_run_argv(argv, 0, out, outlen, err, errlen);
+}
+
+int
+interop_run_utf16(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	return interop_run_argv(argv, 1, out, outlen, err, errlen);
 }
 
 int
@@ -390,7 +475,7 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 	char *args[] = { NULL, "-u", (char *)winpath, NULL };
 
 	args[0] = (char *)(conv != NULL && *conv != '\0' ? conv : "wslpath");
-	if (interop_exec(args[0], args, out, outlen, err, errlen) != 0)
+	if (interop_exec(args[0], args, 0, out, outlen, err, errlen) != 0)
 		return -1;
 	if (out[0] != '/') {
 		char shown[256];

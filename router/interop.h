@@ -36,6 +36,14 @@ int interop_available(void);
 int interop_run(const char *const argv[], char *out, size_t outlen,
     char *err, size_t errlen);
 
+/*
+ * The same for a program writing UTF-16LE, such as "cmd.exe /u": OUT
+ * gets it as UTF-8. cmd.exe writes in the console's code page otherwise,
+ * which mangles a user name outside ASCII.
+ */
+int interop_run_utf16(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen);
+
 /* WINPATH ("C:\Users\me") as a Linux path, by `wslpath -u`. */
 int interop_path_to_linux(const char *winpath, char *out, size_t outlen,
     char *err, size_t errlen);

@@ -89,6 +89,26 @@ test_crlf(void **state)
 }
 
 static void
+test_utf16(void **state)
+{
+	const char *argv[] = { "cmd.exe", "/u", "/c", "echo", NULL };
+	char out[64], err[256] = "";
+
+	/* "Aé", U+1F600 as a surrogate pair, a lone surrogate, CRLF twice. */
+	prefix(script("wide", "printf 'A\\000\\351\\000=\\330\\000\\336"
+	    "\\000\\330\\r\\000\\n\\000\\r\\000\\n\\000'"));
+	assert_int_equal(interop_run_utf16(argv, out, sizeof out, err,
+	    sizeof err), 0);
+	assert_string_equal(out, "A\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd");
+	/* The bound holds for what it decodes to. */
+	prefix(script("widebig", "i=0; while [ $i -lt 64 ]; do "
+	    "printf 'x\\000'; i=$((i + 1)); done"));
+	assert_int_equal(interop_run_utf16(argv, out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "cmd.exe wrote more than 63 bytes"));
+}
+
+static void
 test_output_bound(void **state)
 {
 	char out[64], err[256] = "";
@@ -242,6 +262,9 @@ static void
 test_wine_localappdata(void **state)
 {
 	const char *argv[] = { "cmd.exe", "/c", "echo %LOCALAPPDATA%", NULL };
+	const char *wide[] = { "cmd.exe", "/u", "/c", "echo %LOCALAPPDATA%",
+		NULL };
+	char wide_out[512];
 	char win[512], linux_path[PATH_MAX], real[PATH_MAX], want[PATH_MAX];
 	char drive[PATH_MAX];
 	char err[512] = "";
@@ -257,6 +280,11 @@ test_wine_localappdata(void **state)
 	/* A drive path, no CR, no newline, the variable expanded. */
 	assert_true(win[1] == ':' && win[2] == '\\');
 	assert_null(strpbrk(win, "\r\n%"));
+	/* cmd.exe /u writes the same as UTF-16. */
+	if (interop_run_utf16(wide, wide_out, sizeof wide_out, err,
+	    sizeof err) != 0)
+		fail_msg("interop_run_utf16: %s", err);
+	assert_string_equal(wide_out, win);
 	setenv("NPIPEROUTER_WSLPATH", "winepath", 1);
 	if (interop_path_to_linux(win, linux_path, sizeof linux_path, err,
 	    sizeof err) != 0)
@@ -301,6 +329,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest unit[] = {
 		cmocka_unit_test(test_prefix_gets_argv),
 		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_output_bound),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_grandchild_holding_stdout),
