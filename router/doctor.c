@@ -295,6 +295,9 @@ doctor_check_socket(struct doctor *d, const struct route_conf *r)
 		    "file or folder");
 		return;
 	}
+	/* Someone else's listener first: its mode is not ours to fix. */
+	if (doctor_check_holder(d, r))
+		return;
 	if ((st.st_mode & 07777) != r->listen_mode) {
 		doctor_say(d, DOCTOR_FAIL, "route \"%s\": %s has mode %04o, the "
 		    "config says %04o: restart npiperouter (for a socket bound "
@@ -317,8 +320,6 @@ doctor_check_socket(struct doctor *d, const struct route_conf *r)
 		    "the system one?", r->name, path, (unsigned long)st.st_uid,
 		    (unsigned long)geteuid());
 	listening = doctor_socket_listening(d->root, path);
-	if (listening == 1 && doctor_check_holder(d, r))
-		return;
 	if (listening == 0)
 		doctor_say(d, DOCTOR_FAIL, "route \"%s\": nothing listens on "
 		    "%s: left over by an instance that ended; \"npiperouter "
