@@ -257,6 +257,26 @@ test_path_converter(void **state)
 	unsetenv("NPIPEROUTER_WSLPATH");
 }
 
+static void
+test_system32_path(void **state)
+{
+	char buf[256], conf[512];
+	FILE *f = NULL;
+
+	/* Where WSL mounts the drives: wsl.conf's automount root. */
+	snprintf(conf, sizeof conf, "%s/wsl.conf", dir);
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf,
+	    sizeof buf), 0);
+	assert_string_equal(buf, "/mnt/c/Windows/System32/cmd.exe");
+	assert_non_null(f = fopen(conf, "w"));
+	fputs("[automount]\nroot = /win\n", f);
+	fclose(f);
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf,
+	    sizeof buf), 0);
+	assert_string_equal(buf, "/win/c/Windows/System32/cmd.exe");
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf, 20), -1);
+}
+
 /* Under Wine: real cmd.exe, real winepath. */
 static void
 test_wine_localappdata(void **state)
@@ -336,6 +356,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_path_converter),
+		cmocka_unit_test(test_system32_path),
 	};
 	const struct CMUnitTest wine[] = {
 		cmocka_unit_test(test_wine_localappdata),
