@@ -440,6 +440,7 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	child_env_init(doctor_relay_interop(d.root, interop, sizeof interop));
 	if (cfg != NULL) {
 		doctor_check_routes(&d, cfg);
+		doctor_check_gpg_units(&d, cfg);
 		doctor_check_env(&d, cfg);
 	}
 	child_env_free();

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "doctor_priv.h"
+#include "interop.h"
 #include "sockdiag.h"
 
 #include <ctype.h>
@@ -125,6 +126,50 @@ doctor_route_is_gpg(const struct route_conf *r)
 	    strncmp(base, "S.gpg-agent", 11) == 0;
 }
 
+#define DOCTOR_GPG_MASK "systemctl --user mask --now gpg-agent.socket " \
+    "gpg-agent-extra.socket gpg-agent-browser.socket gpg-agent-ssh.socket"
+
+/*
+ * systemd's gpg-agent sockets, active even while nothing holds a route's
+ * path yet: they take it at the next login. Asked of systemctl, when
+ * there is one and a user manager answers; "is-active" exits non-zero
+ * when any unit is inactive, hence the shell.
+ */
+void
+doctor_check_gpg_units(struct doctor *d, const struct config *cfg)
+{
+	const char *const argv[] = { "/bin/sh", "-c", "systemctl --user "
+	    "is-active gpg-agent.socket gpg-agent-extra.socket "
+	    "gpg-agent-browser.socket gpg-agent-ssh.socket 2>/dev/null; :",
+	    NULL };
+	static const char *const units[] = { "gpg-agent.socket",
+		"gpg-agent-extra.socket", "gpg-agent-browser.socket",
+		"gpg-agent-ssh.socket" };
+	char out[256], err[256], active[128] = "";
+	const char *line = out;
+	size_t i, off = 0;
+	int any = 0;
+
+	for (i = 0; i < cfg->nroutes && !any; i++)
+		any = doctor_route_is_gpg(&cfg->routes[i]);
+	if (!any || d->root[0] != '\0' ||
+	    interop_run_local(argv, out, sizeof out, err, sizeof err) != 0)
+		return;
+	for (i = 0; i < 4 && *line != '\0'; i++) {
+		size_t n = strcspn(line, "\n");
+
+		if (n == 6 && strncmp(line, "active", 6) == 0)
+			off += (size_t)snprintf(active + off, sizeof active - off,
+			    "%s%s", off ? ", " : "", units[i]);
+		line += n + (line[n] == '\n');
+	}
+	if (off > 0)
+		doctor_say(d, DOCTOR_WARN, "systemd's %s %s active: a local "
+		    "gpg-agent then holds the gpg sockets npiperouter is to "
+		    "serve; run \"" DOCTOR_GPG_MASK "\"", active,
+		    strchr(active, ',') != NULL ? "are" : "is");
+}
+
 int
 doctor_check_holder(struct doctor *d, const struct route_conf *r)
 {
@@ -148,10 +193,8 @@ doctor_check_holder(struct doctor *d, const struct route_conf *r)
 	if (doctor_route_is_gpg(r))
 		doctor_say(d, DOCTOR_FAIL, "route \"%s\": %s is held by %s, not "
 		    "npiperouter: a local gpg-agent competes for the socket "
-		    "Gpg4win's agent is to be reached on; run \"systemctl --user "
-		    "mask --now gpg-agent.socket gpg-agent-extra.socket "
-		    "gpg-agent-browser.socket gpg-agent-ssh.socket\" (with "
-		    "systemd) and \"gpgconf --kill gpg-agent\", then restart "
+		    "Gpg4win's agent is to be reached on; run \"" DOCTOR_GPG_MASK
+		    "\" (with systemd) and \"gpgconf --kill gpg-agent\", then restart "
 		    "npiperouter (\"npiperouter stop\", \"npiperouter start\")",
 		    r->name, r->listen_path, who);
 	else

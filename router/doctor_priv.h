@@ -68,6 +68,9 @@ int doctor_socket_holders(const char *path, struct doctor_holder *h,
  */
 int doctor_check_holder(struct doctor *, const struct route_conf *);
 
+/* systemd's gpg-agent sockets active while CFG has a gpg route. */
+void doctor_check_gpg_units(struct doctor *, const struct config *);
+
 /*
  * The client side (doctor_env.c): SSH_AUTH_SOCK, DOCKER_HOST and the
  * docker CLI's current context point at the routes of CFG.

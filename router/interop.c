@@ -512,3 +512,11 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 	}
 	return 0;
 }
+
+int
+interop_run_local(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	return interop_exec(argv[0], (char *const *)argv, 0, NULL, out, outlen,
+	    err, errlen);
+}

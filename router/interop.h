@@ -47,6 +47,13 @@ int interop_run_utf16(const char *const argv[], char *out, size_t outlen,
     char *err, size_t errlen);
 
 /*
+ * A Linux program (gpgconf, systemctl) by the same rules: found on PATH,
+ * no prefix, output bounded, killed after the timeout.
+ */
+int interop_run_local(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen);
+
+/*
  * Where Windows' own program NAME is, by the drives' automount root that
  * the wsl.conf at WSLCONF gives: ROOT/c/Windows/System32/NAME into BUF.
  */

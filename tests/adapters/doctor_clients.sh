@@ -48,7 +48,24 @@ grep -qF "$agent_sock" "$T/router.conf" || fail "could not point the gpg route a
 doctor gpg1
 has gpg1 "FAIL  route \"gpg\": $agent_sock is held by gpg-agent (pid $agent_pid), not npiperouter: a local gpg-agent competes"
 has gpg1 'run "systemctl --user mask --now gpg-agent.socket gpg-agent-extra.socket gpg-agent-browser.socket gpg-agent-ssh.socket" (with systemd) and "gpgconf --kill gpg-agent"'
+hasnt gpg1 "systemd's gpg-agent"
 log "a gpg-agent at the gpg route's path is named, with the mask advice"
+
+# systemd's gpg-agent sockets active (they take the path at the next
+# login). No user manager runs here, so this systemctl is a stand-in (a
+# mock: the one part of this test without its real peer) answering
+# is-active for the four units as a user manager with two active would.
+mkdir "$T/fakebin"
+printf '#!/bin/sh
+[ "$*" = "--user is-active gpg-agent.socket gpg-agent-extra.socket gpg-agent-browser.socket gpg-agent-ssh.socket" ] || exit 9
+printf "active\\ninactive\\ninactive\\nactive\\n"
+exit 3
+' \
+	>"$T/fakebin/systemctl"
+chmod +x "$T/fakebin/systemctl"
+doctor units PATH="$T/fakebin:$PATH"
+has units "warn  systemd's gpg-agent.socket, gpg-agent-ssh.socket are active: a local gpg-agent then holds the gpg sockets npiperouter is to serve; run \"systemctl --user mask --now gpg-agent.socket gpg-agent-extra.socket gpg-agent-browser.socket gpg-agent-ssh.socket\""
+log "active gpg-agent socket units are named, with the mask advice"
 
 # Without gpg-agent, the router takes the path and is no competitor.
 GNUPGHOME=$GNUPGHOME gpgconf --kill gpg-agent
