@@ -258,6 +258,19 @@ test_path_converter(void **state)
 }
 
 static void
+test_run_local(void **state)
+{
+	const char *argv[] = { "sh", "-c", "printf 'x\\r\\n'", NULL };
+	char out[64], err[256] = "";
+
+	/* A Linux program: the prefix is not put before it. */
+	prefix(script("noprefix", "exit 7"));
+	assert_int_equal(interop_run_local(argv, out, sizeof out, err,
+	    sizeof err), 0);
+	assert_string_equal(out, "x");
+}
+
+static void
 test_system32_path(void **state)
 {
 	char buf[256], conf[512];
@@ -357,6 +370,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_path_converter),
 		cmocka_unit_test(test_system32_path),
+		cmocka_unit_test(test_run_local),
 	};
 	const struct CMUnitTest wine[] = {
 		cmocka_unit_test(test_wine_localappdata),
