@@ -50,6 +50,7 @@ noxdg_cleanup() {
 trap noxdg_cleanup EXIT
 
 # --- 1. root ---
+# shellcheck disable=SC2016 # the router expands it, not the shell
 conf "$T/$name.conf" '${XDG_RUNTIME_DIR}/'"$name.sock"
 env -u XDG_RUNTIME_DIR "$NPIPEROUTER" start -c "$T/$name.conf" >"$T/start1" 2>&1 ||
 	fail "start as root without XDG_RUNTIME_DIR: $(cat "$T/start1")"
@@ -70,6 +71,7 @@ log "root without XDG_RUNTIME_DIR: ${XDG_RUNTIME_DIR:-\$XDG_RUNTIME_DIR} is /run
 # --- 2. another user ---
 rm -rf -- "$private"
 mkdir -m 755 "$T/user"
+# shellcheck disable=SC2016 # the router expands it, not the shell
 conf "$T/user/$name.conf" '${XDG_RUNTIME_DIR}/s.sock'
 as_user() {
 	env -u XDG_RUNTIME_DIR HOME="$T/user" setpriv --reuid="$uid" \
