@@ -234,14 +234,19 @@ interop_child(char *const argv[], int devnull, int out, int errfd,
 	_exit(127);
 }
 
-/* Read what is there on FD; 0 at EOF, 1 when more may come. */
+/*
+ * Read what is there on FD: 0 at EOF, 1 when nothing more is there now,
+ * 2 when more is. At most 64 KiB a call, and nothing past an overflow: a
+ * flood (a grandchild that writes for ever) must not keep us past the
+ * deadline.
+ */
 static int
 interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
 {
 	char buf[4096];
 	ssize_t n;
 
-	for (;;) {
+	for (int i = 0; i < 16 && (o == NULL || !o->overflow); i++) {
 		n = read(fd, buf, sizeof buf);
 		if (n > 0) {
 			if (o != NULL)
@@ -254,6 +259,7 @@ interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
 			continue;
 		return n == -1 && errno == EAGAIN;
 	}
+	return 2;
 }
 
 /*
@@ -309,6 +315,8 @@ interop_exec(const char *name, char *const argv[], int wide,
 	}
 	if (pid == 0)
 		interop_child(argv, devnull, po[1], pe[1], interop_var, fallback);
+	/* Here too, so the group exists before we may have to kill it. */
+	(void)setpgid(pid, pid);
 	close(po[1]);
 	close(pe[1]);
 	po[1] = pe[1] = -1;
@@ -355,8 +363,9 @@ interop_exec(const char *name, char *const argv[], int wide,
 		goto out;
 	}
 	/* What it wrote just before exiting. */
-	if (open_out)
-		(void)interop_drain(po[0], sink, NULL);
+	while (open_out && interop_drain(po[0], sink, NULL) == 2 &&
+	    !sink->overflow && interop_now_ms() < deadline)
+		;
 	if (wide && !raw.overflow)
 		interop_out_utf16(&o, (const unsigned char *)raw.buf, raw.len);
 	if (open_err)

@@ -198,6 +198,15 @@ test_grandchild_holding_stdout(void **state)
 	}
 	assert_int_equal(rc, 0);
 	assert_string_equal(out, "done");
+
+	/* Or one that floods its stderr for ever: the same, no hang (it
+	 * dies of SIGPIPE once we stop reading). */
+	prefix(script("floods", "(exec yes >&2) & echo done"));
+	setenv("NPIPEROUTER_INTEROP_TIMEOUT_MS", "20000", 1);
+	rc = run_cmd(out, sizeof out, err, sizeof err);
+	unsetenv("NPIPEROUTER_INTEROP_TIMEOUT_MS");
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, "done");
 }
 
 static void
