@@ -118,15 +118,27 @@ docker_client_verdict(struct docker_session *ds, enum npr_verdict v,
 	return docker_verdict(&ds->dir[NPR_FROM_CLIENT], v, n, np);
 }
 
-/* Answer the request coming in here with STATUS and Docker's JSON error;
- * CLOSE: the connection ends after it. */
-static int
-docker_answer(struct npr_session *s, struct npr_io *io, int status,
-    const char *message, int close)
+/* The reason phrase of the statuses answered here. */
+static const char *
+docker_reason(int status)
 {
-	struct docker_session *ds = s->state;
-	struct docker_req *r = ds->reqs.cur;
-	const char *reason = status == 403 ? "Forbidden" : "Bad Request";
+	switch (status) {
+	case 403:
+		return "Forbidden";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Bad Request";
+	}
+}
+
+int
+docker_answer_req(struct npr_session *s, struct npr_io *io,
+    struct docker_req *r, int status, const char *message, int close)
+{
+	const char *reason = docker_reason(status);
 	char head[256], *body = NULL;
 	json_t *j = NULL;
 	size_t blen = 0;
@@ -153,6 +165,17 @@ out:
 	free(body);
 	json_decref(j);
 	return rc;
+}
+
+/* Answer the request coming in here with STATUS and Docker's JSON error;
+ * CLOSE: the connection ends after it. */
+static int
+docker_answer(struct npr_session *s, struct npr_io *io, int status,
+    const char *message, int close)
+{
+	struct docker_session *ds = s->state;
+
+	return docker_answer_req(s, io, ds->reqs.cur, status, message, close);
 }
 
 /*
@@ -307,6 +330,10 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 		case PH_AWAIT:
 			return NPR_HOLD;
 		case PH_DECIDE:
+			/* The engine cannot be reached: this is the request to
+			 * answer for it (docker_fail.c). */
+			if (ds->fail_status != 0)
+				return docker_fail_answer(s, ds->reqs.cur, io);
 			if (docker_decide(s, st, &v))
 				return v;
 			continue;
@@ -414,6 +441,7 @@ static const struct npr_adapter docker_adapter = {
 	.open = docker_open,
 	.data = docker_data,
 	.close = docker_close,
+	.relay_failed = docker_relay_failed,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *
