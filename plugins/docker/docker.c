@@ -204,7 +204,20 @@ docker_decide(struct npr_session *s, struct dh_stream *st,
 		ds->answer_status = 403;
 		snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: "
 		    "%s", s->route, why);
-		docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+		/*
+		 * A client that streams a body (docker build's context) and
+		 * reads the answer meanwhile takes an answer before its
+		 * body's end as the end of the exchange: Go's HTTP client then
+		 * closes the connection under the body's writer ("Can't close
+		 * tar writer: io: read/write on closed pipe"). Such a body is
+		 * read and dropped first, up to DOCKER_REFUSED_BODY_MAX.
+		 */
+		if (chunked || (cl > 0 && cl != UINT64_MAX)) {
+			ds->answer_due = 1;
+			ds->discarded = 0;
+			docker_phase(s, NPR_FROM_CLIENT, PH_DISCARD);
+		} else
+			docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
 		return 0;
 	}
 	docker_req_queue(&ds->reqs, r);
@@ -403,6 +416,17 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 		case PH_DISCARD:
 			v = ds->phase[NPR_FROM_CLIENT] == PH_PASS ? NPR_PASS :
 			    NPR_CONSUME;
+			/* A refused body has ended, or is dropped long enough:
+			 * answer now, the rest (if any) is dropped after. */
+			if (ds->answer_due && (ev == DH_END ||
+			    ds->discarded + st->fed >= DOCKER_REFUSED_BODY_MAX)) {
+				ds->answer_due = 0;
+				if (ev == DH_END)
+					dh_repeat_end(st); /* seen again after it */
+				docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+				continue;
+			}
+			ds->discarded += st->fed;
 			r->in += st->fed;
 			if (ev == DH_END) {
 				if (r->local)

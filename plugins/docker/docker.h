@@ -25,6 +25,9 @@
  * NPR_ADAPTER_VIEW_MAX. */
 #define DOCKER_MAX_BODY_DEFAULT (512 * 1024)
 #define DOCKER_MAX_BODY_LIMIT (64 * 1024 * 1024)
+/* The body of a refused request is read and dropped before the refusal
+ * is answered, up to this many bytes (docker.c, docker_decide()). */
+#define DOCKER_REFUSED_BODY_MAX ((uint64_t)256 * 1024 * 1024)
 /* Requests forwarded and not answered yet, before the client waits. */
 #define DOCKER_PIPELINE_MAX 128
 
@@ -99,6 +102,9 @@ struct docker_session {
 	int fail_status;                /* the relay failed: answer the next
 	                                 * request with this (docker_fail.c) */
 	int answer_status;              /* PH_ANSWER: what to answer */
+	int answer_due;                 /* PH_DISCARD: the refusal comes at
+	                                 * the body's end */
+	uint64_t discarded;             /* of that body, dropped so far */
 	int refuse_pass;                /* PH_REFUSE: what http-parser took
 	                                 * of the refused request goes on */
 	char answer[1536];
