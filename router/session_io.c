@@ -150,6 +150,27 @@ session_fail_input(struct session *s)
 }
 
 void
+session_io_timeout(struct session *s)
+{
+	if (s->closing) {
+		session_log(s, LOG_LEVEL_DEBUG, "the client did not take its "
+		    "last bytes; closing");
+		session_dir_kill(&s->down);
+	} else if (s->failing) {
+		session_log(s, LOG_LEVEL_DEBUG, "no request came to answer for "
+		    "the failed relay");
+		session_finish(s);
+		return;
+	} else if (s->down.wait_end) {
+		/* A relay that sent EOF and nothing else yet runs on: its
+		 * EOF goes on without waiting for its end. */
+		s->down.wait_end = 0;
+		session_pass_eof(&s->down);
+	}
+	session_update(s);
+}
+
+void
 session_io_relay_ended(struct session *s, const struct relay_end *end)
 {
 	struct session_dir *d = &s->down;
@@ -310,8 +331,10 @@ session_event_cb(struct chan *c, short what, void *arg)
 		}
 		/* A relay that ends having sent nothing may have failed: its
 		 * end says, and the adapter may answer for it. */
-		if (d == &s->down && session_failure_possible(s))
+		if (d == &s->down && session_failure_possible(s)) {
 			d->wait_end = 1;
+			session_close_arm(s, SESSION_FAIL_WAIT_SECS);
+		}
 		session_pass_eof(d);
 	}
 	if (what & BEV_EVENT_WRITING) {

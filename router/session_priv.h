@@ -93,6 +93,8 @@ void session_finish(struct session *);
  * adapter's to answer, when it can. Ends with session_update(): S may be
  * freed. */
 void session_io_relay_ended(struct session *, const struct relay_end *end);
+/* session_close_arm()'s time is up; may free S. */
+void session_io_timeout(struct session *);
 
 
 /* session_watch.c: the client probe and the idle timer. */
@@ -101,8 +103,9 @@ void session_watch_free(struct session *);
 void session_check_client(struct session *);
 void session_probe_arm(struct session *);
 void session_probe_stop(struct session *);
-/* Bound the wait for the request to answer (failing) and for the
- * client to take its last bytes (closing): SECS from now. */
+/* Bound the wait for the relay's end after its EOF (wait_end), for the
+ * request to answer (failing) and for the client to take its last bytes
+ * (closing): SECS from now. */
 void session_close_arm(struct session *, int secs);
 
 #endif

@@ -96,23 +96,10 @@ session_idle_cb(evutil_socket_t fd, short what, void *arg)
 	session_close(s);
 }
 
-/* Failing: the request to answer did not come; closing: the client did
- * not take its last bytes. Either way it is over now. */
 static void
 session_close_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct session *s = arg;
-
-	if (!s->closing) {
-		session_log(s, LOG_LEVEL_DEBUG, "no request to answer for the "
-		    "failed relay");
-		session_finish(s);
-		return;
-	}
-	session_log(s, LOG_LEVEL_DEBUG, "the client did not take its last "
-	    "bytes; closing");
-	session_dir_kill(&s->down);
-	session_update(s);
+	session_io_timeout(arg);
 }
 
 void
