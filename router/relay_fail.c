@@ -19,7 +19,6 @@
 struct fail_relay {
 	struct relay base; /* first: relay.c sees this */
 	struct event *ev_end;
-	char *why;
 };
 
 static void
@@ -27,7 +26,8 @@ fail_end_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct fail_relay *fr = arg;
 
-	relay_report_end(&fr->base, fr->why, 1);
+	/* Why was logged when the open failed; this is the session's end. */
+	relay_report_end(&fr->base, "could not be opened", 1);
 }
 
 static void
@@ -43,7 +43,6 @@ fail_free(struct relay *r)
 
 	event_free(fr->ev_end);
 	chan_free(fr->base.chan);
-	free(fr->why);
 	free(fr);
 }
 
@@ -65,9 +64,10 @@ relay_open_failed(struct event_base *base, const char *why,
 {
 	struct fail_relay *fr;
 
-	if ((fr = calloc(1, sizeof *fr)) == NULL ||
-	    (fr->why = strdup(why)) == NULL)
+	if ((fr = calloc(1, sizeof *fr)) == NULL)
 		fatalx("out of memory");
+	/* No exit status, no Windows error: the relay never ran. */
+	relay_set_failure(&fr->base, -1, 0, why, strlen(why));
 	fr->base.backend = &fail_backend;
 	fr->base.ended_cb = ended_cb;
 	fr->base.arg = arg;
