@@ -39,10 +39,12 @@ fail_conf() {
 	);
 	CONF
 }
-# ask_failing: a line to the failing route; prints what came back.
+# ask_failing [-r]: a line to the failing route; prints what came back.
+# -r: the connection may end in a reset, as ABI 2.0 sessions always could
+# when the router closed them with the client's line unread.
 ask_failing() {
 	printf 'hello\n' | timeout 10 socat -t 5 - "UNIX-CONNECT:$T/failing.sock" ||
-		fail "socat to the failing route failed"
+		[[ ${1:-} == -r ]] || fail "socat to the failing route failed"
 }
 fail_conf example >"$T/fail.conf"
 start_router "$T/fail.conf" "$T/failing.sock"
@@ -56,10 +58,10 @@ log "a 2.1 plugin answers a relay that failed: $out"
 
 fail_conf minor-zero >"$T/fail0.conf"
 NPIPEROUTER_PLUGIN_DIR=$NPR_ADAPTER_TEST_DIR start_router "$T/fail0.conf" "$T/failing.sock"
-out=$(ask_failing)
+out=$(ask_failing -r 2>/dev/null)
 [[ -z $out ]] || fail "a 2.0 plugin's session answered '$out' for a failed relay"
 wait_log 5 "relay exited with status 1"
-out=$(ask_failing)
+out=$(ask_failing -r 2>/dev/null)
 [[ -z $out ]] || fail "a 2.0 plugin's second session answered '$out'"
 router_alive
 kill "$ROUTER_PID"
