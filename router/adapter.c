@@ -390,6 +390,64 @@ adapter_session_pending(const struct adapter_session *as, int from_client)
 	return d->held && d->in != NULL && evbuffer_get_length(d->in) > 0;
 }
 
+/* The plugin was built with ABI 2.1's relay_failed member, and set it. */
+static const struct npr_adapter *
+adapter_failure_hook(const struct adapter_session *as)
+{
+	const struct npr_adapter *a = NULL;
+
+	if (as->raw)
+		return NULL;
+	a = as->ar->adapter;
+	if (a->size < offsetof(struct npr_adapter, relay_failed) +
+	    sizeof a->relay_failed || a->relay_failed == NULL)
+		return NULL;
+	return a;
+}
+
+int
+adapter_session_answers_failure(const struct adapter_session *as)
+{
+	return adapter_failure_hook(as) != NULL;
+}
+
+int
+adapter_session_relay_failed(struct adapter_session *as, const char *pipe,
+    const char *how, int status, uint32_t code, const char *message,
+    struct evbuffer *reply)
+{
+	const struct npr_adapter *a = adapter_failure_hook(as);
+	struct npr_relay_failure f;
+	struct evbuffer *nowhere = NULL;
+	struct npr_io io;
+	char err[512];
+	enum npr_verdict v;
+
+	if (a == NULL)
+		return 0;
+	if ((nowhere = evbuffer_new()) == NULL)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.size = sizeof f;
+	f.pipe = pipe;
+	f.how = how;
+	f.status = status;
+	f.code = code;
+	f.message = message;
+	memset(&io, 0, sizeof io);
+	io.name = a->name;
+	io.forward = nowhere;
+	io.reply = reply;
+	io.err = err;
+	io.errlen = sizeof err;
+	err[0] = '\0';
+	v = a->relay_failed(&as->s, &f, &io);
+	evbuffer_free(nowhere);
+	if (io.oom || io.failed)
+		return 0;
+	return v == NPR_NEED;
+}
+
 void
 adapter_session_close(struct adapter_session *as)
 {

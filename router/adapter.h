@@ -7,6 +7,7 @@
 #define NPR_ADAPTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct config_ctx;
@@ -63,6 +64,26 @@ int adapter_session_eof(struct adapter_session *, int from_client,
  * (NPR_HOLD): its EOF must not be passed on yet.
  */
 int adapter_session_pending(const struct adapter_session *, int from_client);
+
+/*
+ * Does the adapter answer the client itself when the relay side fails
+ * before it answered (ABI 2.1 relay_failed, in a plugin whose struct
+ * has it)? Raw does not.
+ */
+int adapter_session_answers_failure(const struct adapter_session *);
+
+/*
+ * The relay side failed before it sent a byte: it was to open PIPE and
+ * ended as HOW, with STATUS (-1: none), the Win32 CODE (0: none) and the
+ * relay's MESSAGE. The adapter may queue an answer in REPLY (the
+ * client's output). Returns 1 when it waits for the client's request
+ * (give the client's bytes to adapter_session_input() as before, with a
+ * FORWARD that goes nowhere), 0 when the client is to be closed once
+ * REPLY is written.
+ */
+int adapter_session_relay_failed(struct adapter_session *, const char *pipe,
+    const char *how, int status, uint32_t code, const char *message,
+    struct evbuffer *reply);
 
 void adapter_session_close(struct adapter_session *);
 

@@ -126,12 +126,31 @@ relay_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
 }
 
 void
+relay_set_failure(struct relay *r, int status, uint32_t code,
+    const char *message, size_t len)
+{
+	free(r->fail_message);
+	if ((r->fail_message = strndup(message, len)) == NULL)
+		fatalx("out of memory");
+	r->fail_status = status;
+	r->fail_code = code;
+}
+
+void
 relay_report_end(struct relay *r, const char *how, int failed)
 {
+	struct relay_end end = { how, failed, -1, 0, how };
+
 	if (r->ended)
 		return;
 	r->ended = 1;
-	r->ended_cb(r, how, failed, r->arg);
+	if (r->fail_message != NULL) {
+		end.status = r->fail_status;
+		end.code = r->fail_code;
+		if (r->fail_message[0] != '\0')
+			end.message = r->fail_message;
+	}
+	r->ended_cb(r, &end, r->arg);
 }
 
 struct chan *
@@ -160,8 +179,12 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	owner = r->owner;
+	free(r->fail_message);
+	r->fail_message = NULL;
 	r->backend->ops->free(r);
-	relay_backend_unref(owner);
+	/* A relay that could not be opened has no owner (relay_fail.c). */
+	if (owner != NULL)
+		relay_backend_unref(owner);
 }
 
 char **

@@ -44,13 +44,26 @@ struct event_base;
 struct relay;
 struct relay_backend;
 
+/* How the relay side ended. */
+struct relay_end {
+	/* For the log: "exited with status 1", "killed by signal 9". */
+	const char *how;
+	/* It ended with an error of its own, not because it was told to. */
+	int failed;
+	/* The relay's exit status, or the mux open reply's; -1 when it did
+	 * not run, was killed, or none is known. */
+	int status;
+	uint32_t code;       /* the Win32 error it named; 0 when none */
+	/* What the relay said about it (its last stderr line, the open
+	 * reply's message), else HOW; never NULL. */
+	const char *message;
+};
+
 /*
- * The relay side ended. HOW says how, for the log ("exited with status
- * 1", "killed by signal 9"); FAILED is set when it ended with an error of
- * its own, not because it was told to. Its chan is still there, with
+ * The relay side ended (END says how). Its chan is still there, with
  * whatever it sent before, until relay_free().
  */
-typedef void (*relay_ended_cb)(struct relay *, const char *how, int failed,
+typedef void (*relay_ended_cb)(struct relay *, const struct relay_end *end,
     void *arg);
 
 /* What a backend reports to its owner (the route). */
@@ -114,6 +127,15 @@ void relay_backend_info(const struct relay_backend *,
 struct relay *relay_open(struct relay_backend *, const struct route_conf *rc,
     unsigned id, relay_ended_cb ended_cb, void *arg, char *err,
     size_t errlen);
+
+/*
+ * A relay side that could not be opened (WHY: relay_open()'s reason),
+ * for a session whose adapter answers the client itself: its chan ends
+ * at once and ENDED_CB(ARG) reports a failed end with WHY, from the
+ * loop. Not counted again (relay_open() did).
+ */
+struct relay *relay_open_failed(struct event_base *, const char *why,
+    relay_ended_cb ended_cb, void *arg);
 
 /* The relay side's data: its output reaches the relay, its input comes
  * from it. Owned by the relay. */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -25,6 +26,7 @@ struct relay_err {
 	struct timespec window; /* start of the current second */
 	unsigned lines;         /* logged in it */
 	unsigned long suppressed;
+	char last[RELAY_ERR_LINE_MAX + 1]; /* the last line not empty */
 };
 
 /* Say how many lines of the last window were not logged. */
@@ -47,6 +49,13 @@ relay_err_line(struct relay_err *e, const char *line, size_t len)
 	char shown[RELAY_ERR_LINE_MAX * 4 + 4];
 	struct timespec now;
 
+	/* Kept whatever the rate limit says: it may be why the relay failed. */
+	if (len > 0) {
+		if (len > RELAY_ERR_LINE_MAX)
+			len = RELAY_ERR_LINE_MAX;
+		memcpy(e->last, line, len);
+		e->last[len] = '\0';
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - e->window.tv_sec > 1 ||
 	    (now.tv_sec - e->window.tv_sec == 1 &&
@@ -119,14 +128,13 @@ relay_err_new(struct event_base *base, int fd, const char *route,
 	return e;
 }
 
-void
-relay_err_free(struct relay_err *e)
+/* Read and log what is left in the pipe, then the last partial line. */
+static void
+relay_err_drain(struct relay_err *e)
 {
 	struct evbuffer *in;
 	int n = 0;
 
-	if (e == NULL)
-		return;
 	/* The bufferevent keeps its input frozen but while it reads itself.
 	 * Bounded: a process that escaped the relay's group may hold the
 	 * pipe and write on. */
@@ -136,6 +144,47 @@ relay_err_free(struct relay_err *e)
 	    evbuffer_read(in, bufferevent_getfd(e->bev), CHAN_READ_MAX) > 0)
 		relay_err_log(e, 0);
 	relay_err_log(e, 1);
+	evbuffer_freeze(in, 0);
+}
+
+void
+relay_err_free(struct relay_err *e)
+{
+	if (e == NULL)
+		return;
+	relay_err_drain(e);
 	bufferevent_free(e->bev);
 	free(e);
+}
+
+const char *
+relay_err_last(struct relay_err *e)
+{
+	relay_err_drain(e);
+	return e->last;
+}
+
+uint32_t
+relay_err_code(const char *line)
+{
+	static const char tag[] = " (error ";
+	const char *p = NULL, *at = NULL;
+	unsigned long long code = 0;
+	size_t len = strlen(line);
+
+	if (len < sizeof tag + 1 || line[len - 1] != ')')
+		return 0;
+	/* The last " (error ": the text before it may hold one too. */
+	for (p = line; (p = strstr(p, tag)) != NULL; p++)
+		at = p;
+	if (at == NULL)
+		return 0;
+	for (p = at + sizeof tag - 1; *p >= '0' && *p <= '9'; p++) {
+		code = code * 10 + (unsigned)(*p - '0');
+		if (code > UINT32_MAX)
+			return 0;
+	}
+	if (p == at + sizeof tag - 1 || p != line + len - 1)
+		return 0;
+	return (uint32_t)code;
 }

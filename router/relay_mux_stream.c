@@ -475,6 +475,8 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		    (const char *)rep.message) == -1)
 			fatalx("out of memory");
 		relay_backend_count_failure(&s->mb->base, "%s", s->failure);
+		relay_set_failure(&s->base, rep.status, rep.code,
+		    (const char *)rep.message, rep.message_len);
 		/* The rest is dropped; our FIN ends the stream. */
 		rc = mux_stream_consumed(&s->st, (uint32_t)have, err, errlen);
 		evbuffer_drain(s->reply, have);

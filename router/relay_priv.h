@@ -46,6 +46,10 @@ struct relay {
 	relay_ended_cb ended_cb;
 	void *arg;
 	int ended;
+	/* relay_set_failure(): what the relay said about its failure. */
+	int fail_status;
+	uint32_t fail_code;
+	char *fail_message;
 };
 
 /* The spawn backend (relay_spawn.c). */
@@ -60,6 +64,12 @@ void relay_backend_count_start(struct relay_backend *);
  * to the hooks, unless the daemon is stopping (relay_backend_stop()). */
 void relay_backend_count_failure(struct relay_backend *, const char *fmt,
     ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Before relay_report_end(): the relay said why it failed (its exit or
+ * open-reply STATUS, the Win32 CODE or 0, MESSAGE of LEN bytes, copied).
+ */
+void relay_set_failure(struct relay *, int status, uint32_t code,
+    const char *message, size_t len);
 /* The relay ended: tell its session (once). */
 void relay_report_end(struct relay *, const char *how, int failed);
 

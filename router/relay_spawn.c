@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -207,6 +208,21 @@ spawn_linger_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A relay that failed: what it said last on stderr is why (nprelay
+ * prints one line, "nprelay: TARGET: what: text (error N)"). */
+static void
+spawn_failure(struct spawn_relay *sr, int status)
+{
+	static const char prefix[] = "nprelay: ";
+	const char *line = relay_err_last(sr->err);
+
+	if (strncmp(line, prefix, sizeof prefix - 1) == 0)
+		line += sizeof prefix - 1;
+	relay_set_failure(&sr->base, WIFEXITED(status) ?
+	    WEXITSTATUS(status) : -1, relay_err_code(line), line,
+	    strlen(line));
+}
+
 static void
 spawn_exit_cb(pid_t pid, int status, void *arg)
 {
@@ -225,8 +241,10 @@ spawn_exit_cb(pid_t pid, int status, void *arg)
 	child_describe_status(status, how, sizeof how);
 	/* A relay we ended ourselves has not failed. */
 	failed = status != 0 && sr->linger_signal == 0;
-	if (failed)
+	if (failed) {
 		relay_backend_count_failure(sr->base.backend, "relay %s", how);
+		spawn_failure(sr, status);
+	}
 	relay_report_end(&sr->base, how, failed);
 }
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "adapter.h"
 #include "chan.h"
 #include "config.h"
@@ -36,6 +38,8 @@ session_free(struct session *s)
 {
 	relay_free(s->relay);
 	chan_free(s->client);
+	if (s->nowhere != NULL)
+		evbuffer_free(s->nowhere);
 	session_watch_free(s);
 	adapter_session_close(s->adapter);
 	s->hooks->ended_cb(s, s->hooks_arg);
@@ -105,7 +109,7 @@ session_update(struct session *s)
 }
 
 static void
-session_relay_ended_cb(struct relay *r, const char *how, int failed,
+session_relay_ended_cb(struct relay *r, const struct relay_end *end,
     void *arg)
 {
 	struct session *s = arg;
@@ -117,11 +121,11 @@ session_relay_ended_cb(struct relay *r, const char *how, int failed,
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - s->started.tv_sec) +
 	    (double)(now.tv_nsec - s->started.tv_nsec) / 1e9;
-	session_log(s, failed ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
-	    "relay %s after %.3fs (%llu bytes up, %llu down)", how, secs,
+	session_log(s, end->failed ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
+	    "relay %s after %.3fs (%llu bytes up, %llu down)", end->how, secs,
 	    (unsigned long long)s->up.bytes,
 	    (unsigned long long)s->down.bytes);
-	session_update(s);
+	session_io_relay_ended(s, end); /* may free S */
 }
 
 struct session *
@@ -156,7 +160,11 @@ session_start(struct event_base *base, const struct route_conf *rc,
 	    sizeof err);
 	if (s->relay == NULL) {
 		session_log(s, LOG_LEVEL_WARN, "%s", err);
-		goto fail;
+		if (!adapter_session_answers_failure(s->adapter))
+			goto fail;
+		/* The adapter tells the client why, as for a relay that
+		 * started and failed. */
+		s->relay = relay_open_failed(base, err, session_relay_ended_cb, s);
 	}
 	s->relay_chan = relay_chan(s->relay);
 	s->client = chan_new(base, client_fd, client_fd);

@@ -15,6 +15,7 @@ struct config;
 struct event;
 struct event_base;
 struct relay;
+struct relay_end;
 
 enum session_state {
 	SESSION_RELAYING,   /* both directions open */
@@ -34,6 +35,11 @@ struct session_dir {
 	unsigned dead : 1;   /* dst takes nothing more; input is discarded */
 	unsigned paused : 1; /* src reading stopped until dst drains */
 	unsigned held : 1;   /* the adapter holds frames from src: EOF waits */
+	/* The relay's EOF waits for its end: it sent nothing, and if it
+	 * failed, the adapter answers the client (session_io_relay_ended). */
+	unsigned wait_end : 1;
+	unsigned drop : 1;   /* src's bytes are dropped; dst still gets what
+	                      * it was owed (session_finish) */
 };
 
 struct session {
@@ -59,6 +65,12 @@ struct session {
 	int client_gone;   /* the client will neither send nor read again */
 	int lingering;     /* the relay was told it has no more use */
 	struct event *ev_idle; /* idle_timeout */
+	/* The relay failed before it answered: the adapter answers the
+	 * client's request itself; what it forwards goes to NOWHERE. */
+	int failing;
+	struct evbuffer *nowhere;
+	int closing;           /* session_finish(): the client's last bytes */
+	struct event *ev_close; /* bounds failing and closing */
 	struct timespec last_io;
 	struct timespec started;
 };
@@ -74,6 +86,16 @@ int session_dir_finished(const struct session_dir *);
 void session_dir_kill(struct session_dir *);
 /* Nothing more goes either way. */
 void session_close(struct session *);
+/* Nothing more is read from either side; what the client is owed is
+ * written (for a few seconds at most), then it is closed. */
+void session_finish(struct session *);
+/* The relay side ended (END): a failure before it sent anything is the
+ * adapter's to answer, when it can. Ends with session_update(): S may be
+ * freed. */
+void session_io_relay_ended(struct session *, const struct relay_end *end);
+/* session_close_arm()'s time is up; may free S. */
+void session_io_timeout(struct session *);
+
 
 /* session_watch.c: the client probe and the idle timer. */
 void session_watch_start(struct session *, struct event_base *);
@@ -81,5 +103,9 @@ void session_watch_free(struct session *);
 void session_check_client(struct session *);
 void session_probe_arm(struct session *);
 void session_probe_stop(struct session *);
+/* Bound the wait for the relay's end after its EOF (wait_end), for the
+ * request to answer (failing) and for the client to take its last bytes
+ * (closing): SECS from now. */
+void session_close_arm(struct session *, int secs);
 
 #endif

@@ -96,12 +96,27 @@ session_idle_cb(evutil_socket_t fd, short what, void *arg)
 	session_close(s);
 }
 
+static void
+session_close_cb(evutil_socket_t fd, short what, void *arg)
+{
+	session_io_timeout(arg);
+}
+
+void
+session_close_arm(struct session *s, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	evtimer_add(s->ev_close, &tv);
+}
+
 void
 session_watch_start(struct session *s, struct event_base *base)
 {
 	struct timeval tv = { (time_t)s->conf->idle_timeout, 0 };
 
-	if ((s->ev_probe = evtimer_new(base, session_probe_cb, s)) == NULL)
+	if ((s->ev_probe = evtimer_new(base, session_probe_cb, s)) == NULL ||
+	    (s->ev_close = evtimer_new(base, session_close_cb, s)) == NULL)
 		fatalx("out of memory for a timer");
 	if (s->conf->idle_timeout > 0) {
 		if ((s->ev_idle = evtimer_new(base, session_idle_cb, s)) == NULL)
@@ -115,6 +130,8 @@ session_watch_free(struct session *s)
 {
 	if (s->ev_probe != NULL)
 		event_free(s->ev_probe);
+	if (s->ev_close != NULL)
+		event_free(s->ev_close);
 	if (s->ev_idle != NULL)
 		event_free(s->ev_idle);
 }

@@ -38,7 +38,7 @@ extern "C" {
 
 /* Bump the major for any change that is not an append; the minor else. */
 #define NPR_ADAPTER_ABI_MAJOR 2
-#define NPR_ADAPTER_ABI_MINOR 0
+#define NPR_ADAPTER_ABI_MINOR 1
 
 /* The symbol the router looks up, and how plugins export it. */
 #define NPR_ADAPTER_ENTRY_NAME "npr_adapter_entry"
@@ -132,6 +132,31 @@ struct npr_session {
 	gid_t gid;
 	void *route_state;    /* what configure() returned for the route */
 	void *state;          /* the adapter's own, set by open() */
+};
+
+/*
+ * ABI 2.1: how the relay side failed before it sent the client a byte
+ * (relay_failed below). Read a member only when size covers it.
+ */
+struct npr_relay_failure {
+	size_t size;         /* sizeof this struct in the router */
+	const char *pipe;    /* the route's pipe: what the relay was to open */
+	/* How the relay side ended, as the router logs it ("exited with
+	 * status 3", "Win32 error 2: ..."). */
+	const char *how;
+	/*
+	 * The relay's exit status, or the status of the mux open reply
+	 * (docs/nprelay.md: 3 the target cannot be opened, 4 -p gave up
+	 * waiting for it); -1 when the relay did not run or was killed.
+	 */
+	int status;
+	uint32_t code;       /* the Win32 or Winsock error; 0 when unknown */
+	/*
+	 * What the relay said: its last line on stderr without "nprelay: "
+	 * (spawn), the open reply's message (mux), or why it could not be
+	 * started or reached; HOW when it said nothing. Never NULL.
+	 */
+	const char *message;
 };
 
 /* What the router offers plugins. All pointers are always set. */
@@ -231,6 +256,23 @@ struct npr_adapter {
 
 	/* The session ended: free s->state. */
 	void (*close)(struct npr_session *s);
+
+	/* ---- ABI 2.1: read by the router only when size covers it ---- */
+
+	/*
+	 * The relay side failed before it sent a byte: its target is
+	 * missing or busy, it could not be started, or it ended with an
+	 * error (F says how). Called once, before the client is closed;
+	 * what it queues with host->reply(io, ...) reaches the client before
+	 * the close (host->forward() goes nowhere). Return NPR_CLOSE to have
+	 * the client closed once that is written, or NPR_NEED when the
+	 * request to answer has not come yet: the client's bytes then keep
+	 * coming to data() (what it forwards is dropped) until data()
+	 * answers NPR_CLOSE, the client ends, or a few seconds pass. NULL:
+	 * the client is closed at once, as with ABI 2.0.
+	 */
+	enum npr_verdict (*relay_failed)(struct npr_session *s,
+	    const struct npr_relay_failure *f, struct npr_io *io);
 };
 
 /* The one symbol a plugin exports (NPR_ADAPTER_ENTRY_NAME). */

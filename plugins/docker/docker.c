@@ -118,15 +118,27 @@ docker_client_verdict(struct docker_session *ds, enum npr_verdict v,
 	return docker_verdict(&ds->dir[NPR_FROM_CLIENT], v, n, np);
 }
 
-/* Answer the request coming in here with STATUS and Docker's JSON error;
- * CLOSE: the connection ends after it. */
-static int
-docker_answer(struct npr_session *s, struct npr_io *io, int status,
-    const char *message, int close)
+/* The reason phrase of the statuses answered here. */
+static const char *
+docker_reason(int status)
 {
-	struct docker_session *ds = s->state;
-	struct docker_req *r = ds->reqs.cur;
-	const char *reason = status == 403 ? "Forbidden" : "Bad Request";
+	switch (status) {
+	case 403:
+		return "Forbidden";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Bad Request";
+	}
+}
+
+int
+docker_answer_req(struct npr_session *s, struct npr_io *io,
+    struct docker_req *r, int status, const char *message, int close)
+{
+	const char *reason = docker_reason(status);
 	char head[256], *body = NULL;
 	json_t *j = NULL;
 	size_t blen = 0;
@@ -155,6 +167,17 @@ out:
 	return rc;
 }
 
+/* Answer the request coming in here with STATUS and Docker's JSON error;
+ * CLOSE: the connection ends after it. */
+static int
+docker_answer(struct npr_session *s, struct npr_io *io, int status,
+    const char *message, int close)
+{
+	struct docker_session *ds = s->state;
+
+	return docker_answer_req(s, io, ds->reqs.cur, status, message, close);
+}
+
 /*
  * The request's headers are in: refuse it (PH_ANSWER), send its body on
  * with bind sources rewritten (PH_REWRITE), or as it is (PH_PASS).
@@ -181,7 +204,20 @@ docker_decide(struct npr_session *s, struct dh_stream *st,
 		ds->answer_status = 403;
 		snprintf(ds->answer, sizeof ds->answer, "npiperouter, route %s: "
 		    "%s", s->route, why);
-		docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+		/*
+		 * A client that streams a body (docker build's context) and
+		 * reads the answer meanwhile takes an answer before its
+		 * body's end as the end of the exchange: Go's HTTP client then
+		 * closes the connection under the body's writer ("Can't close
+		 * tar writer: io: read/write on closed pipe"). Such a body is
+		 * read and dropped first, up to DOCKER_REFUSED_BODY_MAX.
+		 */
+		if (chunked || (cl > 0 && cl != UINT64_MAX)) {
+			ds->answer_due = 1;
+			ds->discarded = 0;
+			docker_phase(s, NPR_FROM_CLIENT, PH_DISCARD);
+		} else
+			docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
 		return 0;
 	}
 	docker_req_queue(&ds->reqs, r);
@@ -307,6 +343,10 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 		case PH_AWAIT:
 			return NPR_HOLD;
 		case PH_DECIDE:
+			/* The engine cannot be reached: this is the request to
+			 * answer for it (docker_fail.c). */
+			if (ds->fail_status != 0)
+				return docker_fail_answer(s, ds->reqs.cur, io);
 			if (docker_decide(s, st, &v))
 				return v;
 			continue;
@@ -376,6 +416,17 @@ docker_client(struct npr_session *s, const unsigned char *buf, size_t len,
 		case PH_DISCARD:
 			v = ds->phase[NPR_FROM_CLIENT] == PH_PASS ? NPR_PASS :
 			    NPR_CONSUME;
+			/* A refused body has ended, or is dropped long enough:
+			 * answer now, the rest (if any) is dropped after. */
+			if (ds->answer_due && (ev == DH_END ||
+			    ds->discarded + st->fed >= DOCKER_REFUSED_BODY_MAX)) {
+				ds->answer_due = 0;
+				if (ev == DH_END)
+					dh_repeat_end(st); /* seen again after it */
+				docker_phase(s, NPR_FROM_CLIENT, PH_ANSWER);
+				continue;
+			}
+			ds->discarded += st->fed;
 			r->in += st->fed;
 			if (ev == DH_END) {
 				if (r->local)
@@ -414,6 +465,7 @@ static const struct npr_adapter docker_adapter = {
 	.open = docker_open,
 	.data = docker_data,
 	.close = docker_close,
+	.relay_failed = docker_relay_failed,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *

@@ -25,6 +25,9 @@
  * NPR_ADAPTER_VIEW_MAX. */
 #define DOCKER_MAX_BODY_DEFAULT (512 * 1024)
 #define DOCKER_MAX_BODY_LIMIT (64 * 1024 * 1024)
+/* The body of a refused request is read and dropped before the refusal
+ * is answered, up to this many bytes (docker.c, docker_decide()). */
+#define DOCKER_REFUSED_BODY_MAX ((uint64_t)256 * 1024 * 1024)
 /* Requests forwarded and not answered yet, before the client waits. */
 #define DOCKER_PIPELINE_MAX 128
 
@@ -96,11 +99,30 @@ struct docker_session {
 	int rewrote;                    /* a source was rewritten */
 	char *cwd;                      /* the client's working folder, for
 	                                 * relative sources; NULL: unknown */
+	int fail_status;                /* the relay failed: answer the next
+	                                 * request with this (docker_fail.c) */
 	int answer_status;              /* PH_ANSWER: what to answer */
+	int answer_due;                 /* PH_DISCARD: the refusal comes at
+	                                 * the body's end */
+	uint64_t discarded;             /* of that body, dropped so far */
 	int refuse_pass;                /* PH_REFUSE: what http-parser took
 	                                 * of the refused request goes on */
-	char answer[512];
+	char answer[1536];
 };
+
+/*
+ * Answer request R here with STATUS and Docker's JSON error MESSAGE
+ * (CLOSE: "Connection: close"). Returns 0, or -1 out of memory.
+ */
+int docker_answer_req(struct npr_session *, struct npr_io *io,
+    struct docker_req *r, int status, const char *message, int close);
+
+/* ABI 2.1: the relay failed before the engine said a word (docker_fail.c). */
+enum npr_verdict docker_relay_failed(struct npr_session *,
+    const struct npr_relay_failure *f, struct npr_io *io);
+/* Answer R, the request the failure is told to, and close. */
+enum npr_verdict docker_fail_answer(struct npr_session *, struct docker_req *r,
+    struct npr_io *io);
 
 /* Change SIDE's phase, with a debug log line. */
 void docker_phase(struct npr_session *, enum npr_side side,

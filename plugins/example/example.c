@@ -3,7 +3,8 @@
  * it frames what the client sends as lines, answers the line named by its
  * "ping" option itself with "PONG", passes every other line on, and ends
  * the session on a line longer than "max_line". What the relay sends is
- * passed through untouched.
+ * passed through untouched. When the relay fails before it sent anything
+ * (its target is missing, say), the client is told why in one line.
  *
  *   adapter = { name = "example"; ping = "PING"; max_line = 200; };
  */
@@ -98,6 +99,22 @@ example_data(struct npr_session *s, enum npr_side from,
 	return NPR_PASS;
 }
 
+/* ABI 2.1: the relay failed before it answered; say why, then close. */
+static enum npr_verdict
+example_relay_failed(struct npr_session *s, const struct npr_relay_failure *f,
+    struct npr_io *io)
+{
+	const char *head = "ERROR cannot reach ";
+
+	if (s->host->reply(io, head, strlen(head)) != 0 ||
+	    s->host->reply(io, f->pipe, strlen(f->pipe)) != 0 ||
+	    s->host->reply(io, ": ", 2) != 0 ||
+	    s->host->reply(io, f->message, strlen(f->message)) != 0 ||
+	    s->host->reply(io, "\n", 1) != 0)
+		return s->host->fail(io, "out of memory");
+	return NPR_CLOSE;
+}
+
 static const struct npr_adapter example_adapter = {
 	.abi_major = NPR_ADAPTER_ABI_MAJOR,
 	.abi_minor = NPR_ADAPTER_ABI_MINOR,
@@ -106,6 +123,7 @@ static const struct npr_adapter example_adapter = {
 	.configure = example_configure,
 	.unconfigure = example_unconfigure,
 	.data = example_data,
+	.relay_failed = example_relay_failed,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *

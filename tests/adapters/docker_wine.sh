@@ -8,6 +8,11 @@
 #   - an engine that ends its side first (attach), relay flag -s only:
 #     the client still sends after that, and the engine gets it;
 #   - `docker create -v /mnt/c/...` arrives as C:/....
+#   - a pipe that does not exist (Docker Desktop not running): nprelay.exe
+#     exits 3 with its error line (spawn), or answers the stream's open
+#     with status 3 and error 2 (one `nprelay.exe --mux` for the route);
+#     either way the docker CLI prints the adapter's answer, naming the
+#     route, the pipe and the Windows error, with a hint, not "EOF".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wine/lib.sh"
 . "$(dirname "$0")/docker_lib.sh"
@@ -37,14 +42,24 @@ bg bridge wine "$NPR_DOCKER_PIPEBRIDGE_EXE" --name "$pipe" --connect "$PORT" \
 wait_until 60 "docker_pipebridge.exe" grep -qx ready "$T/bridge.out"
 
 : >"$T/wsl.conf"
+# No server ever makes this pipe; the mux route's relay is one
+# `wine nprelay.exe --mux` (the router adds --mux).
+missing="//./pipe/npr-missing-$$"
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$WINE" "$NPRELAY_EXE" >"$T/mux-relay"
+chmod +x "$T/mux-relay"
 group="{ name = \"docker\"; wsl_conf = \"$T/wsl.conf\"; }"
 cat >"$T/router.conf" <<CONF
 routes = (
 $(wine_route docker "$group" "$pipe" -ep -s -p),
-$(wine_route open "$group" "$pipe" -s)
+$(wine_route open "$group" "$pipe" -s),
+$(wine_route gone "$group" "$missing" -ep -s),
+  { name = "gonemux"; listen = { path = "$T/gonemux.sock"; }; mode = "mux";
+    relay = { path = "$T/mux-relay"; }; relay_args = [ "-ep", "-s" ];
+    pipe = "$missing"; adapter = $group; }
 );
 CONF
-start_router "$T/router.conf" "$T/docker.sock" "$T/open.sock"
+start_router "$T/router.conf" "$T/docker.sock" "$T/open.sock" "$T/gone.sock" \
+	"$T/gonemux.sock"
 
 out=$(printf 'data from stdin' | dk "$T/docker.sock" exec -i c0ffee cat) ||
 	fail "docker exec -i through Wine failed: $(cat "$T/docker.err")"
@@ -81,5 +96,18 @@ dk_ok "$T/docker.sock" create -v /mnt/c/Users/me/src:/src:ro npr/none true \
 binds=$(dk_ok "$T/docker.sock" inspect -f '{{json .HostConfig.Binds}}' c0ffee)
 [[ $binds == '["C:/Users/me/src:/src:ro"]' ]] || fail "the engine got Binds $binds"
 log "docker create -v /mnt/c/Users/me/src:/src:ro through Wine: the engine got $binds"
+for r in gone gonemux; do
+	if dk "$T/$r.sock" ps >/dev/null; then
+		fail "docker ps through route $r succeeded without a pipe"
+	fi
+	for t in "Error response from daemon: npiperouter, route $r: cannot reach the Docker engine at $missing: cannot open pipe: " \
+		"(error 2); is Docker Desktop running?"; do
+		grep -qF -- "$t" "$T/docker.err" || fail "route $r: the CLI did not say '$t': $(cat "$T/docker.err")"
+	done
+	! grep -qE 'EOF|connection reset' "$T/docker.err" || fail "route $r: $(cat "$T/docker.err")"
+	log "a missing pipe through route $r: $(cat "$T/docker.err")"
+done
+wait_log 5 "route \"gone\" #"
+log_has "relay exited with status 3" || fail "nprelay.exe did not exit 3: $(tail -n 20 "$ROUTER_LOG")"
 router_alive
 log "ok"

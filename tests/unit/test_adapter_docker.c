@@ -847,16 +847,115 @@ test_framing_refusal_order(void **state)
 	assert_int_equal(evbuffer_get_length(t.to_client), 0);
 	atest_free(&t);
 
-	/* Refused by the policy, then broken framing in its body: it has
-	 * its answer, the session ends. */
+	/* Refused by the policy, then broken framing in its body: its 403
+	 * waited for the body's end, so the 400 is its answer. */
 	open_docker(&t, "deny = [ \"images\" ];");
 	assert_int_equal(atest_sends(&t, 1, POST_TE), 0);
-	assert_non_null(strstr(atest_take(t.to_client, NULL), " 403 "));
-	assert_int_equal(atest_sends(&t, 1, "5 \r\n"), -1);
-	assert_string_equal(t.err, "docker: refused the client's request: "
-	    "chunk-size line \"5 \" is not hex digits with an optional \";\" "
-	    "extension");
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	assert_int_equal(atest_sends(&t, 1, "5 \r\n"), 0);
+	assert_non_null(strstr(atest_take(t.to_client, NULL), "HTTP/1.1 400 Bad "
+	    "Request\r\nContent-Type: application/json\r\nConnection: close"));
+	assert_int_equal(atest_sends(&t, 1, PING), -1);
 	assert_int_equal(evbuffer_get_length(t.to_relay), 0);
+	atest_free(&t);
+}
+
+/*
+ * A refused request with a body is answered once the body has ended: a
+ * client streaming it (docker build's context, from Go's HTTP client)
+ * takes an earlier answer as the end of the exchange and tears the
+ * connection down under its body's writer.
+ */
+static void
+test_refused_body_first(void **state)
+{
+	struct atest t;
+	const char *out = NULL;
+
+	open_docker(&t, "deny = [ \"build\" ];");
+	assert_int_equal(atest_sends(&t, 1, "POST /v1.41/build?t=x HTTP/1.1\r\n"
+	    HOST TE "\r\n5\r\nhello\r\n"), 0);
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	assert_int_equal(atest_sends(&t, 1, "6\r\n world\r\n"), 0);
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	/* The end, and the next request behind it. */
+	assert_int_equal(atest_sends(&t, 1, "0\r\n\r\n" LIST), 0);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "HTTP/1.1 403 Forbidden\r\n"));
+	assert_null(strstr(out, "Connection: close"));
+	assert_string_equal(atest_take(t.to_relay, NULL), LIST);
+	assert_int_equal(atest_sends(&t, 0, JSON_OK), 0);
+	assert_string_equal(atest_take(t.to_client, NULL), JSON_OK);
+
+	/* With a Content-Length, in one piece with its head. */
+	assert_int_equal(atest_sends(&t, 1, "POST /v1.41/build HTTP/1.1\r\n"
+	    HOST "Content-Length: 5\r\n\r\nhel"), 0);
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	assert_int_equal(atest_sends(&t, 1, "lo"), 0);
+	assert_non_null(strstr(atest_take(t.to_client, NULL), " 403 "));
+	assert_int_equal(evbuffer_get_length(t.to_relay), 0);
+
+	/* Behind a request still waiting for the engine, it waits too. */
+	assert_int_equal(atest_sends(&t, 1, LIST "POST /v1.41/build HTTP/1.1\r\n"
+	    HOST "Content-Length: 2\r\n\r\nhi"), 0);
+	assert_string_equal(atest_take(t.to_relay, NULL), LIST);
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	assert_int_equal(atest_sends(&t, 0, JSON_OK), 0);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "[]\nHTTP/1.1 403 Forbidden\r\n"));
+	atest_free(&t);
+}
+
+/* The relay failed before the engine said anything (ABI 2.1). */
+static void
+test_relay_failed(void **state)
+{
+	static const char pipe[] = "//./pipe/docker_engine";
+	static const char line[] = "//./pipe/docker_engine: cannot open pipe: "
+	    "The system cannot find the file specified. (error 2)";
+	struct atest t;
+	const char *out = NULL;
+
+	/* A request waits for the engine: it gets the 502. */
+	open_docker(&t, "");
+	assert_int_equal(atest_sends(&t, 1, LIST), 0);
+	atest_take(t.to_relay, NULL);
+	assert_int_equal(adapter_session_answers_failure(t.as), 1);
+	assert_int_equal(adapter_session_relay_failed(t.as, pipe,
+	    "exited with status 3", 3, 2, line, t.to_client), 0);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: "
+	    "application/json\r\nConnection: close\r\n"));
+	assert_non_null(strstr(out, "\r\n\r\n{\"message\":\"npiperouter, route a: "
+	    "cannot reach the Docker engine at //./pipe/docker_engine: cannot "
+	    "open pipe: The system cannot find the file specified. (error 2); "
+	    "is Docker Desktop running?\"}\n"));
+	atest_free(&t);
+
+	/* None yet: the next one gets it (503 for a busy pipe), and the
+	 * session ends. */
+	open_docker(&t, "");
+	assert_int_equal(adapter_session_relay_failed(t.as, pipe,
+	    "Win32 error 231", 3, 231, "//./pipe/docker_engine: cannot open "
+	    "pipe: All pipe instances are busy. (error 231)", t.to_client), 1);
+	assert_int_equal(evbuffer_get_length(t.to_client), 0);
+	assert_int_equal(atest_sends(&t, 1, "GET /v1.41/version HTTP/1.1\r\n"), 0);
+	assert_int_equal(atest_sends(&t, 1, HOST "\r\n"), -1);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "HTTP/1.1 503 Service Unavailable\r\n"));
+	assert_non_null(strstr(out, "the engine's pipe is busy"));
+	assert_int_equal(evbuffer_get_length(t.to_relay), 0);
+	atest_free(&t);
+
+	/* A HEAD gets no body; a relay that did not run, its own hint. */
+	open_docker(&t, "");
+	assert_int_equal(atest_sends(&t, 1, PING), 0);
+	assert_int_equal(adapter_session_relay_failed(t.as, pipe, "cannot start "
+	    "relay", -1, 0, "cannot start relay \"/x\": No such file or "
+	    "directory", t.to_client), 0);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "HTTP/1.1 502 Bad Gateway\r\n"));
+	assert_null(strstr(out, "{"));
 	atest_free(&t);
 }
 
@@ -965,6 +1064,8 @@ main(void)
 		cmocka_unit_test(test_framing_sizes),
 		cmocka_unit_test(test_framing_refusal_order),
 		cmocka_unit_test(test_framing_passes),
+		cmocka_unit_test(test_refused_body_first),
+		cmocka_unit_test(test_relay_failed),
 		cmocka_unit_test(test_rules_from_config),
 		cmocka_unit_test(test_option_errors),
 	};
