@@ -186,8 +186,19 @@ mux_chan_drop(struct mux_chan *c)
 void
 mux_chan_maybe_end(struct mux_chan *c)
 {
-	if (c->in_table && mux_stream_closed(&c->st))
-		mux_chan_drop(c);
+	if (!c->in_table || !mux_stream_closed(&c->st))
+		return;
+	/*
+	 * FIN went both ways, but when the target half-closed first (an
+	 * exposed pipe's client, a server's zero-byte message) the router's
+	 * data before its FIN may still be on its way into the pipe: the
+	 * channel ends once that is written and the half-close is done
+	 * (mux_target_half_closed), or the target is gone.
+	 */
+	if (c->state == MUX_CH_OPEN && c->h != INVALID_HANDLE_VALUE &&
+	    !c->up_gone && !c->half_closed)
+		return;
+	mux_chan_drop(c);
 }
 
 /* An I/O error after the open: one line naming the stream, then RST. */

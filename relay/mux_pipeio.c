@@ -159,8 +159,10 @@ static void
 mux_target_half_closed(struct mux_chan *c)
 {
 	c->half_closed = 1;
-	if (!c->o.exit_on_stdin_eof)
+	if (!c->o.exit_on_stdin_eof) {
+		mux_chan_maybe_end(c);
 		return;
+	}
 	mux_target_close(c);
 	mux_chan_drop_up(c);
 	c->target_eof = 1;
@@ -195,6 +197,7 @@ mux_target_write_gone(struct mux_chan *c)
 		mux_target_half_closed(c);
 	}
 	mux_target_read(c);
+	mux_chan_maybe_end(c);
 }
 
 static void
