@@ -179,6 +179,22 @@ mux_expose_create(struct mux_expose *e, int first, DWORD *err)
 	return h;
 }
 
+/*
+ * Whether the first instance joined a pipe that existed already: more
+ * than one instance right after creating it.  Windows refuses that
+ * with FILE_FLAG_FIRST_PIPE_INSTANCE, but Wine (8) ignores the flag
+ * and adds the instance to the other process's pipe, where its clients
+ * would reach us; the count shows it.  Either way the name is not ours.
+ */
+static int
+mux_expose_joined(HANDLE h)
+{
+	DWORD cur = 0;
+
+	return GetNamedPipeHandleStateW(h, NULL, &cur, NULL, NULL, NULL, 0) &&
+	    cur > 1;
+}
+
 /* A client could not be served: its instance closed, one line. */
 static void
 mux_expose_drop_client(struct mux_chan *c, const char *why)
@@ -518,7 +534,13 @@ mux_expose_open(struct mux_chan *c)
 		error_set(&err, status, code, "%s", what);
 		goto fail;
 	}
-	if ((h = mux_expose_create(e, 1, &code)) == INVALID_HANDLE_VALUE) {
+	if ((h = mux_expose_create(e, 1, &code)) != INVALID_HANDLE_VALUE &&
+	    mux_expose_joined(h)) {
+		CloseHandle(h);
+		h = INVALID_HANDLE_VALUE;
+		code = ERROR_ACCESS_DENIED;
+	}
+	if (h == INVALID_HANDLE_VALUE) {
 		if (code == ERROR_ACCESS_DENIED) {
 			snprintf(msg, sizeof msg, "%s: pipe name already in "
 			    "use by another process (error %lu)", c->target,
