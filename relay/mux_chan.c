@@ -56,7 +56,10 @@ mux_chan_update(struct mux_chan *c)
 {
 	struct mux_header h;
 
-	if (!c->in_table || !mux_stream_update_due(&c->st))
+	/* Closed both ways (data still going into the pipe): the router
+	 * forgot the stream and sends nothing more, so no credit. */
+	if (!c->in_table || mux_stream_closed(&c->st) ||
+	    !mux_stream_update_due(&c->st))
 		return;
 	if (mux_stream_send_window(&c->st, c->id, 0, &h, NULL, 0) == MUX_OK)
 		mux_relay_send_header(c->m, &h, 0);

@@ -1,5 +1,5 @@
 // nprelay-expose: HashiCorp's yamux as the router of exposed pipes
-// (issue 13, /work EXPOSE protocol in docs/nprelay.md "Exposed pipes"),
+// (issue 13; docs/nprelay.md "Exposed pipes", docs/mux.md),
 // driving "wine nprelay.exe --mux".  Commands come one a line on our
 // stdin (a FIFO the test holds), so the shell can run Windows clients
 // between them; events go to stderr, one line each, for it to wait for:
@@ -185,7 +185,8 @@ func (x *exposer) expose(args []string) {
 }
 
 // unexpose: our FIN; the stream leaves the session once the relay's
-// FIN came back, which NumStreams shows when no client is open.
+// FIN came back (this yamux shows no stream's state, but NumStreams
+// goes down by one; the test has no client open meanwhile).
 func (x *exposer) unexpose(n int) {
 	x.mu.Lock()
 	s := x.streams[n]
@@ -194,9 +195,10 @@ func (x *exposer) unexpose(n int) {
 		x.p.chk.fail("unexpose %d: no such exposure", n)
 		return
 	}
+	open := x.sess.NumStreams()
 	s.Close()
-	if !waitStreams(x.sess, 0, 30*time.Second) {
-		x.p.chk.fail("unexpose %d: %d streams still open", n, x.sess.NumStreams())
+	if !waitStreams(x.sess, open-1, 30*time.Second) {
+		x.p.chk.fail("unexpose %d: %d streams open, want %d: no FIN from the relay", n, x.sess.NumStreams(), open-1)
 		return
 	}
 	say("unexposed %d", n)
