@@ -11,7 +11,9 @@
 #   bulk       npiperelay -ep -s: 16 MiB each way, SHA-256 intact, its
 #              half-close reaches the echo service and the service's
 #              comes back (npiperelay exits at it)
-#   many       100 concurrent clients, 256 KiB each way with half-close
+#   many       100 concurrent clients, 256 KiB each way with half-close;
+#              30 clients held one after another (20 ms apart): a spare is
+#              made as each connects, so none finds the pipe without one
 #   dacl       read back with GetSecurityInfo: protected, the user's SID
 #              and SYSTEM only; --expose-sddl: the SDDL given
 #   hostile    a remote name, a name leaving \\.\pipe\, a flag about
@@ -111,6 +113,10 @@ probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
 n=$(grep -c ": done up 262144 down 262144$" "$T/a.err" || true)
 ((n == 100)) || fail "many: the router saw $n clients through, want 100"
 ok "many: $(tail -1 "$T/many.out"), 256 KiB each way with half-close"
+probe hold "$P1" 30 20 >"$T/hold.out" || fail "hold: $(cat "$T/hold.out")"
+wait_until 30 "the 30 held clients' streams to end" \
+	bash -c "(( \$(grep -c ': done up 0 down 0$' '$T/a.err') == 30 ))"
+ok "spares: 30 clients held one after another: $(tail -1 "$T/hold.out")"
 
 # --- dacl
 probe dacl "$P1" >"$T/dacl.out" || fail "dacl: $(cat "$T/dacl.out")"

@@ -15,6 +15,13 @@
  *       the echo is read back in message mode until the server's
  *       zero-byte message; "client I: ok B" or "client I: FAIL ...",
  *       then "clients ok K of N".  Exit 0 when all were ok.
+ *   exposeprobe.exe hold NAME N [MS]
+ *       N clients one after another (MS ms apart), each kept
+ *       connected: every one
+ *       must find an instance waiting, at once or, when it came before
+ *       the server made the next one, within 5 s (WaitNamedPipe);
+ *       "held N, busy B" (B: how many had to wait), exit 1 if one
+ *       found none.
  *
  * Names are given as //./pipe/NAME (forward slashes are turned around).
  */
@@ -248,6 +255,42 @@ probe_clients(int n, long bytes)
 	return good == n ? 0 : 1;
 }
 
+static int
+probe_hold(int n, int ms)
+{
+	HANDLE *hs = calloc((size_t)n, sizeof *hs);
+	int i, busy = 0, rc = 0;
+	DWORD e;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ms > 0)
+			Sleep((DWORD)ms);
+		hs[i] = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+		    OPEN_EXISTING, 0, NULL);
+		if (hs[i] != INVALID_HANDLE_VALUE)
+			continue;
+		e = GetLastError();
+		if (e == ERROR_PIPE_BUSY) {
+			busy++;
+			if (WaitNamedPipeW(name, 5000))
+				hs[i] = CreateFileW(name, GENERIC_READ |
+				    GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+				    NULL);
+			e = GetLastError();
+		}
+		if (hs[i] == INVALID_HANDLE_VALUE) {
+			printf("client %d: FAIL no instance (error %lu)\n", i,
+			    (unsigned long)e);
+			rc = 1;
+			break;
+		}
+	}
+	printf("held %d, busy %d\n", i, busy);
+	while (--i >= 0)
+		CloseHandle(hs[i]);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,9 +301,11 @@ main(int argc, char **argv)
 		return probe_exists();
 	if (argc == 3 && strcmp(argv[1], "dacl") == 0)
 		return probe_dacl();
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "hold") == 0)
+		return probe_hold(atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0);
 	if (argc == 5 && strcmp(argv[1], "clients") == 0)
 		return probe_clients(atoi(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: exposeprobe.exe exists|dacl NAME, "
-	    "clients NAME N BYTES\n");
+	    "hold NAME N [MS], clients NAME N BYTES\n");
 	return 2;
 }
