@@ -14,6 +14,8 @@
 #   many       100 concurrent clients, 256 KiB each way with half-close;
 #              30 clients held one after another (20 ms apart): a spare is
 #              made as each connects, so none finds the pipe without one
+#   lost       a client writes 1 MiB and leaves without reading: the
+#              echo it never read ends its stream with RST
 #   dacl       read back with GetSecurityInfo: protected, the user's SID
 #              and SYSTEM only; --expose-sddl: the SDDL given
 #   hostile    a remote name, a name leaving \\.\pipe\, a flag about
@@ -117,6 +119,12 @@ probe hold "$P1" 30 20 >"$T/hold.out" || fail "hold: $(cat "$T/hold.out")"
 wait_until 30 "the 30 held clients' streams to end" \
 	bash -c "(( \$(grep -c ': done up 0 down 0$' '$T/a.err') == 30 ))"
 ok "spares: 30 clients held one after another: $(tail -1 "$T/hold.out")"
+
+# --- lost: the client leaves with the echo undelivered
+probe drop "$P1" $((1024 * 1024)) >"$T/drop.out" || fail "drop: $(cat "$T/drop.out")"
+wait_event a "^client [0-9]*: reset after down [0-9]*$"
+has a "^client [0-9]*: done up 1048576 " && fail "lost: the stream ended cleanly although the client never read the echo"
+ok "lost: $(grep ': reset after down ' "$T/a.err")"
 
 # --- dacl
 probe dacl "$P1" >"$T/dacl.out" || fail "dacl: $(cat "$T/dacl.out")"

@@ -15,6 +15,9 @@
  *       the echo is read back in message mode until the server's
  *       zero-byte message; "client I: ok B" or "client I: FAIL ...",
  *       then "clients ok K of N".  Exit 0 when all were ok.
+ *   exposeprobe.exe drop NAME BYTES
+ *       one client writes BYTES and closes without reading the echo:
+ *       "dropped B".
  *   exposeprobe.exe hold NAME N [MS]
  *       N clients one after another (MS ms apart), each kept
  *       connected: every one
@@ -256,6 +259,33 @@ probe_clients(int n, long bytes)
 }
 
 static int
+probe_drop(long bytes)
+{
+	static unsigned char buf[CHUNK];
+	HANDLE h;
+	DWORD n, done;
+	long off;
+
+	h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+	    OPEN_EXISTING, 0, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		printf("error open %lu\n", (unsigned long)GetLastError());
+		return 1;
+	}
+	memset(buf, 'x', sizeof buf);
+	for (off = 0; off < bytes; off += n) {
+		n = bytes - off > CHUNK ? CHUNK : (DWORD)(bytes - off);
+		if (!WriteFile(h, buf, n, &done, NULL) || done != n) {
+			printf("error write %lu\n", (unsigned long)GetLastError());
+			return 1;
+		}
+	}
+	CloseHandle(h);
+	printf("dropped %ld\n", bytes);
+	return 0;
+}
+
+static int
 probe_hold(int n, int ms)
 {
 	HANDLE *hs = calloc((size_t)n, sizeof *hs);
@@ -301,11 +331,13 @@ main(int argc, char **argv)
 		return probe_exists();
 	if (argc == 3 && strcmp(argv[1], "dacl") == 0)
 		return probe_dacl();
+	if (argc == 4 && strcmp(argv[1], "drop") == 0)
+		return probe_drop(atol(argv[3]));
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "hold") == 0)
 		return probe_hold(atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0);
 	if (argc == 5 && strcmp(argv[1], "clients") == 0)
 		return probe_clients(atoi(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: exposeprobe.exe exists|dacl NAME, "
-	    "hold NAME N [MS], clients NAME N BYTES\n");
+	    "drop NAME BYTES, hold NAME N [MS], clients NAME N BYTES\n");
 	return 2;
 }

@@ -16,7 +16,9 @@
 // the unix socket -connect and answer like the router (status 3 with a
 // Win32 code mapped from errno when the connect fails), then relay both
 // ways with half-close: "client ID: connected", "client ID: refused
-// CODE", "client ID: done up U down D".
+// CODE", "client ID: done up U down D", or "client ID: reset after down
+// D" when the relay reset the stream (the client left with data of ours
+// undelivered).
 //
 //	yamuxpeer -echo-server PATH
 //
@@ -141,6 +143,12 @@ func (x *exposer) client(s *yamux.Stream) {
 		up <- n
 	}()
 	down, err := io.Copy(s, uc)
+	if errors.Is(err, yamux.ErrConnectionReset) {
+		// The client left with our data undelivered: the relay's RST.
+		<-up
+		say("client %d: reset after down %d", id, down)
+		return
+	}
 	if err != nil {
 		x.p.chk.fail("client %d: socket to stream: %v", id, err)
 	}
