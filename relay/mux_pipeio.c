@@ -87,6 +87,23 @@ mux_target_close(struct mux_chan *c)
 	c->sock = INVALID_SOCKET;
 }
 
+/*
+ * A read found the target gone: the handle closed (cancelling a write
+ * still pending), FIN once what was read is out.  What the router sent
+ * that never reached the target is dropped and its credit returned, or
+ * the router, its window shut, would wait for ever; for an exposed
+ * pipe's client that is data lost, and RST follows FIN.
+ */
+static void
+mux_target_read_gone(struct mux_chan *c)
+{
+	if (c->up != NULL && c->exp != NULL)
+		c->data_lost = 1;
+	mux_target_close(c);
+	mux_chan_drop_up(c);
+	mux_target_ended(c);
+}
+
 void
 mux_target_read(struct mux_chan *c)
 {
@@ -119,10 +136,9 @@ mux_target_read(struct mux_chan *c)
 	c->refs++;
 	return;
 failed:
-	if (mux_target_gone(e)) {
-		mux_target_close(c);
-		mux_target_ended(c);
-	} else
+	if (mux_target_gone(e))
+		mux_target_read_gone(c);
+	else
 		mux_target_error(c, "read from target", e);
 }
 
@@ -147,8 +163,7 @@ mux_target_read_done(struct mux_chan *c, DWORD n, DWORD e)
 		return;
 	}
 	if (e == 0 || mux_target_gone(e)) {
-		mux_target_close(c);
-		mux_target_ended(c);
+		mux_target_read_gone(c);
 		return;
 	}
 	mux_target_error(c, "read from target", e);

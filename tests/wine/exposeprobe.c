@@ -16,8 +16,9 @@
  *       zero-byte message; "client I: ok B" or "client I: FAIL ...",
  *       then "clients ok K of N".  Exit 0 when all were ok.
  *   exposeprobe.exe drop NAME BYTES
- *       one client writes BYTES and closes without reading the echo:
- *       "dropped B".
+ *       one client writes BYTES, half-closes, waits until the answer
+ *       starts to arrive and closes without reading it: "dropped with
+ *       B bytes waiting".
  *   exposeprobe.exe hold NAME N [MS]
  *       N clients one after another (MS ms apart), each kept
  *       connected: every one
@@ -263,8 +264,9 @@ probe_drop(long bytes)
 {
 	static unsigned char buf[CHUNK];
 	HANDLE h;
-	DWORD n, done;
+	DWORD n, done, avail = 0;
 	long off;
+	int i;
 
 	h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 	    OPEN_EXISTING, 0, NULL);
@@ -280,9 +282,17 @@ probe_drop(long bytes)
 			return 1;
 		}
 	}
+	/* The half-close, then the answer's first bytes, unread. */
+	WriteFile(h, buf, 0, &done, NULL);
+	for (i = 0; i < 3000 && avail == 0; i++) {
+		if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+			break;
+		if (avail == 0)
+			Sleep(10);
+	}
 	CloseHandle(h);
-	printf("dropped %ld\n", bytes);
-	return 0;
+	printf("dropped with %lu bytes waiting\n", (unsigned long)avail);
+	return avail > 0 ? 0 : 1;
 }
 
 static int

@@ -24,7 +24,8 @@
 //
 // is the Linux echo service: each connection gets its bytes back, and
 // its EOF after them (shutdown of our write side); one line per
-// connection, "echo: N bytes".
+// connection, "echo: N bytes".  With -source-bytes N it reads until EOF
+// and then sends N bytes instead ("source: ...").
 package main
 
 import (
@@ -47,6 +48,8 @@ import (
 var (
 	exposeConnect = flag.String("connect", "", "nprelay-expose: the unix socket each client reaches")
 	echoServer    = flag.String("echo-server", "", "serve as the unix echo service on this path")
+	sourceBytes   = flag.Int("source-bytes", 0, "echo-server: instead of the echo, "+
+		"read until EOF, then send this many bytes")
 )
 
 func say(format string, a ...interface{}) {
@@ -70,6 +73,12 @@ func runEchoServer(path string) int {
 		}
 		go func(c *net.UnixConn) {
 			defer c.Close()
+			if *sourceBytes > 0 {
+				n, _ := io.Copy(io.Discard, c)
+				m, err := c.Write(make([]byte, *sourceBytes))
+				say("source: %d bytes in, %d out, %v", n, m, err)
+				return
+			}
 			n, err := io.Copy(c, c)
 			if err != nil {
 				say("echo: %d bytes, %v", n, err)
