@@ -1,0 +1,347 @@
+/*
+ * interop: Windows programs run through the NPIPEROUTER_INTEROP_PREFIX
+ * seam. "test_interop" runs the runner's rules with shell scripts as the
+ * prefix (timeout, output bound, CRLF, descriptors, exit status);
+ * "test_interop wine" runs real cmd.exe and winepath under Wine (ctest's
+ * wine fixture gives WINEPREFIX).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "interop.h"
+
+static char dir[256];
+
+/* An executable script DIR/NAME with BODY after the #! line. */
+static const char *
+script(const char *name, const char *body)
+{
+	static char path[4][512];
+	static int i;
+	FILE *f = NULL;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof path[i], "%s/%s", dir, name);
+	if ((f = fopen(path[i], "w")) == NULL)
+		fail_msg("fopen %s: %s", path[i], strerror(errno));
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(path[i], 0755);
+	return path[i];
+}
+
+static void
+prefix(const char *p)
+{
+	setenv("NPIPEROUTER_INTEROP_PREFIX", p, 1);
+}
+
+/* Run "cmd.exe /c echo hi" through the prefix. */
+static int
+run_cmd(char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *argv[] = { "cmd.exe", "/c", "echo hi", NULL };
+
+	return interop_run(argv, out, outlen, err, errlen);
+}
+
+static void
+test_prefix_gets_argv(void **state)
+{
+	char out[256], err[256] = "";
+
+	/* The prefix's own words come first, then the Windows argv. */
+	prefix(script("argv", "printf '%s|' \"$@\"; printf '\\r\\n\\r\\n'"));
+	snprintf(out, sizeof out, "%s -x",
+	    getenv("NPIPEROUTER_INTEROP_PREFIX"));
+	prefix(out);
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	/* CRLF became LF and every final newline went. */
+	assert_string_equal(out, "-x|cmd.exe|/c|echo hi|");
+	assert_true(interop_available());
+}
+
+static void
+test_crlf(void **state)
+{
+	char out[256], err[256] = "";
+
+	prefix(script("crlf", "printf 'a\\r\\nb\\rc\\r\\n\\r\\n'"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	/* A lone CR is data. */
+	assert_string_equal(out, "a\nb\rc");
+	prefix(script("crtail", "printf 'a\\r'"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	assert_string_equal(out, "a\r");
+}
+
+static void
+test_utf16(void **state)
+{
+	const char *argv[] = { "cmd.exe", "/u", "/c", "echo", NULL };
+	char out[64], err[256] = "";
+
+	/* "Aé", U+1F600 as a surrogate pair, a lone surrogate, CRLF twice. */
+	prefix(script("wide", "printf 'A\\000\\351\\000=\\330\\000\\336"
+	    "\\000\\330\\r\\000\\n\\000\\r\\000\\n\\000'"));
+	assert_int_equal(interop_run_utf16(argv, out, sizeof out, err,
+	    sizeof err), 0);
+	assert_string_equal(out, "A\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd");
+	/* The bound holds for what it decodes to. */
+	prefix(script("widebig", "i=0; while [ $i -lt 64 ]; do "
+	    "printf 'x\\000'; i=$((i + 1)); done"));
+	assert_int_equal(interop_run_utf16(argv, out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "cmd.exe wrote more than 63 bytes"));
+}
+
+static void
+test_output_bound(void **state)
+{
+	char out[64], err[256] = "";
+
+	/* Exactly what fits, then one byte more. */
+	prefix(script("fits", "printf '%063d\\r\\n' 0"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	assert_int_equal(strlen(out), 63);
+	prefix(script("big", "printf '%064d' 0"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cmd.exe wrote more than 63 bytes"));
+	assert_string_equal(out, "");
+	/* A flood is cut off, not read to its end. */
+	prefix(script("flood", "exec yes"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "wrote more than"));
+}
+
+/* The process PID is gone or a zombie: it was killed. */
+static int
+dead(long pid)
+{
+	char path[64], buf[512], *p = NULL;
+	FILE *f = NULL;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] == 'Z';
+}
+
+static void
+test_timeout_kills_group(void **state)
+{
+	char out[64], err[256] = "", body[512], pidfile[300];
+	long pid = 0;
+	FILE *f = NULL;
+
+	/* A hung program with a child of its own: both are ended. */
+	snprintf(pidfile, sizeof pidfile, "%s/sleeper.pid", dir);
+	snprintf(body, sizeof body, "sleep 300 & echo $! > %s; wait", pidfile);
+	prefix(script("hang", body));
+	setenv("NPIPEROUTER_INTEROP_TIMEOUT_MS", "300", 1);
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), -1);
+	unsetenv("NPIPEROUTER_INTEROP_TIMEOUT_MS");
+	assert_non_null(strstr(err, "cmd.exe did not finish within 300 ms"));
+	assert_non_null(f = fopen(pidfile, "r"));
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	/* SIGKILL is delivered before kill() returns; give the grandchild's
+	 * new parent a moment to reap it, and accept a zombie. */
+	for (int i = 0; i < 100 && !dead(pid); i++)
+		usleep(20000);
+	if (!dead(pid)) {
+		kill((pid_t)pid, SIGKILL);
+		fail_msg("the hung program's child %ld outlived the timeout", pid);
+	}
+}
+
+static void
+test_grandchild_holding_stdout(void **state)
+{
+	char out[64], err[256] = "", body[512], pidfile[300];
+	long pid = 0;
+	FILE *f = NULL;
+	int rc;
+
+	/* It exits at once, but leaves a process with its stdout open (as a
+	 * wineserver it starts may): we return with what it printed, not at
+	 * the timeout with an error. */
+	snprintf(pidfile, sizeof pidfile, "%s/leaver.pid", dir);
+	snprintf(body, sizeof body, "sleep 60 & echo $! > %s; echo done",
+	    pidfile);
+	prefix(script("leaves", body));
+	setenv("NPIPEROUTER_INTEROP_TIMEOUT_MS", "20000", 1);
+	rc = run_cmd(out, sizeof out, err, sizeof err);
+	unsetenv("NPIPEROUTER_INTEROP_TIMEOUT_MS");
+	if ((f = fopen(pidfile, "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) == 1 && pid > 0)
+			kill((pid_t)pid, SIGKILL);
+		fclose(f);
+	}
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, "done");
+}
+
+static void
+test_exit_status(void **state)
+{
+	char out[64], err[512] = "";
+	const char *argv[] = { "no-such-program.exe", NULL };
+
+	prefix(script("fails", "echo noise >&2; echo 'the reason\r' >&2; "
+	    "echo '  ' >&2; exit 3"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), -1);
+	assert_string_equal(err, "cmd.exe exited with status 3: the reason");
+	/* Not on PATH: said so, by name. */
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	assert_int_equal(interop_run(argv, out, sizeof out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no-such-program.exe exited with status "
+	    "127: cannot run no-such-program.exe: No such file"));
+}
+
+static void
+test_descriptors(void **state)
+{
+	char out[64], err[256] = "", body[512];
+	int fd;
+
+	/* A descriptor left open without close-on-exec does not leak; the
+	 * three standard ones are there. */
+	assert_true((fd = open("/dev/null", O_RDONLY)) > 2);
+	snprintf(body, sizeof body, "for f in 0 1 2 %d; do "
+	    "if [ -e /proc/self/fd/$f ]; then printf o; else printf x; fi; "
+	    "done", fd);
+	prefix(script("fds", body));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	close(fd);
+	assert_string_equal(out, "ooox");
+	/* stdin is at EOF, not ours. */
+	prefix(script("stdin", "cat; echo eof"));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	assert_string_equal(out, "eof");
+}
+
+static void
+test_path_converter(void **state)
+{
+	char out[256], err[256] = "";
+
+	setenv("NPIPEROUTER_WSLPATH", script("conv",
+	    "[ \"$1\" = -u ] && printf '/mnt/c/%s\\r\\n' \"$2\""), 1);
+	assert_int_equal(interop_path_to_linux("Users", out, sizeof out, err,
+	    sizeof err), 0);
+	assert_string_equal(out, "/mnt/c/Users");
+	/* Anything but an absolute path is an error. */
+	setenv("NPIPEROUTER_WSLPATH", script("rel", "echo relative"), 1);
+	assert_int_equal(interop_path_to_linux("C:\\x", out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "gave no absolute path"));
+	unsetenv("NPIPEROUTER_WSLPATH");
+}
+
+/* Under Wine: real cmd.exe, real winepath. */
+static void
+test_wine_localappdata(void **state)
+{
+	const char *argv[] = { "cmd.exe", "/c", "echo %LOCALAPPDATA%", NULL };
+	const char *wide[] = { "cmd.exe", "/u", "/c", "echo %LOCALAPPDATA%",
+		NULL };
+	char wide_out[512];
+	char win[512], linux_path[PATH_MAX], real[PATH_MAX], want[PATH_MAX];
+	char drive[PATH_MAX];
+	char err[512] = "";
+	const char *wp = getenv("WINEPREFIX");
+	struct stat st;
+
+	if (wp == NULL || *wp == '\0')
+		fail_msg("WINEPREFIX is not set: run through ctest (wine fixture)");
+	prefix("wine");
+	setenv("NPIPEROUTER_INTEROP_TIMEOUT_MS", "60000", 1);
+	if (interop_run(argv, win, sizeof win, err, sizeof err) != 0)
+		fail_msg("interop_run: %s", err);
+	/* A drive path, no CR, no newline, the variable expanded. */
+	assert_true(win[1] == ':' && win[2] == '\\');
+	assert_null(strpbrk(win, "\r\n%"));
+	/* cmd.exe /u writes the same as UTF-16. */
+	if (interop_run_utf16(wide, wide_out, sizeof wide_out, err,
+	    sizeof err) != 0)
+		fail_msg("interop_run_utf16: %s", err);
+	assert_string_equal(wide_out, win);
+	setenv("NPIPEROUTER_WSLPATH", "winepath", 1);
+	if (interop_path_to_linux(win, linux_path, sizeof linux_path, err,
+	    sizeof err) != 0)
+		fail_msg("interop_path_to_linux: %s", err);
+	/* The folder is there, inside the Wine prefix's drive C:. */
+	assert_int_equal(stat(linux_path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_non_null(realpath(linux_path, real));
+	snprintf(drive, sizeof drive, "%s/drive_c", wp);
+	assert_non_null(realpath(drive, want));
+	assert_memory_equal(real, want, strlen(want));
+	assert_int_equal(real[strlen(want)], '/');
+	assert_int_equal(interop_path_to_linux("C:\\windows", linux_path,
+	    sizeof linux_path, err, sizeof err), 0);
+	assert_non_null(realpath(linux_path, real));
+	strcat(want, "/windows");
+	assert_string_equal(real, want);
+	unsetenv("NPIPEROUTER_WSLPATH");
+	unsetenv("NPIPEROUTER_INTEROP_TIMEOUT_MS");
+}
+
+static int
+setup(void **state)
+{
+	snprintf(dir, sizeof dir, "%s/npr-interop-XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest unit[] = {
+		cmocka_unit_test(test_prefix_gets_argv),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_output_bound),
+		cmocka_unit_test(test_timeout_kills_group),
+		cmocka_unit_test(test_grandchild_holding_stdout),
+		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_descriptors),
+		cmocka_unit_test(test_path_converter),
+	};
+	const struct CMUnitTest wine[] = {
+		cmocka_unit_test(test_wine_localappdata),
+	};
+
+	if (argc > 1 && strcmp(argv[1], "wine") == 0)
+		return cmocka_run_group_tests(wine, setup, teardown);
+	return cmocka_run_group_tests(unit, setup, teardown);
+}
