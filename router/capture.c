@@ -123,10 +123,14 @@ capture_run(char *const argv[], const char *cwd, unsigned timeout_ms,
 	for (;;) {
 		if (waitpid(pid, &ws, WNOHANG) == pid)
 			break;
-		if ((left = deadline - capture_now_ms()) <= 0 || over) {
-			snprintf(err, errlen, over ? "%s printed more than %zu "
-			    "bytes" : "%s did not finish within %u ms", argv[0],
-			    outlen - 1, timeout_ms);
+		if (over) {
+			snprintf(err, errlen, "%s printed more than %zu bytes",
+			    argv[0], outlen - 1);
+			goto out;
+		}
+		if ((left = deadline - capture_now_ms()) <= 0) {
+			snprintf(err, errlen, "%s did not finish within %u ms",
+			    argv[0], timeout_ms);
 			goto out;
 		}
 		pfd[0].fd = oeof ? -1 : po[0];
