@@ -54,4 +54,7 @@ ExternalProject_Add(nprelay
   BUILD_BYPRODUCTS ${_npr_relay_products}
   USES_TERMINAL_BUILD TRUE)
 
-install(PROGRAMS ${NPRELAY_EXE} DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Beside the router's other private files: the router finds it there
+# (NPR_RELAY_PATH, router/version.h.in) when relay.path is not set.
+install(PROGRAMS ${NPRELAY_EXE}
+  DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/npiperouter)

@@ -7,6 +7,7 @@
 
 #include "adapter.h"
 #include "config_priv.h"
+#include "relay_install.h"
 
 #define ROUTE_NAME_MAX 64
 #define ROUTE_MAX_CONNECTIONS_LIMIT 1000000
@@ -324,10 +325,12 @@ route_merge_relay(struct route_parse *rp, const config_setting_t *route,
 	if (eff->cwd == NULL && stat(ROUTE_DEFAULT_CWD, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		eff->cwd = route_strdup_or_null(rp->ctx, ROUTE_DEFAULT_CWD);
+	/* None set: the packaged relay, under WSL its copy on a Windows
+	 * drive. Not after a broken relay group: that one was meant. */
 	if (eff->path == NULL && !rp->relay_bad &&
 	    !rp->ctx->global_relay_bad)
-		config_err_at(rp->ctx, route, rp->pos->label, "no relay.path: "
-		    "set relay = { path = \"...\"; } here or at the top level");
+		eff->path = route_strdup_or_null(rp->ctx,
+		    relay_install_default());
 }
 
 /* Make room for one more route and its position record. */

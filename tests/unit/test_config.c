@@ -424,10 +424,7 @@ static const struct bad_case bad_cases[] = {
 	    "seconds (0: off), not a string",
 	    "main.conf:7: route \"a\": \"max_connections_per_uid\" must be a "
 	    "positive integer" } },
-	{ "no relay anywhere",
-	  "shutdown_timeout = 5;\n" OPEN NAME LISTEN PIPE CLOSE, NULL, 1,
-	  { "main.conf:2: route \"a\": no relay.path: set relay = { path = "
-	    "\"...\"; } here or at the top level" } },
+	/* No relay anywhere: the packaged one (test_relay_install.c). */
 	{ "relay path relative",
 	  ROUTE_WITH("  relay = { path = \"bin/nprelay.exe\"; };\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": relay.path \"bin/nprelay.exe\" is not "
