@@ -9,6 +9,7 @@
  * `check` reads it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_priv.h"
@@ -78,7 +79,9 @@ config_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
 	const config_setting_t *root = NULL, *s = NULL, *routes = NULL;
 	config_setting_t *oroot = NULL, *oroutes = NULL;
 	config_t tree;
-	size_t t;
+	FILE *mem = NULL;
+	char *text = NULL;
+	size_t t, tlen = 0;
 	int i, len, rc = -1;
 
 	config_init(&tree);
@@ -104,7 +107,15 @@ config_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
 		if (routes != NULL && config_print_members(oroutes, routes) != 0)
 			goto oom;
 	}
-	config_write(&tree, out);
+	/* Through memory: libconfig leaves the last line unended. */
+	if ((mem = open_memstream(&text, &tlen)) == NULL)
+		goto oom;
+	config_write(&tree, mem);
+	if (fclose(mem) != 0)
+		goto oom;
+	fputs(text, out);
+	if (tlen > 0 && text[tlen - 1] != '\n')
+		fputc('\n', out);
 	if (fflush(out) != 0 || ferror(out)) {
 		snprintf(err, errlen, "cannot write the configuration");
 		goto out;
@@ -114,6 +125,7 @@ config_print(const struct config *cfg, FILE *out, char *err, size_t errlen)
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
+	free(text);
 	config_destroy(&tree);
 	return rc;
 }
