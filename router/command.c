@@ -149,8 +149,13 @@ command_config_print(const char *file)
 		    "the\n# Windows services found now. Save this as that file "
 		    "to edit them.\n", file);
 	else
-		printf("# The configuration loaded from %s (and its "
-		    "routes.d),\n# as one file.\n", file);
+		printf("# The configuration loaded from %s, as one file.\n",
+		    file);
+	/* Saved beside routes.d, its routes would come twice. */
+	if (config_print_dropins(cfg))
+		printf("# It holds the routes of the routes.d folder beside "
+		    "it too: keep it away\n# from that folder, or remove "
+		    "them here.\n");
 	fflush(stdout);
 	if (config_print(cfg, stdout, err, sizeof err) != 0) {
 		fprintf(stderr, "npiperouter: %s\n", err);

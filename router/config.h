@@ -115,6 +115,8 @@ int config_load_text(const char *file, const char *name, const char *text,
  */
 int config_print(const struct config *cfg, FILE *out, char *err,
     size_t errlen);
+/* CFG has routes.d files (config_print writes their routes too). */
+int config_print_dropins(const struct config *cfg);
 
 /*
  * A loaded config is one generation, reference-counted: config_load()

@@ -129,3 +129,9 @@ out:
 	config_destroy(&tree);
 	return rc;
 }
+
+int
+config_print_dropins(const struct config *cfg)
+{
+	return cfg->trees != NULL && cfg->trees->n > 1;
+}
