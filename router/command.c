@@ -257,10 +257,14 @@ command_show_log_tail(const char *path)
 	command_print_text(stderr, buf, len);
 }
 
-/* In the forked child: detach and serve, logging to the instance's log. */
+/*
+ * In the forked child: detach and serve, logging to the instance's log.
+ * CFG NULL: load FILE here (the built-in routes), so that what the probe
+ * found and skipped is in that log.
+ */
 static void __attribute__((noreturn))
-command_daemon(struct config *cfg, const struct runtime_paths *p, int lock,
-    int ready_fd)
+command_daemon(const char *file, struct config *cfg,
+    const struct runtime_paths *p, int lock, int ready_fd)
 {
 	struct server_opts opts = { p->ctl, ready_fd };
 	int null_fd, log_fd;
@@ -277,9 +281,21 @@ command_daemon(struct config *cfg, const struct runtime_paths *p, int lock,
 	log_init(log_get_level());
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s started in the background for %s",
-	    NPR_VERSION, cfg->file);
+	    NPR_VERSION, file);
+	if (cfg == NULL && (cfg = command_load(file, 1)) == NULL)
+		exit(1);
 	exit(server_run(cfg, &opts));
 }
+
+/* How long `start --env` waits for an instance another start began. */
+#define COMMAND_ENV_WAIT_MS 30000
+
+/*
+ * `env` for start --env: an instance that another shell's start began
+ * may still be probing or opening its sockets (its control socket comes
+ * last), so ask until it answers, for a bounded time.
+ */
+static int command_env_wait(const char *file, int shell);
 
 int
 command_start(const char *file, int shell)
@@ -291,8 +307,9 @@ command_start(const char *file, int shell)
 	FILE *say = shell >= 0 ? stderr : stdout;
 	char c;
 
-	/* Built-in routes are probed only when no instance runs: that
-	 * starts Windows programs, too slow for every new shell. */
+	/* Built-in routes are probed only when no instance runs (that
+	 * starts Windows programs, too slow for every new shell), by the
+	 * instance itself (command_daemon). */
 	if (!command_is_builtin(file) && (cfg = command_load(file, 0)) == NULL)
 		return 1;
 	if (command_paths(file, &p) != 0)
@@ -315,8 +332,6 @@ command_start(const char *file, int shell)
 		rc = 0;
 		goto out;
 	}
-	if (cfg == NULL && (cfg = command_load(file, 1)) == NULL)
-		goto out;
 	if (pipe2(ready, O_CLOEXEC) != 0 || (pid = fork()) == -1) {
 		fprintf(stderr, "npiperouter: cannot start: %s\n",
 		    strerror(errno));
@@ -324,7 +339,7 @@ command_start(const char *file, int shell)
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		command_daemon(cfg, &p, lock, ready[1]);
+		command_daemon(file, cfg, &p, lock, ready[1]);
 	}
 	/* The lock stays held through the child's copy of the fd. */
 	close(ready[1]);
@@ -346,7 +361,7 @@ out:
 		close(lock);
 	config_free(cfg);
 	if (rc == 0 && shell >= 0)
-		rc = command_env(file, shell, NULL, 0);
+		rc = command_env_wait(file, shell);
 	return rc;
 }
 
@@ -506,4 +521,22 @@ command_env(const char *file, int shell, char *const *names, size_t n)
 	}
 	free(text);
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+command_env_wait(const char *file, int shell)
+{
+	struct runtime_paths p;
+	char *text = NULL, err[512];
+	int waited = 0;
+
+	if (command_paths(file, &p) != 0)
+		return 1;
+	while (control_request(p.ctl, "status", &text, err, sizeof err) == -1 &&
+	    waited < COMMAND_ENV_WAIT_MS) {
+		usleep(100 * 1000);
+		waited += 100;
+	}
+	free(text);
+	return command_env(file, shell, NULL, 0);
 }

@@ -68,8 +68,11 @@ out=$("$NPR" start --env 2>"$T/start1.err") ||
 	fail "start --env failed: $(cat "$T/start1.err")"
 want="DOCKER_HOST='unix://$T/r t'\\''q\"x/docker.sock'; export DOCKER_HOST;"
 [[ $out == "$want" ]] || fail "start --env printed '$out', want '$want'"
-grep -q 'built-in route "ssh-agent": skipped: //./pipe/openssh-ssh-agent absent' \
-	"$T/start1.err" || fail "no line for the absent ssh-agent: $(cat "$T/start1.err")"
+# The instance probes, so its log says what was skipped.
+daemon_log | grep -q 'built-in route "ssh-agent": skipped: //./pipe/openssh-ssh-agent absent' ||
+	fail "no line for the absent ssh-agent in the log: $(daemon_log)"
+[[ $(cat "$T/start1.err") == "npiperouter started (pid "* ]] ||
+	fail "start --env said on stderr: $(cat "$T/start1.err")"
 (
 	eval "$out"
 	[[ -z ${SSH_AUTH_SOCK:-} ]] || fail "SSH_AUTH_SOCK set without an agent"
@@ -156,8 +159,16 @@ export GNUPGHOME=$T/lg
 mkdir -m 700 "$GNUPGHOME"
 lsock=$(gpgconf --list-dirs agent-socket)
 lextra=$(gpgconf --list-dirs agent-extra-socket)
+# Two shells open at once: one starts the instance (probing takes a
+# while), the other must wait for it and print the same lines.
+"$NPR" start --env >"$T/start4.out" 2>"$T/start4.err" &
+p4=$!
+BG_PIDS+=("$p4")
 out=$("$NPR" start --env 2>"$T/start3.err") ||
 	fail "start --env with Gpg4win failed: $(cat "$T/start3.err")"
+wait "$p4" || fail "the concurrent start --env failed: $(cat "$T/start4.err")"
+[[ $(cat "$T/start4.out") == "$out" ]] ||
+	fail "concurrent start --env printed '$(cat "$T/start4.out")', the other '$out'"
 "$NPR" check --routes >"$T/routes" || fail "check --routes failed"
 [[ $(sort "$T/routes" | tr '\n' ' ') == "docker gpg-agent gpg-agent-extra ssh-agent " ]] ||
 	fail "routes: $(cat "$T/routes"); start: $(cat "$T/start3.err")"
@@ -170,6 +181,8 @@ e=$(timeout 60 gpg-connect-agent --no-autostart -S "$lextra" 'GETINFO version' \
 [[ $e == *"ERR 67109115 Forbidden"* && $e == *"D "* ]] ||
 	fail "the extra socket route: $e"
 grep -q "^DOCKER_HOST=" <<<"$out" || fail "start --env with gpg routes: $out"
+[[ $(grep -c 'started in the background' <(daemon_log)) == 2 ]] ||
+	fail "want the second instance of this test only: $(daemon_log)"
 log "Gpg4win (stand-in gpgconf.exe over the interop seam): gpg-agent on $lsock answers GETINFO, the extra socket on $lextra refuses GETEVENTCOUNTER"
 
 # config --print: a file check accepts, with the same routes.
