@@ -19,6 +19,7 @@
 #include "doctor_priv.h"
 
 #include "child.h"
+#include "relay_install.h"
 
 static const char *const doctor_words[] = { "ok", "warn", "FAIL" };
 
@@ -132,24 +133,49 @@ doctor_check_config(struct doctor *d, const struct config *cfg,
 		    cfg->nroutes);
 }
 
-/* " (copy /usr/bin/nprelay.exe, which came with npiperouter)" or "". */
+/* " (or remove relay.path: npiperouter has its own, /usr/...)" or "". */
 static void
 doctor_packaged_relay(char *buf, size_t len)
 {
-	char self[PATH_MAX], *slash = NULL;
-	ssize_t n;
+	const char *own = relay_install_packaged();
 
 	buf[0] = '\0';
-	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
-		return;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return;
-	snprintf(slash + 1, sizeof self - (size_t)(slash + 1 - self),
-	    "nprelay.exe");
-	if (access(self, R_OK) == 0)
-		snprintf(buf, len, " (copy %s, which came with npiperouter)",
-		    self);
+	if (access(own, R_OK) == 0)
+		snprintf(buf, len, ", or remove relay.path to use the one that "
+		    "came with npiperouter (%s)", own);
+}
+
+/*
+ * PATH is a copy relay_install.c keeps: say which, and whether it is the
+ * installed relay's. Returns 1 when it said something.
+ */
+static int
+doctor_check_relay_copy(struct doctor *d, const char *path)
+{
+	const char *own = relay_install_packaged();
+	char version[64], hash[16], want[96], err[512];
+
+	if (!relay_install_parse_name(path, version, sizeof version, hash,
+	    sizeof hash))
+		return 0;
+	if (relay_install_name_of(own, want, sizeof want, err,
+	    sizeof err) != 0) {
+		doctor_say(d, DOCTOR_WARN, "relay %s is a copy npiperouter kept "
+		    "of its relay, which is gone (%s): reinstall npiperouter",
+		    path, err);
+		return 1;
+	}
+	if (strcmp(strrchr(path, '/') + 1, want) != 0) {
+		doctor_say(d, DOCTOR_WARN, "relay %s is an outdated copy (%s) "
+		    "of npiperouter's relay, now %s (%s): remove relay.path from "
+		    "the config so that npiperouter copies the new one and uses "
+		    "it, then restart npiperouter (\"npiperouter stop\", "
+		    "\"npiperouter start\")", path, version, own, want);
+		return 1;
+	}
+	doctor_say(d, DOCTOR_OK, "relay %s (npiperouter's copy of %s, kept on "
+	    "the Windows drive)", path, own);
+	return 1;
 }
 
 /* Returns 1 when PATH is a usable Windows program, 0 otherwise. */
@@ -185,10 +211,14 @@ doctor_check_relay(struct doctor *d, const char *path)
 	if (!doctor_on_windows_drive(real, d->automount)) {
 		doctor_say(d, DOCTOR_WARN, "relay %s is on the Linux file "
 		    "system: Windows starts it seconds slower, once per "
-		    "connection; copy it to a Windows drive (%sc/...) and point "
-		    "relay.path there", path, d->automount);
+		    "connection; leave relay.path unset so that npiperouter "
+		    "keeps a copy in %%LOCALAPPDATA%%\\npiperouter (the log "
+		    "says why it could not), or copy it to a Windows drive "
+		    "(%sc/...) and point relay.path there", path, d->automount);
 		return 1;
 	}
+	if (doctor_check_relay_copy(d, real))
+		return 1;
 	doctor_say(d, DOCTOR_OK, "relay %s (a Windows program on a Windows "
 	    "drive)", path);
 	return 1;
@@ -265,6 +295,9 @@ doctor_check_socket(struct doctor *d, const struct route_conf *r)
 		    "file or folder");
 		return;
 	}
+	/* Someone else's listener first: its mode is not ours to fix. */
+	if (doctor_check_holder(d, r))
+		return;
 	if ((st.st_mode & 07777) != r->listen_mode) {
 		doctor_say(d, DOCTOR_FAIL, "route \"%s\": %s has mode %04o, the "
 		    "config says %04o: restart npiperouter (for a socket bound "
@@ -405,8 +438,11 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	doctor_check_config(&d, cfg, config_file);
 	/* Probes see what the daemon's relays see (server.c does the same). */
 	child_env_init(doctor_relay_interop(d.root, interop, sizeof interop));
-	if (cfg != NULL)
+	if (cfg != NULL) {
 		doctor_check_routes(&d, cfg);
+		doctor_check_gpg_units(&d, cfg);
+		doctor_check_env(&d, cfg);
+	}
 	child_env_free();
 	fprintf(out, "%u ok, %u warning(s), %u failure(s)\n", d.nok, d.nwarn,
 	    d.nfail);

@@ -93,4 +93,12 @@ int doctor_socket_answers(const char *path);
  * tell. */
 int doctor_socket_listening(const char *root, const char *path);
 
+/*
+ * The string at KEYS[0].KEYS[1]... (a NULL-terminated list) of the JSON
+ * object TEXT (LEN bytes) into OUT: 0; 1 when it is not there or not a
+ * string; -1 when the text is not JSON. For the docker CLI's files.
+ */
+int doctor_json_get(const char *text, size_t len, const char *const *keys,
+    char *out, size_t outlen);
+
 #endif

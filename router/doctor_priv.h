@@ -1,4 +1,4 @@
-/* Shared by doctor.c and doctor_probe.c; nothing else includes this. */
+/* Shared by the doctor*.c files; nothing else includes this. */
 #ifndef NPR_DOCTOR_PRIV_H
 #define NPR_DOCTOR_PRIV_H
 
@@ -7,6 +7,7 @@
 
 #include "doctor.h"
 
+struct config;
 struct route_conf;
 
 /* Long enough for nprelay.exe -p to fail on a missing pipe first. */
@@ -44,5 +45,36 @@ struct doctor_probe {
  */
 void doctor_probe_run(struct doctor *, const struct route_conf *,
     struct doctor_probe *);
+
+/* A process holding a listening socket (doctor_holder.c). */
+struct doctor_holder {
+	long pid;
+	char name[64]; /* comm */
+	int ours;      /* an npiperouter */
+};
+
+/*
+ * The processes holding the socket that listens at PATH, as far as /proc
+ * shows them (all for root, our own otherwise): up to MAX into H, the
+ * count in *N. -1 when nothing listens there or the kernel cannot say.
+ */
+int doctor_socket_holders(const char *path, struct doctor_holder *h,
+    size_t max, size_t *n);
+
+/*
+ * Something other than npiperouter listens at the route's socket (a
+ * local gpg-agent, systemd's gpg-agent.socket): say so, with what to
+ * run, and return 1; else 0.
+ */
+int doctor_check_holder(struct doctor *, const struct route_conf *);
+
+/* systemd's gpg-agent sockets active while CFG has a gpg route. */
+void doctor_check_gpg_units(struct doctor *, const struct config *);
+
+/*
+ * The client side (doctor_env.c): SSH_AUTH_SOCK, DOCKER_HOST and the
+ * docker CLI's current context point at the routes of CFG.
+ */
+void doctor_check_env(struct doctor *, const struct config *);
 
 #endif

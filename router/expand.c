@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "expand.h"
+#include "rundir.h"
 
 /* A growing output string; "failed" sticks after an allocation failure. */
 struct expand_buf {
@@ -124,7 +125,7 @@ expand_path(const char *in, char *err, size_t errlen)
 {
 	struct expand_buf eb = { NULL, 0, 0, 0 };
 	const char *p = in, *end = NULL, *value = NULL;
-	char *name = NULL, *user = NULL, *res = NULL;
+	char *name = NULL, *user = NULL, *res = NULL, fallback[64];
 	size_t n;
 
 	if (in == NULL) {
@@ -169,6 +170,15 @@ expand_path(const char *in, char *err, size_t errlen)
 			goto out;
 		}
 		value = getenv(name);
+		/* Unset (WSL without systemd, a root shell): the folder the
+		 * runtime files use instead, by the same rule. */
+		if ((value == NULL || *value == '\0') &&
+		    strcmp(name, "XDG_RUNTIME_DIR") == 0) {
+			if (rundir_fallback(fallback, sizeof fallback, err,
+			    errlen) != 0)
+				goto out;
+			value = fallback;
+		}
 		if (value == NULL || *value == '\0') {
 			expand_error(err, errlen, "${%s} is %s", name,
 			    value == NULL ? "not set" : "empty");

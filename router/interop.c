@@ -18,6 +18,7 @@
 #include "doctor.h"
 #include "escape.h"
 #include "fdhygiene.h"
+#include "wslconf.h"
 
 #define INTEROP_ARGS_MAX 32
 #define INTEROP_ERRTAIL 2048
@@ -197,7 +198,7 @@ interop_now_ms(void)
  */
 static void __attribute__((noreturn))
 interop_child(char *const argv[], int devnull, int out, int errfd,
-    char *interop_var)
+    char *interop_var, const char *fallback)
 {
 	struct sigaction dfl;
 	struct rlimit rl;
@@ -227,18 +228,25 @@ interop_child(char *const argv[], int devnull, int out, int errfd,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
+	if (errno == ENOENT && fallback != NULL)
+		execv(fallback, argv);
 	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-/* Read what is there on FD; 0 at EOF, 1 when more may come. */
+/*
+ * Read what is there on FD: 0 at EOF, 1 when nothing more is there now,
+ * 2 when more is. At most 64 KiB a call, and nothing past an overflow: a
+ * flood (a grandchild that writes for ever) must not keep us past the
+ * deadline.
+ */
 static int
 interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
 {
 	char buf[4096];
 	ssize_t n;
 
-	for (;;) {
+	for (int i = 0; i < 16 && (o == NULL || !o->overflow); i++) {
 		n = read(fd, buf, sizeof buf);
 		if (n > 0) {
 			if (o != NULL)
@@ -251,6 +259,7 @@ interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
 			continue;
 		return n == -1 && errno == EAGAIN;
 	}
+	return 2;
 }
 
 /*
@@ -260,8 +269,8 @@ interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
  * the deadline; the last two kill its process group.
  */
 static int
-interop_exec(const char *name, char *const argv[], int wide, char *out,
-    size_t outlen, char *err, size_t errlen)
+interop_exec(const char *name, char *const argv[], int wide,
+    const char *fallback, char *out, size_t outlen, char *err, size_t errlen)
 {
 	struct interop_out o = { out, 0, outlen, 0, 0, 0, 0 };
 	struct interop_out raw = { NULL, 0, 0, 0, 0, 0, 1 };
@@ -305,7 +314,9 @@ interop_exec(const char *name, char *const argv[], int wide, char *out,
 		goto out;
 	}
 	if (pid == 0)
-		interop_child(argv, devnull, po[1], pe[1], interop_var);
+		interop_child(argv, devnull, po[1], pe[1], interop_var, fallback);
+	/* Here too, so the group exists before we may have to kill it. */
+	(void)setpgid(pid, pid);
 	close(po[1]);
 	close(pe[1]);
 	po[1] = pe[1] = -1;
@@ -352,8 +363,9 @@ interop_exec(const char *name, char *const argv[], int wide, char *out,
 		goto out;
 	}
 	/* What it wrote just before exiting. */
-	if (open_out)
-		(void)interop_drain(po[0], sink, NULL);
+	while (open_out && interop_drain(po[0], sink, NULL) == 2 &&
+	    !sink->overflow && interop_now_ms() < deadline)
+		;
 	if (wide && !raw.overflow)
 		interop_out_utf16(&o, (const unsigned char *)raw.buf, raw.len);
 	if (open_err)
@@ -412,15 +424,29 @@ interop_available(void)
 	}
 }
 
+int
+interop_system32_path(const char *wslconf, const char *name, char *buf,
+    size_t len)
+{
+	char root[256], err[256];
+	int n;
+
+	if (wslconf_automount_root(wslconf, 0, root, sizeof root, err,
+	    sizeof err) != 0)
+		return -1;
+	n = snprintf(buf, len, "%sc/Windows/System32/%s", root, name);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
 static int
 interop_run_argv(const char *const argv[], int wide, char *out,
     size_t outlen, char *err, size_t errlen)
 {
 	const char *prefix = getenv("NPIPEROUTER_INTEROP_PREFIX");
 	char *words = NULL, *save = NULL, *w = NULL;
-	char *args[INTEROP_ARGS_MAX + 1];
+	char *args[INTEROP_ARGS_MAX + 1], fallback[512];
 	size_t n = 0;
-	int rc = -1;
+	int rc = -1, have_fallback = 0;
 
 	if (prefix != NULL && *prefix != '\0') {
 		if ((words = strdup(prefix)) == NULL) {
@@ -447,7 +473,14 @@ interop_run_argv(const char *const argv[], int wide, char *out,
 		goto out;
 	}
 	args[n] = NULL;
-	rc = interop_exec(argv[0], args, wide, out, outlen, err, errlen);
+	/* wsl.conf's appendWindowsPath = false takes Windows' folders off
+	 * PATH; Windows' own programs are still in System32. */
+	if (words == NULL && strchr(argv[0], '/') == NULL &&
+	    interop_system32_path("/etc/wsl.conf", argv[0], fallback,
+	    sizeof fallback) == 0)
+		have_fallback = 1;
+	rc = interop_exec(argv[0], args, wide, have_fallback ? fallback : NULL,
+	    out, outlen, err, errlen);
 out:
 	free(words);
 	return rc;
@@ -475,7 +508,7 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 	char *args[] = { NULL, "-u", (char *)winpath, NULL };
 
 	args[0] = (char *)(conv != NULL && *conv != '\0' ? conv : "wslpath");
-	if (interop_exec(args[0], args, 0, out, outlen, err, errlen) != 0)
+	if (interop_exec(args[0], args, 0, NULL, out, outlen, err, errlen) != 0)
 		return -1;
 	if (out[0] != '/') {
 		char shown[256];
@@ -487,4 +520,12 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 		return -1;
 	}
 	return 0;
+}
+
+int
+interop_run_local(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	return interop_exec(argv[0], (char *const *)argv, 0, NULL, out, outlen,
+	    err, errlen);
 }

@@ -26,7 +26,9 @@
 int interop_available(void);
 
 /*
- * Run the Windows program ARGV[0] (found on PATH, as WSL finds it) with
+ * Run the Windows program ARGV[0] (found on PATH, as WSL finds it, else,
+ * when PATH lacks Windows' folders (wsl.conf's appendWindowsPath =
+ * false), in C:\Windows\System32 below the automount root) with
  * stdin at EOF and capture its stdout into OUT: CRLF made LF, the final
  * newline dropped, NUL-terminated. Killed with its whole process group
  * after the timeout. Returns 0, or -1 with the reason in ERR (not
@@ -43,6 +45,20 @@ int interop_run(const char *const argv[], char *out, size_t outlen,
  */
 int interop_run_utf16(const char *const argv[], char *out, size_t outlen,
     char *err, size_t errlen);
+
+/*
+ * A Linux program (gpgconf, systemctl) by the same rules: found on PATH,
+ * no prefix, output bounded, killed after the timeout.
+ */
+int interop_run_local(const char *const argv[], char *out, size_t outlen,
+    char *err, size_t errlen);
+
+/*
+ * Where Windows' own program NAME is, by the drives' automount root that
+ * the wsl.conf at WSLCONF gives: ROOT/c/Windows/System32/NAME into BUF.
+ */
+int interop_system32_path(const char *wslconf, const char *name, char *buf,
+    size_t len);
 
 /* WINPATH ("C:\Users\me") as a Linux path, by `wslpath -u`. */
 int interop_path_to_linux(const char *winpath, char *out, size_t outlen,

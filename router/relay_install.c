@@ -226,6 +226,26 @@ out:
 }
 
 int
+relay_install_name_of(const char *path, char *name, size_t namelen,
+    char *err, size_t errlen)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = relay_install_slurp(fd, path, &data, &len, err, errlen);
+	close(fd);
+	if (rc == 0)
+		relay_install_name(data, len, name, namelen);
+	free(data);
+	return rc;
+}
+
+int
 relay_install_copy(const char *packaged, const char *dir, char *out,
     size_t outlen, int *copied, char *err, size_t errlen)
 {

@@ -31,6 +31,10 @@ const char *relay_install_default(void);
 void relay_install_name(const void *data, size_t len, char *name,
     size_t namelen);
 
+/* The same for the content of the file PATH. */
+int relay_install_name_of(const char *path, char *name, size_t namelen,
+    char *err, size_t errlen);
+
 /*
  * Keep the relay at PACKAGED in DIR/npiperouter/ (DIR: %LOCALAPPDATA% as
  * a Linux path), creating the folder (0700) when missing. The folder and

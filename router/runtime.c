@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rundir.h"
+
 /* FNV-1a: names the instance after the config's real path, briefly. */
 static uint32_t
 runtime_hash(const char *s)
@@ -26,47 +28,32 @@ runtime_hash(const char *s)
 	return h;
 }
 
-/*
- * XDG_RUNTIME_DIR is ours to use: a folder (not a link) owned by us that
- * no one else may write to. Else its owner (or group) could rename our
- * npiperouter folder away and put its own in its place between our check
- * and our use of the paths, and answer as our control socket.
- */
-static int
-runtime_base_ok(const char *base)
-{
-	struct stat st;
-
-	return lstat(base, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
-}
-
 /* The folder for runtime files, created owner-only and checked as ours:
  * another user must not be able to plant our control socket. */
 static int
 runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");
+	char fallback[64];
 	struct stat st;
 	int n;
 
 	/* A root shell from `su` keeps the user's XDG_RUNTIME_DIR: root
 	 * then uses its own folder, as without one. */
 	if (geteuid() == 0 && base != NULL && *base != '\0' &&
-	    !runtime_base_ok(base))
+	    !rundir_ok(base))
 		base = NULL;
-	if ((base == NULL || *base == '\0') && geteuid() == 0)
-		base = "/run";
-	if (base != NULL && *base != '\0' && !runtime_base_ok(base)) {
+	if (base == NULL || *base == '\0') {
+		if (rundir_fallback(fallback, sizeof fallback, err, errlen) != 0)
+			return -1;
+		base = fallback;
+	} else if (!rundir_ok(base)) {
 		snprintf(err, errlen, "XDG_RUNTIME_DIR %s must be a folder owned "
 		    "by uid %ld that group and others cannot write to", base,
 		    (long)geteuid());
 		return -1;
 	}
-	if (base != NULL && *base != '\0')
-		n = snprintf(dir, len, "%s/npiperouter", base);
-	else
-		n = snprintf(dir, len, "/tmp/npiperouter-%ld", (long)geteuid());
+	n = snprintf(dir, len, "%s/npiperouter", base);
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "XDG_RUNTIME_DIR %s is too long: the limit "
 		    "is %zu bytes", base, len - sizeof "/npiperouter");

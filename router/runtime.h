@@ -7,7 +7,8 @@
 
 /* One instance per config file: its files are named after that file. */
 struct runtime_paths {
-	char dir[256];  /* $XDG_RUNTIME_DIR/npiperouter, /run/npiperouter */
+	char dir[256];  /* $XDG_RUNTIME_DIR/npiperouter, or in the folder
+			 * rundir_fallback() gives */
 	char lock[300]; /* held by the running instance, holds its pid */
 	char ctl[300];  /* control socket */
 	char log[300];  /* log of a background instance (`start`) */

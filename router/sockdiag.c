@@ -17,7 +17,8 @@
 
 /* Does the reply MSG name the bound file DEV:INO? */
 static int
-sockdiag_match(const struct nlmsghdr *nlh, dev_t dev, ino_t ino)
+sockdiag_match(const struct nlmsghdr *nlh, dev_t dev, ino_t ino,
+    unsigned long *sock_ino)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(nlh);
 	const struct unix_diag_vfs *vfs;
@@ -37,14 +38,16 @@ sockdiag_match(const struct nlmsghdr *nlh, dev_t dev, ino_t ino)
 		 * of minor), not the encoding stat() hands out. */
 		if (vfs->udiag_vfs_ino == ino &&
 		    vfs->udiag_vfs_dev == (((unsigned)major(dev) << 20) |
-		    (unsigned)minor(dev)))
+		    (unsigned)minor(dev))) {
+			*sock_ino = m->udiag_ino;
 			return 1;
+		}
 	}
 	return 0;
 }
 
 int
-sockdiag_listening(dev_t dev, ino_t ino)
+sockdiag_listener(dev_t dev, ino_t ino, unsigned long *sock_ino)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -59,6 +62,7 @@ sockdiag_listening(dev_t dev, ino_t ino)
 	ssize_t n;
 	int fd, rc = -1, done = 0, found = 0;
 
+	*sock_ino = 0;
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) == -1)
 		return -1;
@@ -90,7 +94,7 @@ sockdiag_listening(dev_t dev, ino_t ino)
 			if (h->nlmsg_type == NLMSG_ERROR)
 				goto out;
 			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    sockdiag_match(h, dev, ino))
+			    sockdiag_match(h, dev, ino, sock_ino))
 				found = 1;
 		}
 	}
@@ -98,4 +102,12 @@ sockdiag_listening(dev_t dev, ino_t ino)
 out:
 	close(fd);
 	return rc;
+}
+
+int
+sockdiag_listening(dev_t dev, ino_t ino)
+{
+	unsigned long sock_ino;
+
+	return sockdiag_listener(dev, ino, &sock_ino);
 }

@@ -13,4 +13,8 @@
  */
 int sockdiag_listening(dev_t dev, ino_t ino);
 
+/* The same, with the listening socket's own inode (the N of the
+ * "socket:[N]" its holders' /proc/PID/fd links show) in *SOCK_INO. */
+int sockdiag_listener(dev_t dev, ino_t ino, unsigned long *sock_ino);
+
 #endif

@@ -19,6 +19,14 @@ for a in ssh-agent assuan docker; do
 $out"
 done
 log "$(grep -c adapter <<<"$out") adapter routes check OK"
+# In a plain shell without XDG_RUNTIME_DIR too (root: it stands for /run).
+out=$(env -u XDG_RUNTIME_DIR "$NPIPEROUTER" check -c "$T/full.conf" 2>&1) ||
+	fail "check without XDG_RUNTIME_DIR failed:
+$out"
+[[ $(id -u) != 0 || $out == *": /run/ssh-agent.sock (mode "* ]] ||
+	fail "without XDG_RUNTIME_DIR, root's \${XDG_RUNTIME_DIR} is not /run:
+$out"
+log "the adapter routes check OK without XDG_RUNTIME_DIR"
 
 # The README's complete user config (docker, ssh-agent, gpg) passes too.
 readme=$NPR_ETC_DIR/../README.md

@@ -5,14 +5,15 @@
 # and its units run its binary. Needs a finished build of NPR_BUILD_DIR.
 #
 # Environment (set by ctest): NPR_BUILD_DIR, NPR_VERSION, NPR_PREFIX,
-# NPR_BINDIR, NPR_MANDIR, NPR_DOCDIR, NPR_LIBDIR (GNUInstallDirs, relative),
+# NPR_BINDIR, NPR_MANDIR, NPR_DOCDIR, NPR_LIBDIR, NPR_LIBEXECDIR
+# (GNUInstallDirs, relative),
 # NPR_EXPECT_RELAY (1: nprelay.exe must be in it), NPR_CPACK, NPR_CMAKE.
 set -euo pipefail
 
 NAME=package.deb
 fail() { printf '%s: FAIL: %s\n' "$NAME" "$*" >&2; exit 1; }
 for v in NPR_BUILD_DIR NPR_VERSION NPR_PREFIX NPR_BINDIR NPR_MANDIR \
-	NPR_DOCDIR NPR_LIBDIR NPR_EXPECT_RELAY NPR_CPACK NPR_CMAKE; do
+	NPR_DOCDIR NPR_LIBDIR NPR_LIBEXECDIR NPR_EXPECT_RELAY NPR_CPACK NPR_CMAKE; do
 	[[ -n ${!v:-} ]] || fail "$v is not set (run this through ctest)"
 done
 for t in dpkg-deb dpkg-shlibdeps ldd man; do
@@ -64,7 +65,9 @@ want=(
 	"$P/$NPR_DOCDIR/examples/npiperouter.conf"
 	"$P/$NPR_DOCDIR/examples/npiperouter-full.conf"
 )
-((NPR_EXPECT_RELAY)) && want+=("$P/$NPR_BINDIR/nprelay.exe")
+# Where the router looks for it when relay.path is not set.
+relay_rel=$NPR_LIBEXECDIR/npiperouter/nprelay.exe
+((NPR_EXPECT_RELAY)) && want+=("$P/$relay_rel")
 for f in "${want[@]}"; do
 	grep -qxF "$f" "$T/deb.list" || fail "the .deb lacks $f"
 done
@@ -98,6 +101,15 @@ for conf in npiperouter.conf npiperouter-full.conf; do
 		fail "installed npiperouter check -c $conf failed:"$'\n'"$out"
 	[[ $out == *"route(s), OK"* ]] || fail "check -c $conf said:"$'\n'"$out"
 done
+# A route without relay.path runs the packaged relay, at the path the
+# package puts it.
+printf 'routes = ( { name = "a"; listen = { path = "%s/a.sock"; }; pipe = "//./pipe/a"; } );\n' \
+	"$T" >"$T/norelay.conf"
+out=$(env -i PATH=/usr/bin:/bin HOME="$T" XDG_RUNTIME_DIR="$T/rt" \
+	"$bin" check -c "$T/norelay.conf" 2>&1) ||
+	fail "check of a route without relay.path failed:"$'\n'"$out"
+[[ $out == *" via $NPR_PREFIX/$relay_rel "* ]] ||
+	fail "a route without relay.path does not run $NPR_PREFIX/$relay_rel:"$'\n'"$out"
 for u in "$R"/lib/systemd/*/npiperouter.service; do
 	grep -qx "ExecStart=$NPR_PREFIX/$NPR_BINDIR/npiperouter run \$NPIPEROUTER_OPTIONS" "$u" ||
 		fail "${u#"$T/root"} does not run the packaged binary"

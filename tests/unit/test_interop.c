@@ -198,6 +198,15 @@ test_grandchild_holding_stdout(void **state)
 	}
 	assert_int_equal(rc, 0);
 	assert_string_equal(out, "done");
+
+	/* Or one that floods its stderr for ever: the same, no hang (it
+	 * dies of SIGPIPE once we stop reading). */
+	prefix(script("floods", "(exec yes >&2) & echo done"));
+	setenv("NPIPEROUTER_INTEROP_TIMEOUT_MS", "20000", 1);
+	rc = run_cmd(out, sizeof out, err, sizeof err);
+	unsetenv("NPIPEROUTER_INTEROP_TIMEOUT_MS");
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, "done");
 }
 
 static void
@@ -255,6 +264,39 @@ test_path_converter(void **state)
 	    sizeof err), -1);
 	assert_non_null(strstr(err, "gave no absolute path"));
 	unsetenv("NPIPEROUTER_WSLPATH");
+}
+
+static void
+test_run_local(void **state)
+{
+	const char *argv[] = { "sh", "-c", "printf 'x\\r\\n'", NULL };
+	char out[64], err[256] = "";
+
+	/* A Linux program: the prefix is not put before it. */
+	prefix(script("noprefix", "exit 7"));
+	assert_int_equal(interop_run_local(argv, out, sizeof out, err,
+	    sizeof err), 0);
+	assert_string_equal(out, "x");
+}
+
+static void
+test_system32_path(void **state)
+{
+	char buf[256], conf[512];
+	FILE *f = NULL;
+
+	/* Where WSL mounts the drives: wsl.conf's automount root. */
+	snprintf(conf, sizeof conf, "%s/wsl.conf", dir);
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf,
+	    sizeof buf), 0);
+	assert_string_equal(buf, "/mnt/c/Windows/System32/cmd.exe");
+	assert_non_null(f = fopen(conf, "w"));
+	fputs("[automount]\nroot = /win\n", f);
+	fclose(f);
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf,
+	    sizeof buf), 0);
+	assert_string_equal(buf, "/win/c/Windows/System32/cmd.exe");
+	assert_int_equal(interop_system32_path(conf, "cmd.exe", buf, 20), -1);
 }
 
 /* Under Wine: real cmd.exe, real winepath. */
@@ -336,6 +378,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_path_converter),
+		cmocka_unit_test(test_system32_path),
+		cmocka_unit_test(test_run_local),
 	};
 	const struct CMUnitTest wine[] = {
 		cmocka_unit_test(test_wine_localappdata),

@@ -98,8 +98,9 @@ printf '#!/bin/sh\necho "not a Windows" >&2\nexit 1\n' >"$T/nowin"
 chmod +x "$T/nowin"
 NPIPEROUTER_INTEROP_PREFIX=$T/nowin check broken
 [[ $VIA == "$T/pkg/nprelay.exe" ]] || fail "broken interop: relay '$VIA'"
-[[ $(grep -c 'relay: ' "$T/broken.err") == 1 ]] &&
-	grep -qF 'relay: no copy on the Windows drive (cannot ask Windows for %LOCALAPPDATA%: cmd.exe exited with status 1: not a Windows); using' "$T/broken.err" ||
+[[ $(grep -c 'relay: ' "$T/broken.err") == 1 ]] ||
+	fail "broken interop: not one relay line: $(cat "$T/broken.err")"
+grep -qF 'relay: no copy on the Windows drive (cannot ask Windows for %LOCALAPPDATA%: cmd.exe exited with status 1: not a Windows); using' "$T/broken.err" ||
 	fail "broken interop logged: $(cat "$T/broken.err")"
 ok "no %LOCALAPPDATA%: one log line, the packaged relay"
 
