@@ -154,8 +154,9 @@ builtin_find_gpg(struct builtin_set *set)
 {
 	const char *exe = getenv("NPIPEROUTER_GPGCONF_EXE");
 	const char *wargv[] = { NULL, "--list-dirs", NULL };
+	const char *launch[] = { NULL, "--launch", "gpg-agent", NULL };
 	char *largv[] = { (char *)"gpgconf", (char *)"--list-dirs", NULL };
-	char wdirs[8192], ldirs[8192], err[512];
+	char wdirs[8192], ldirs[8192], wout[1024], err[512];
 	char agent[1024], extra[1024], lagent[1024], lextra[1024];
 	int have_linux = 0, rc;
 
@@ -166,12 +167,18 @@ builtin_find_gpg(struct builtin_set *set)
 	}
 	/* NPIPEROUTER_GPGCONF_EXE: which gpgconf.exe (tests, or one that is
 	 * not on the Windows PATH). */
-	wargv[0] = exe != NULL && *exe != '\0' ? exe : "gpgconf.exe";
+	wargv[0] = launch[0] = exe != NULL && *exe != '\0' ? exe :
+	    "gpgconf.exe";
 	if (interop_run(wargv, wdirs, sizeof wdirs, err, sizeof err) != 0) {
 		log_info("built-in routes \"gpg-agent\", \"gpg-agent-extra\": "
 		    "skipped: Gpg4win not found: %s", err);
 		return;
 	}
+	/* Gpg4win starts its agent on demand, as gpg does on Linux: start it
+	 * the documented way, so its socket file is there to be probed. */
+	if (interop_run(launch, wout, sizeof wout, err, sizeof err) != 0)
+		log_info("built-in route \"gpg-agent\": %s --launch gpg-agent: "
+		    "%s", wargv[0], err);
 	if (builtin_gpgconf_value(wdirs, "agent-socket", agent,
 	    sizeof agent) != 0) {
 		log_info("built-in routes \"gpg-agent\", \"gpg-agent-extra\": "

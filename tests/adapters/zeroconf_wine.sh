@@ -12,7 +12,8 @@
 #     folder's name has spaces and both kinds of quotes;
 #   - Gpg4win: gpgconf.exe over the interop seam is a STAND-IN
 #     (tests/wine/gpgconf.c: Gpg4win does not run here) naming a libassuan
-#     socket file bridged to the real gpg-agent; the gpg routes listen where
+#     socket file bridged to the real gpg-agent (and records that the
+#     router ran its --launch gpg-agent); the gpg routes listen where
 #     Linux's gpgconf says, gpg-connect-agent is answered through them, and
 #     the extra socket refuses what gpg's extra socket refuses;
 #   - `config --print` writes a file that `check -c` accepts, same routes.
@@ -152,6 +153,8 @@ export NPR_GPGCONF_DIRS="homedir:C%3a\\Users\\me\\AppData\\Roaming\\gnupg
 agent-socket:$(esc "$T/S.agent")
 agent-extra-socket:$(esc "$T/S.extra")
 "
+export NPR_GPGCONF_LAUNCHED
+NPR_GPGCONF_LAUNCHED="Z:${T//\//\\}\\launched"
 export NPIPEROUTER_INTEROP_PREFIX=wine NPIPEROUTER_WSLPATH=winepath \
 	NPIPEROUTER_GPGCONF_EXE=$GPGCONF_EXE NPIPEROUTER_INTEROP_TIMEOUT_MS=60000
 # Linux's gpg, in a home of its own, says where the routes listen.
@@ -181,6 +184,8 @@ e=$(timeout 60 gpg-connect-agent --no-autostart -S "$lextra" 'GETINFO version' \
 [[ $e == *"ERR 67109115 Forbidden"* && $e == *"D "* ]] ||
 	fail "the extra socket route: $e"
 grep -q "^DOCKER_HOST=" <<<"$out" || fail "start --env with gpg routes: $out"
+tr -d "\r" <"$T/launched" | grep -qx "launch gpg-agent" ||
+	fail "gpgconf.exe --launch gpg-agent was not run: $(daemon_log)"
 [[ $(grep -c 'started in the background' <(daemon_log)) == 2 ]] ||
 	fail "want the second instance of this test only: $(daemon_log)"
 log "Gpg4win (stand-in gpgconf.exe over the interop seam): gpg-agent on $lsock answers GETINFO, the extra socket on $lextra refuses GETEVENTCOUNTER"

@@ -7,6 +7,10 @@
  *                             NPR_GPGCONF_DIRS as is ("key:value" lines,
  *                             values percent-escaped as gpgconf writes
  *                             them: "agent-socket:C%3a\Users\...")
+ *   gpgconf.exe --launch gpg-agent
+ *                             appends a line to the file named by
+ *                             NPR_GPGCONF_LAUNCHED (the test's agent runs
+ *                             already), exit 0
  *
  * and exits 2 for anything else, as gpgconf does for a bad option.
  */
@@ -20,6 +24,20 @@ main(int argc, char **argv)
 	static char dirs[32768];
 	DWORD n, done;
 
+	if (argc == 3 && strcmp(argv[1], "--launch") == 0 &&
+	    strcmp(argv[2], "gpg-agent") == 0) {
+		n = GetEnvironmentVariableA("NPR_GPGCONF_LAUNCHED", dirs,
+		    sizeof dirs);
+		if (n > 0 && n < sizeof dirs) {
+			FILE *f = fopen(dirs, "a");
+
+			if (f == NULL)
+				return 1;
+			fputs("launch gpg-agent\n", f);
+			fclose(f);
+		}
+		return 0;
+	}
 	if (argc != 2 || strcmp(argv[1], "--list-dirs") != 0) {
 		fprintf(stderr, "gpgconf (stand-in): only --list-dirs\n");
 		return 2;
