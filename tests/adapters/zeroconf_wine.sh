@@ -2,8 +2,9 @@
 # The first five minutes: no config file, and `eval "$(npiperouter start
 # --env)"` serves the Windows services that exist, under Wine:
 #   - //./pipe/docker_engine, a message-mode pipe like Docker Desktop's
-#     (docker_pipebridge.exe) bridged to npr-docker-engine: the real docker
-#     CLI works through the DOCKER_HOST that start --env printed; no
+#     (docker_pipebridge.exe) bridged to podman's Docker API: the real
+#     docker CLI runs a container through the DOCKER_HOST that start --env
+#     printed; no
 #     ssh-agent pipe yet, so no SSH_AUTH_SOCK;
 #   - //./pipe/openssh-ssh-agent appears (pipebridge.exe to the real
 #     ssh-agent): after `npiperouter reload` the ssh-agent route is up and
@@ -22,7 +23,7 @@
 . "$(dirname "$0")/docker_lib.sh"
 need docker ssh-agent ssh-add ssh-keygen gpg-agent gpg-connect-agent gpgconf \
 	dash bash fish csh winepath
-for v in NPR_DOCKER_ENGINE NPR_DOCKER_PIPEBRIDGE_EXE NPR_PIPEBRIDGE_EXE; do
+for v in NPR_DOCKER_PIPEBRIDGE_EXE NPR_PIPEBRIDGE_EXE; do
 	[[ -n ${!v:-} && -e ${!v} ]] || fail "$v must name a built helper (got '${!v:-}')"
 done
 GPGCONF_EXE=${NPR_WINE_HELPERS_DIR:-}/gpgconf.exe
@@ -57,10 +58,9 @@ zc_stop() {
 CLEANUPS+=(zc_stop)
 daemon_log() { cat "$XDG_RUNTIME_DIR"/npiperouter/*.log 2>/dev/null; }
 
-# Docker Desktop's pipe, bridged to the stand-in engine.
-bg engine "$NPR_DOCKER_ENGINE" "$T/engine.sock" "$T/engine.log"
-wait_until 10 "npr-docker-engine's socket" test -S "$T/engine.sock"
-tcp_forward dtcp "UNIX-CONNECT:$T/engine.sock"
+# Docker Desktop's pipe, bridged to podman's Docker API.
+start_podman
+tcp_forward dtcp "UNIX-CONNECT:$T/podman.sock"
 bg dbridge wine "$NPR_DOCKER_PIPEBRIDGE_EXE" --name //./pipe/docker_engine \
 	--connect "$PORT" --timeout 220
 wait_until 60 "docker_pipebridge.exe" grep -qx ready "$T/dbridge.out"
@@ -81,8 +81,12 @@ daemon_log | grep -q 'built-in route "ssh-agent": skipped: //./pipe/openssh-ssh-
 		fail "docker version through DOCKER_HOST failed: $(cat "$T/docker.err")"
 	[[ -n $v ]] || fail "docker version: no server version"
 	echo "$v" >"$T/server.version"
+	busybox_image "${DOCKER_HOST#unix://}" npr/zeroconf-bb
+	r=$(timeout 120 docker run --rm npr/zeroconf-bb sh -c 'echo hello from podman' 2>"$T/run.err") ||
+		fail "docker run through DOCKER_HOST failed: $(cat "$T/run.err")"
+	[[ $r == "hello from podman" ]] || fail "docker run printed '$r'"
 ) || exit 1
-log "no config: eval \"\$(npiperouter start --env)\" gives DOCKER_HOST; the real docker CLI reaches the engine (server $(cat "$T/server.version")) through wine nprelay.exe"
+log "no config: eval \"\$(npiperouter start --env)\" gives DOCKER_HOST; the real docker CLI reaches podman $(cat "$T/server.version") through wine nprelay.exe: version, import, run"
 
 out2=$("$NPR" start --env 2>"$T/start2.err") || fail "second start --env failed"
 [[ $out2 == "$out" && ! -s $T/start2.err ]] ||
