@@ -36,8 +36,8 @@ mkdir -m 700 "$HOME"
 default=$("$NPR" --help | sed -n 's/.*config file (default: \(.*\))$/\1/p')
 [[ -n $default ]] || fail "no default config file in --help"
 [[ ! -e $default ]] || fail "$default exists: this test needs a machine without one"
-# A runtime folder whose name a shell must quote.
-export XDG_RUNTIME_DIR="$T/r t'q\"x"
+# A runtime folder whose name a shell must quote (csh: "!" too).
+export XDG_RUNTIME_DIR="$T/r t'q\"x \$!"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export DOCKER_CONFIG=$T/docker-config
 # The packaged relay: wine nprelay.exe (a .exe runs only through Wine).
@@ -67,7 +67,7 @@ wait_until 60 "docker_pipebridge.exe" grep -qx ready "$T/dbridge.out"
 
 out=$("$NPR" start --env 2>"$T/start1.err") ||
 	fail "start --env failed: $(cat "$T/start1.err")"
-want="DOCKER_HOST='unix://$T/r t'\\''q\"x/docker.sock'; export DOCKER_HOST;"
+want="DOCKER_HOST='unix://$T/r t'\\''q\"x \$!/docker.sock'; export DOCKER_HOST;"
 [[ $out == "$want" ]] || fail "start --env printed '$out', want '$want'"
 # The instance probes, so its log says what was skipped.
 daemon_log | grep -q 'built-in route "ssh-agent": skipped: //./pipe/openssh-ssh-agent absent' ||
@@ -108,7 +108,7 @@ bg sbridge wine "$NPR_PIPEBRIDGE_EXE" --name //./pipe/openssh-ssh-agent \
 wait_until 60 "pipebridge.exe" grep -qx ready "$T/sbridge.out"
 "$NPR" reload >"$T/reload.out" 2>&1 || fail "reload failed: $(cat "$T/reload.out")"
 env_sh=$("$NPR" env --shell sh) || fail "env failed"
-grep -qF "SSH_AUTH_SOCK='$T/r t'\\''q\"x/ssh-agent.sock'; export SSH_AUTH_SOCK;" <<<"$env_sh" ||
+grep -qF "SSH_AUTH_SOCK='$T/r t'\\''q\"x \$!/ssh-agent.sock'; export SSH_AUTH_SOCK;" <<<"$env_sh" ||
 	fail "env after reload: $env_sh"
 (
 	eval "$env_sh"
@@ -126,7 +126,13 @@ check_shell() {
 	case $kind in
 	sh) got=$("$shell" -c '. "$1"; printf "%s\n%s\n" "$DOCKER_HOST" "$SSH_AUTH_SOCK"' sh "$T/env.$shell") ;;
 	fish) got=$(fish -c 'source $argv[1]; printf "%s\n%s\n" "$DOCKER_HOST" "$SSH_AUTH_SOCK"' "$T/env.$shell") ;;
-	csh) got=$(csh -f -c "source '$T/env.$shell'; printenv DOCKER_HOST; printenv SSH_AUTH_SOCK") ;;
+	csh)
+		# eval of the output, as in .cshrc: unlike source, eval
+		# expands history ("!"), so an unescaped "!" fails here.
+		printf 'eval "`cat %s`"\nprintenv DOCKER_HOST\nprintenv SSH_AUTH_SOCK\n' \
+			"'$T/env.$shell'" >"$T/eval.csh"
+		got=$(csh -f "$T/eval.csh")
+		;;
 	esac || fail "$shell could not evaluate: $(cat "$T/env.$shell")"
 	[[ $got == "$want_docker"$'\n'"$want_ssh" ]] ||
 		fail "$shell set '$got' from: $(cat "$T/env.$shell")"
@@ -140,7 +146,7 @@ check_shell csh csh
 	fail "SHELL=fish did not choose fish's lines"
 [[ $(SHELL=/bin/tcsh "$NPR" env) == "$(cat "$T/env.csh")" ]] ||
 	fail "SHELL=tcsh did not choose csh's lines"
-log "dash, bash, fish and csh set DOCKER_HOST and SSH_AUTH_SOCK to paths with spaces and quotes; \$SHELL picks the kind"
+log "dash, bash, fish and csh set DOCKER_HOST and SSH_AUTH_SOCK to paths with spaces, quotes, \$ and !; \$SHELL picks the kind"
 
 # Gpg4win, through the stand-in gpgconf.exe and the interop seam: a new
 # instance (the seam is read at start).
