@@ -39,6 +39,27 @@ configure_file(${PROJECT_SOURCE_DIR}/docs/npiperouter.conf.5
 install(FILES docs/npiperouter.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES docs/npiperouter.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
+# bash completion, where bash-completion looks: its pkg-config
+# completionsdir under our prefix, else DATADIR/bash-completion/completions
+# (the same place). Relative to the prefix when it is below it, so the
+# .deb and `cmake --install` agree.
+set(_npr_bc_dir ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+if(PKG_CONFIG_EXECUTABLE)
+  execute_process(COMMAND ${PKG_CONFIG_EXECUTABLE}
+      --define-variable=prefix=${CMAKE_INSTALL_PREFIX}
+      --variable=completionsdir bash-completion
+    OUTPUT_VARIABLE _npr_bc_pc OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE _npr_bc_rc ERROR_QUIET)
+  if(_npr_bc_rc EQUAL 0 AND _npr_bc_pc)
+    string(REGEX REPLACE "^${CMAKE_INSTALL_PREFIX}/" "" _npr_bc_dir
+      ${_npr_bc_pc})
+  endif()
+endif()
+set(NPR_BASH_COMPLETION_DIR ${_npr_bc_dir} CACHE PATH
+  "Where the bash completion of npiperouter is installed")
+install(FILES etc/bash-completion/npiperouter
+  DESTINATION ${NPR_BASH_COMPLETION_DIR})
+
 if(NPR_TESTS)
   add_subdirectory(${PROJECT_SOURCE_DIR}/tests/systemd)
   add_subdirectory(${PROJECT_SOURCE_DIR}/tests/man)

@@ -9,6 +9,7 @@
 #include "mux_main.h"
 #include "options.h"
 #include "pipe.h"
+#include "probe.h"
 #include "report.h"
 #include "sock.h"
 #include "target.h"
@@ -44,6 +45,9 @@ wmain(int argc, wchar_t **argv)
 	/* --mux: every connection of a route on this one process. */
 	if (argc >= 2 && wcscmp(argv[1], L"--mux") == 0)
 		return mux_main(argc, argv);
+	/* --probe: does each NAME exist; no session is opened. */
+	if (argc >= 2 && wcscmp(argv[1], L"--probe") == 0)
+		return probe_main(argc, argv);
 	switch (options_parse(argc, argv, &o, msg, sizeof msg)) {
 	case OPTIONS_HELP:
 		options_usage(GetStdHandle(STD_OUTPUT_HANDLE));

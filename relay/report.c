@@ -78,7 +78,8 @@ report_win32_text(DWORD code, char *buf, size_t len)
 /*
  * "TARGET: what: system text (error N)", the error line without its
  * "nprelay: " prefix: stderr gets it in spawn mode, the open reply in
- * mux mode (docs/mux.md), so both say the same.
+ * mux mode (docs/mux.md), so both say the same; TARGET NULL leaves
+ * "TARGET: " out.
  */
 void
 report_format(const struct nprelay_error *err, const char *target, char *buf,
@@ -86,12 +87,17 @@ report_format(const struct nprelay_error *err, const char *target, char *buf,
 {
 	char text[1024];
 
+	/* No TARGET: --probe prints it in a field of its own. */
+	const char *sep = target != NULL ? ": " : "";
+
+	if (target == NULL)
+		target = "";
 	if (err->code != 0) {
 		report_win32_text(err->code, text, sizeof text);
-		snprintf(buf, len, "%s: %s: %s (error %lu)", target, err->what,
-		    text, (unsigned long)err->code);
+		snprintf(buf, len, "%s%s%s: %s (error %lu)", target, sep,
+		    err->what, text, (unsigned long)err->code);
 	} else
-		snprintf(buf, len, "%s: %s", target, err->what);
+		snprintf(buf, len, "%s%s%s", target, sep, err->what);
 }
 
 void

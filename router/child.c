@@ -28,6 +28,8 @@ extern char **environ;
 static const char *const child_env_keep[] = {
 	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
 	"TMPDIR", "XDG_RUNTIME_DIR",
+	/* Linux's gpgconf, asked where gpg looks (builtin.c). */
+	"GNUPGHOME",
 	"WSL_INTEROP", "WSL_DISTRO_NAME", "WSLENV",
 	/* Wine, for relays run under it (tests, plain Linux). */
 	"WINEPREFIX", "WINEDEBUG", "WINEARCH", "WINESERVER", "WINELOADER",

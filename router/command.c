@@ -12,6 +12,7 @@
 
 #include <event2/buffer.h>
 
+#include "builtin.h"
 #include "config.h"
 #include "control.h"
 #include "doctor.h"
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "server.h"
+#include "shellenv.h"
 #include "status.h"
 #include "trust.h"
 #include "version.h"
@@ -26,14 +28,37 @@
 /* Longest a `stop` waits for the instance to exit. */
 #define COMMAND_STOP_WAIT_SECS 3700
 
-/* Load FILE, printing every problem; NULL when it does not validate. */
+/* Whether a missing default file means the built-in routes. */
+static int command_builtin_ok;
+
+void
+command_init(int builtin_ok)
+{
+	command_builtin_ok = builtin_ok;
+}
+
+/* FILE is missing and the built-in routes stand in for it. */
+static int
+command_is_builtin(const char *file)
+{
+	return command_builtin_ok && access(file, F_OK) != 0 &&
+	    errno == ENOENT;
+}
+
+/*
+ * Load FILE (or the built-in routes), printing every problem; NULL when
+ * it does not validate. TO_LOG: for serving, so built-in routes whose
+ * socket something else answers on are left out.
+ */
 static struct config *
 command_load(const char *file, int to_log)
 {
+	struct builtin_opts opts = { to_log, NULL };
 	struct config *cfg = NULL;
 	struct config_errors errs = { NULL, 0 };
 
-	if (config_load(file, &cfg, &errs) == 0)
+	if (builtin_config_load(file, command_builtin_ok, &opts, &cfg,
+	    &errs) == 0)
 		return cfg;
 	for (size_t i = 0; i < errs.n; i++) {
 		if (to_log)
@@ -83,21 +108,61 @@ command_relay_warnings(const struct config *cfg, int to_log)
 }
 
 int
-command_check(const char *file)
+command_check(const char *file, int routes_only)
 {
 	struct config *cfg = NULL;
 	char line[1024];
 
 	if ((cfg = command_load(file, 0)) == NULL)
 		return 1;
+	if (routes_only) {
+		for (size_t i = 0; i < cfg->nroutes; i++)
+			printf("%s\n", cfg->routes[i].name);
+		config_free(cfg);
+		return 0;
+	}
 	command_relay_warnings(cfg, 0);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);
 	}
-	printf("%s: %zu route(s), OK\n", file, cfg->nroutes);
+	if (cfg->builtin)
+		printf("%s: no such file; %zu built-in route(s) for the Windows "
+		    "services found, OK\n", file, cfg->nroutes);
+	else
+		printf("%s: %zu route(s), OK\n", file, cfg->nroutes);
 	config_free(cfg);
 	return 0;
+}
+
+int
+command_config_print(const char *file)
+{
+	struct config *cfg = NULL;
+	char err[256];
+	int rc = 0;
+
+	if ((cfg = command_load(file, 0)) == NULL)
+		return 1;
+	if (cfg->builtin)
+		printf("# %s does not exist: these are the built-in routes for "
+		    "the\n# Windows services found now. Save this as that file "
+		    "to edit them.\n", file);
+	else
+		printf("# The configuration loaded from %s, as one file.\n",
+		    file);
+	/* Saved beside routes.d, its routes would come twice. */
+	if (config_print_dropins(cfg))
+		printf("# It holds the routes of the routes.d folder beside "
+		    "it too: keep it away\n# from that folder, or remove "
+		    "them here.\n");
+	fflush(stdout);
+	if (config_print(cfg, stdout, err, sizeof err) != 0) {
+		fprintf(stderr, "npiperouter: %s\n", err);
+		rc = 1;
+	}
+	config_free(cfg);
+	return rc;
 }
 
 static int
@@ -192,10 +257,14 @@ command_show_log_tail(const char *path)
 	command_print_text(stderr, buf, len);
 }
 
-/* In the forked child: detach and serve, logging to the instance's log. */
+/*
+ * In the forked child: detach and serve, logging to the instance's log.
+ * CFG NULL: load FILE here (the built-in routes), so that what the probe
+ * found and skipped is in that log.
+ */
 static void __attribute__((noreturn))
-command_daemon(struct config *cfg, const struct runtime_paths *p, int lock,
-    int ready_fd)
+command_daemon(const char *file, struct config *cfg,
+    const struct runtime_paths *p, int lock, int ready_fd)
 {
 	struct server_opts opts = { p->ctl, ready_fd };
 	int null_fd, log_fd;
@@ -212,20 +281,36 @@ command_daemon(struct config *cfg, const struct runtime_paths *p, int lock,
 	log_init(log_get_level());
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s started in the background for %s",
-	    NPR_VERSION, cfg->file);
+	    NPR_VERSION, file);
+	if (cfg == NULL && (cfg = command_load(file, 1)) == NULL)
+		exit(1);
 	exit(server_run(cfg, &opts));
 }
 
+/* How long `start --env` waits for an instance another start began. */
+#define COMMAND_ENV_WAIT_MS 30000
+
+/*
+ * `env` for start --env: an instance that another shell's start began
+ * may still be probing or opening its sockets (its control socket comes
+ * last), so ask until it answers, for a bounded time.
+ */
+static int command_env_wait(const char *file, int shell);
+
 int
-command_start(const char *file)
+command_start(const char *file, int shell)
 {
 	struct runtime_paths p;
 	struct config *cfg = NULL;
 	pid_t owner = 0, pid;
 	int lock = -1, ready[2] = { -1, -1 }, rc = 1;
+	FILE *say = shell >= 0 ? stderr : stdout;
 	char c;
 
-	if ((cfg = command_load(file, 0)) == NULL)
+	/* Built-in routes are probed only when no instance runs (that
+	 * starts Windows programs, too slow for every new shell), by the
+	 * instance itself (command_daemon). */
+	if (!command_is_builtin(file) && (cfg = command_load(file, 0)) == NULL)
 		return 1;
 	if (command_paths(file, &p) != 0)
 		goto out;
@@ -235,7 +320,10 @@ command_start(const char *file)
 			    strerror(errno));
 			goto out;
 		}
-		if (owner == 0)
+		/* With --env this runs in every new shell: quiet. */
+		if (shell >= 0)
+			;
+		else if (owner == 0)
 			printf("npiperouter is starting for %s (by another "
 			    "start)\n", file);
 		else
@@ -251,13 +339,13 @@ command_start(const char *file)
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		command_daemon(cfg, &p, lock, ready[1]);
+		command_daemon(file, cfg, &p, lock, ready[1]);
 	}
 	/* The lock stays held through the child's copy of the fd. */
 	close(ready[1]);
 	ready[1] = -1;
 	if (read(ready[0], &c, 1) == 1) {
-		printf("npiperouter started (pid %ld) for %s; log: %s\n",
+		fprintf(say, "npiperouter started (pid %ld) for %s; log: %s\n",
 		    (long)pid, file, p.log);
 		rc = 0;
 	} else {
@@ -272,6 +360,8 @@ out:
 	if (lock != -1)
 		close(lock);
 	config_free(cfg);
+	if (rc == 0 && shell >= 0)
+		rc = command_env_wait(file, shell);
 	return rc;
 }
 
@@ -375,4 +465,78 @@ command_doctor(const char *file)
 		rc = 1;
 	config_free(cfg);
 	return rc;
+}
+
+/* NAME is among the N NAMES (or N is 0: every route). */
+static int
+command_env_wanted(const char *name, size_t nlen, char *const *names,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(names[i]) == nlen && strncmp(names[i], name, nlen) == 0)
+			return 1;
+	}
+	return n == 0;
+}
+
+/*
+ * The running instance answers "ROUTE\tVAR\tVALUE" lines (status.c);
+ * each becomes the line for SHELL. Nothing is printed but those lines,
+ * for eval.
+ */
+int
+command_env(const char *file, int shell, char *const *names, size_t n)
+{
+	struct runtime_paths p;
+	char *text = NULL, *line, *next, *var, *value, err[512], buf[16384];
+	int rc;
+
+	if (command_paths(file, &p) != 0)
+		return 1;
+	rc = control_request(p.ctl, "env", &text, err, sizeof err);
+	if (rc == -1) {
+		fprintf(stderr, "npiperouter is not running for %s (npiperouter "
+		    "start --env starts it)\n", file);
+		return COMMAND_NOT_RUNNING;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "npiperouter: %s\n", rc == CONTROL_REFUSED ? err :
+		    text != NULL ? text : "env failed");
+		free(text);
+		return 1;
+	}
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((var = strchr(line, '\t')) == NULL ||
+		    (value = strchr(var + 1, '\t')) == NULL)
+			continue;
+		if (!command_env_wanted(line, (size_t)(var - line), names, n))
+			continue;
+		*var++ = '\0';
+		*value++ = '\0';
+		if (shellenv_line((enum shellenv_shell)shell, var, value, buf,
+		    sizeof buf) == 0)
+			fputs(buf, stdout);
+	}
+	free(text);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+command_env_wait(const char *file, int shell)
+{
+	struct runtime_paths p;
+	char *text = NULL, err[512];
+	int waited = 0;
+
+	if (command_paths(file, &p) != 0)
+		return 1;
+	while (control_request(p.ctl, "status", &text, err, sizeof err) == -1 &&
+	    waited < COMMAND_ENV_WAIT_MS) {
+		usleep(100 * 1000);
+		waited += 100;
+	}
+	free(text);
+	return command_env(file, shell, NULL, 0);
 }

@@ -31,14 +31,6 @@
  */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-/* The parsed files, kept so that routes' adapter_setting stays valid,
- * and the names their settings point to for FILE:LINE messages. */
-struct config_trees {
-	config_t **v;
-	char **names;
-	size_t n;
-};
-
 static const char *const config_main_keys[] = { "plugin_dir",
 	"shutdown_timeout", "relay", "routes", NULL };
 
@@ -224,23 +216,18 @@ config_tree_name(config_setting_t *s, const char *name)
 }
 
 /*
- * Parse FILE into a tree kept in cfg->trees. Returns NULL after
- * reporting when the file cannot be read or has a syntax error.
+ * Parse BUF, the text of FILE, into a tree kept in cfg->trees. Returns
+ * NULL after reporting a syntax error.
  */
 static config_t *
-config_file_read(struct config_ctx *ctx, const char *file)
+config_text_read(struct config_ctx *ctx, const char *file, const char *buf)
 {
 	struct config_trees *trees = ctx->cfg->trees;
 	config_t *tree = NULL, **nv = NULL;
 	const char *text = NULL, *efile = NULL;
-	char *dir = NULL, *buf = NULL, *name = NULL, **nn = NULL;
-	char err[512];
+	char *dir = NULL, *name = NULL, **nn = NULL;
 	int ok = 0;
 
-	if ((buf = config_file_slurp(file, err, sizeof err)) == NULL) {
-		config_err(ctx, file, 0, NULL, "%s", err);
-		goto out;
-	}
 	if ((tree = calloc(1, sizeof *tree)) == NULL ||
 	    (name = strdup(file)) == NULL) {
 		ctx->oom = 1;
@@ -296,8 +283,27 @@ out:
 		tree = NULL;
 	}
 	free(name);
-	free(buf);
 	free(dir);
+	return tree;
+}
+
+/*
+ * Parse FILE into a tree kept in cfg->trees. Returns NULL after
+ * reporting when the file cannot be read or has a syntax error.
+ */
+static config_t *
+config_file_read(struct config_ctx *ctx, const char *file)
+{
+	config_t *tree = NULL;
+	char *buf = NULL, err[512];
+
+	if ((buf = config_file_slurp(file, err, sizeof err)) == NULL) {
+		config_err(ctx, file, 0, NULL, "%s", err);
+		ctx->any_file_failed = 1;
+		return NULL;
+	}
+	tree = config_text_read(ctx, file, buf);
+	free(buf);
 	return tree;
 }
 
@@ -482,9 +488,14 @@ out:
 	free(prefix);
 }
 
-int
-config_load(const char *file, struct config **cfgp,
-    struct config_errors *errs)
+/*
+ * Load FILE, or TEXT in its place when TEXT is not NULL (built-in routes:
+ * TEXT named TEXT_NAME in messages, FILE only places routes.d), then the
+ * drop-ins beside FILE.
+ */
+static int
+config_load_common(const char *file, const char *text_name, const char *text,
+    struct config **cfgp, struct config_errors *errs)
 {
 	struct config_ctx ctx;
 	config_t *tree = NULL;
@@ -502,8 +513,10 @@ config_load(const char *file, struct config **cfgp,
 	}
 	ctx.cfg->shutdown_timeout = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
 	ctx.cfg->refs = 1;
+	ctx.cfg->builtin = text != NULL;
 
-	tree = config_file_read(&ctx, file);
+	tree = text != NULL ? config_text_read(&ctx, text_name, text) :
+	    config_file_read(&ctx, file);
 	if (tree != NULL) {
 		config_parse_main(&ctx, tree);
 	} else {
@@ -515,9 +528,10 @@ config_load(const char *file, struct config **cfgp,
 	if (tree != NULL || access(file, F_OK) == 0)
 		config_load_dropins(&ctx, file);
 
-	/* Not when routes were there but unreadable: that is reported. */
+	/* Not when routes were there but unreadable: that is reported. Built-in
+	 * routes may all be absent: the router waits for a reload then. */
 	if (ctx.nentries == 0 && !ctx.any_file_failed && !ctx.routes_bad &&
-	    !ctx.oom)
+	    !ctx.oom && text == NULL)
 		config_err(&ctx, file, 0, NULL, "no routes configured (add a "
 		    "\"routes\" list here or a *.conf file in "
 		    CONFIG_DROPIN_DIR "/)");
@@ -534,6 +548,20 @@ out:
 	free(ctx.pos);
 	config_free(ctx.cfg);
 	return rc;
+}
+
+int
+config_load(const char *file, struct config **cfgp,
+    struct config_errors *errs)
+{
+	return config_load_common(file, NULL, NULL, cfgp, errs);
+}
+
+int
+config_load_text(const char *file, const char *name, const char *text,
+    struct config **cfgp, struct config_errors *errs)
+{
+	return config_load_common(file, name, text, cfgp, errs);
 }
 
 struct config *

@@ -3,6 +3,7 @@
 #define NPR_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define CONFIG_DEFAULT_MODE 0600
@@ -63,6 +64,10 @@ struct route_conf {
 	unsigned *allow_gids;
 	size_t nallow_gids;
 
+	/* The variable `npiperouter env` sets to this route's socket: NULL
+	 * for the one its adapter implies (shellenv.c), "" for none. */
+	char *env;
+
 	/* The generation this route belongs to: whoever keeps a pointer to
 	 * the route (a running route, a session) holds a reference on it. */
 	struct config *cfg;
@@ -77,6 +82,8 @@ struct config {
 	size_t nroutes;
 	struct config_trees *trees; /* the parsed files; private to config */
 	unsigned refs; /* see config_ref() */
+	int builtin;    /* FILE does not exist: built-in routes (builtin.c) */
+	int builtin_ok; /* FILE is the default one: built-in routes if missing */
 };
 
 /* Every problem found, each as one line "FILE:LINE: route "NAME": what". */
@@ -93,6 +100,24 @@ struct config_errors {
  */
 int config_load(const char *file, struct config **cfgp,
     struct config_errors *errs);
+/*
+ * The same with TEXT, named NAME in messages, in place of FILE's content
+ * (the built-in routes, builtin.c): FILE names the generation and places
+ * routes.d. TEXT may have no routes.
+ */
+int config_load_text(const char *file, const char *name, const char *text,
+    struct config **cfgp, struct config_errors *errs);
+
+/*
+ * Write CFG as one libconfig file that `check` accepts: the settings of
+ * every file it was loaded from (routes.d included), as parsed, not
+ * expanded. Returns 0, or -1 with the reason in ERR.
+ */
+int config_print(const struct config *cfg, FILE *out, char *err,
+    size_t errlen);
+/* CFG has routes.d files (config_print writes their routes too). */
+int config_print_dropins(const struct config *cfg);
+
 /*
  * A loaded config is one generation, reference-counted: config_load()
  * hands out the first reference, config_ref() takes another (returning

@@ -10,6 +10,15 @@
 
 #include "config.h"
 
+/* The parsed files, kept so that routes' adapter_setting stays valid,
+ * and the names their settings point to for FILE:LINE messages; the
+ * main file (or the built-in text) first, then routes.d in order. */
+struct config_trees {
+	config_t **v;
+	char **names;
+	size_t n;
+};
+
 /* Longer labels are cut; they only ever hold `route "NAME"` or `route #N`. */
 #define CONFIG_LABEL_MAX 160
 

@@ -29,7 +29,9 @@ struct route_parse {
 static const char *const route_keys[] = { "name", "listen", "pipe",
 	"relay_args", "relay", "adapter", "mode", "max_connections",
 	"allow_uids", "allow_groups", "max_connections_per_uid", "idle_timeout",
-	NULL };
+	"env", NULL };
+
+static char *route_strdup_or_null(struct config_ctx *, const char *);
 
 /* The name comes first so that every later message can carry it. */
 static void
@@ -198,6 +200,45 @@ route_parse_mode(struct route_parse *rp, const config_setting_t *s)
 	else
 		config_err_at(rp->ctx, s, rp->pos->label, "mode \"%s\" is "
 		    "unknown; use \"auto\", \"mux\" or \"spawn\"", v);
+}
+
+/*
+ * The variable `npiperouter env` sets: a name every shell takes (sh,
+ * fish and csh alike), or "" for none; two routes may not set one.
+ */
+static void
+route_parse_env(struct route_parse *rp, const config_setting_t *s)
+{
+	struct config_ctx *ctx = rp->ctx;
+	const char *v = NULL;
+	size_t i;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_err_at(ctx, s, rp->pos->label, "\"env\" must be a string, "
+		    "not %s", config_type_name(s));
+		return;
+	}
+	v = config_setting_get_string(s);
+	if (*v != '\0' && (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v) ||
+	    (*v >= '0' && *v <= '9'))) {
+		config_err_at(ctx, s, rp->pos->label, "env \"%s\" is not a "
+		    "variable name: letters, digits and \"_\", not starting "
+		    "with a digit (\"\" for none)", v);
+		return;
+	}
+	for (i = 0; *v != '\0' && i + 1 < ctx->cfg->nroutes; i++) {
+		if (ctx->cfg->routes[i].env != NULL &&
+		    strcmp(ctx->cfg->routes[i].env, v) == 0) {
+			config_err_at(ctx, s, rp->pos->label, "env \"%s\" is "
+			    "set by route \"%s\" too", v,
+			    ctx->cfg->routes[i].name != NULL ?
+			    ctx->cfg->routes[i].name : "?");
+			return;
+		}
+	}
+	free(rp->r->env);
+	rp->r->env = route_strdup_or_null(ctx, v);
 }
 
 /*
@@ -381,6 +422,8 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 		else if (strcmp(key, "idle_timeout") == 0)
 			route_parse_uint(&rp, m, key, 0, ROUTE_IDLE_TIMEOUT_LIMIT,
 			    &rp.r->idle_timeout);
+		else if (strcmp(key, "env") == 0)
+			route_parse_env(&rp, m);
 		else if (strcmp(key, "allow_uids") == 0)
 			config_access_parse(ctx, m, rp.pos->label, 0, rp.r);
 		else if (strcmp(key, "allow_groups") == 0)
@@ -422,6 +465,7 @@ config_route_free(struct route_conf *r)
 	free(r->relay.path);
 	free(r->relay.cwd);
 	free(r->adapter);
+	free(r->env);
 	free(r->allow_uids);
 	free(r->allow_gids);
 	adapter_route_free(r->adapter_route);

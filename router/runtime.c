@@ -80,9 +80,16 @@ runtime_paths_init(const char *config_file, struct runtime_paths *p,
 	size_t limit = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
 	uint32_t h;
 
+	/* A default file that does not exist names the instance of the
+	 * built-in routes (builtin.h): as given, it is absolute. */
 	if (realpath(config_file, real) == NULL) {
-		snprintf(err, errlen, "%s: %s", config_file, strerror(errno));
-		return -1;
+		if (errno != ENOENT || config_file[0] != '/' ||
+		    strlen(config_file) >= sizeof real) {
+			snprintf(err, errlen, "%s: %s", config_file,
+			    strerror(errno));
+			return -1;
+		}
+		snprintf(real, sizeof real, "%s", config_file);
 	}
 	h = runtime_hash(real);
 	snprintf(copy, sizeof copy, "%s", real);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "activation.h"
+#include "builtin.h"
 #include "child.h"
 #include "control.h"
 #include "doctor.h"
@@ -207,14 +208,15 @@ server_reload(struct server *srv, struct config_errors *errs)
 		return -1;
 	notify_reloading();
 	log_info("reloading %s", srv->cfg->file);
-	if (config_load(srv->cfg->file, &ncfg, errs) != 0) {
+	/* Without a config file, the built-in routes are probed again. */
+	if (builtin_config_reload(srv->cfg, &ncfg, errs) != 0) {
 		for (i = 0; i < errs->n; i++)
 			log_error("%s", errs->lines[i]);
 		log_error("reload failed; the running configuration was kept");
 		notify_ready();
 		return -1;
 	}
-	routes = calloc(srv->nroutes + ncfg->nroutes, sizeof *routes);
+	routes = calloc(srv->nroutes + ncfg->nroutes + 1, sizeof *routes);
 	kept = calloc(ncfg->nroutes + 1, 1);
 	kept_old = calloc(srv->nroutes + 1, 1);
 	if (routes == NULL || kept == NULL || kept_old == NULL)
@@ -431,7 +433,8 @@ server_run(struct config *cfg, const struct server_opts *opts)
 	if ((srv.ev_phase = evtimer_new(srv.base, server_phase_cb, &srv)) == NULL)
 		fatalx("out of memory for a timer");
 
-	if ((srv.routes = calloc(cfg->nroutes, sizeof *srv.routes)) == NULL)
+	/* Built-in routes may be none yet (nothing found): one slot. */
+	if ((srv.routes = calloc(cfg->nroutes + 1, sizeof *srv.routes)) == NULL)
 		fatalx("out of memory");
 	server_env_init();
 	activation_init();

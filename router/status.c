@@ -11,6 +11,7 @@
 
 #include "route.h"
 #include "server.h"
+#include "shellenv.h"
 
 /* What a mux relay adds to a route's line. */
 static void
@@ -123,4 +124,33 @@ status_render_json(const struct server *srv, struct evbuffer *out)
 		evbuffer_add_printf(out, "}");
 	}
 	evbuffer_add_printf(out, "]}\n");
+}
+
+void
+status_render_env(const struct server *srv, struct evbuffer *out)
+{
+	struct route *const *routes;
+	const struct route_conf *rc;
+	const char *var, *seen[64];
+	char value[4200];
+	size_t n, nseen = 0, j;
+
+	routes = server_routes(srv, &n);
+	for (size_t i = 0; i < n; i++) {
+		/* Retired routes finish their sessions but no longer listen. */
+		if (route_retired(routes[i]))
+			continue;
+		rc = route_conf(routes[i]);
+		if ((var = shellenv_var(rc)) == NULL ||
+		    shellenv_value(var, rc->listen_path, value,
+		    sizeof value) != 0)
+			continue;
+		for (j = 0; j < nseen && strcmp(seen[j], var) != 0; j++)
+			;
+		if (j < nseen)
+			continue;
+		if (nseen < sizeof seen / sizeof *seen)
+			seen[nseen++] = var;
+		evbuffer_add_printf(out, "%s\t%s\t%s\n", rc->name, var, value);
+	}
 }

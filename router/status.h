@@ -7,6 +7,9 @@ struct server;
 
 void status_render_text(const struct server *, struct evbuffer *);
 void status_render_json(const struct server *, struct evbuffer *);
+/* `npiperouter env`: "ROUTE\tVAR\tVALUE" for each route that listens and
+ * has a variable (shellenv.h), the first route of each variable. */
+void status_render_env(const struct server *, struct evbuffer *);
 /* S as a JSON string, quoted and escaped. */
 void status_json_string(struct evbuffer *, const char *s);
 

@@ -230,6 +230,29 @@ static const struct bad_case bad_cases[] = {
 	  RELAY OPEN "  name = \"" A65 "\";\n" LISTEN PIPE CLOSE, NULL, 1,
 	  { "main.conf:3: route #1: name \"" A65 "\" is 65 characters; the "
 	    "limit is 64" } },
+	{ "env not a variable name",
+	  ROUTE_WITH("  env = \"9X\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": env \"9X\" is not a variable name: "
+	    "letters, digits and \"_\", not starting with a digit (\"\" for "
+	    "none)" } },
+	{ "env with a shell character",
+	  ROUTE_WITH("  env = \"A;B\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": env \"A;B\" is not a variable name: "
+	    "letters, digits and \"_\", not starting with a digit (\"\" for "
+	    "none)" } },
+	{ "env not a string",
+	  ROUTE_WITH("  env = 1;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"env\" must be a string, not an "
+	    "integer" } },
+	{ "env twice",
+	  RELAY "routes = (\n"
+	  "  { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\";\n"
+	  "    env = \"X_SOCK\"; },\n"
+	  "  { name = \"b\"; listen = { path = \"/tmp/b\"; }; pipe = \"p\";\n"
+	  "    env = \"X_SOCK\"; }\n"
+	  ");\n", NULL, 1,
+	  { "main.conf:6: route \"b\": env \"X_SOCK\" is set by route \"a\" "
+	    "too" } },
 	{ "duplicate name",
 	  RELAY "routes = (\n"
 	  "  { name = \"a\"; listen = { path = \"/tmp/a\"; }; pipe = \"p\"; },\n"

@@ -1,0 +1,85 @@
+#!/bin/bash
+# `npiperouter env` and `start --env` with a config file: each route's
+# variable is its "env" key, else the one its adapter implies (docker:
+# DOCKER_HOST with unix://, ssh-agent: SSH_AUTH_SOCK), none for assuan or
+# env = ""; the first route of a variable wins; only routes that listen;
+# ROUTE arguments pick routes; nothing runs: exit 3 and no line. A file
+# named with -c that does not exist is an error, never the built-in
+# routes. `config --print` of a main file and a drop-in is one file that
+# check accepts, with the same routes.
+. "$(dirname "$0")/lib.sh"
+
+start_backend echo echo "$T/backend.sock"
+r() { # r NAME SETTINGS: one route
+	printf '  { name = "%s"; listen = { path = "%s"; }; %s %s }' \
+		"$1" "$T/$1.sock" "$(relay_route "$T/backend.sock")" "$2"
+}
+# write_conf [d]: the config, with route d when asked.
+write_conf() {
+	{
+		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
+		[[ ${1:-} == d ]] && r d 'adapter = { name = "docker"; };' && echo ,
+		r d2 'adapter = { name = "docker"; };'; echo ,
+		r g 'adapter = { name = "assuan"; };'; echo ,
+		r n 'adapter = { name = "ssh-agent"; }; env = "";'; echo ,
+		r s 'env = "SSH_AUTH_SOCK";'
+		printf '\n);\n'
+	} >"$T/r.conf"
+}
+write_conf d
+mkdir "$T/routes.d"
+printf 'routes = (\n%s\n);\n' "$(r x 'env = "MY_SOCK";')" >"$T/routes.d/x.conf"
+DAEMON_CONF=$T/r.conf
+
+st=0
+"$NPIPEROUTER" env -c "$T/r.conf" >"$T/env0" 2>"$T/env0.err" || st=$?
+((st == 3)) || fail "env with nothing running: exit $st, want 3"
+[[ ! -s $T/env0 ]] || fail "env with nothing running printed: $(cat "$T/env0")"
+grep -q "not running" "$T/env0.err" || fail "env: $(cat "$T/env0.err")"
+
+"$NPIPEROUTER" start --env --shell sh -c "$T/r.conf" >"$T/env1" 2>"$T/start.err" ||
+	fail "start --env failed: $(cat "$T/start.err")"
+cat >"$T/env1.want" <<WANT
+DOCKER_HOST='unix://$T/d.sock'; export DOCKER_HOST;
+SSH_AUTH_SOCK='$T/s.sock'; export SSH_AUTH_SOCK;
+MY_SOCK='$T/x.sock'; export MY_SOCK;
+WANT
+diff -u "$T/env1.want" "$T/env1" >"$T/diff" || fail "start --env: $(cat "$T/diff")"
+grep -q "^npiperouter started" "$T/start.err" || fail "start's own line: $(cat "$T/start.err")"
+"$NPIPEROUTER" start --env --shell sh -c "$T/r.conf" >"$T/env2" 2>"$T/start2.err" ||
+	fail "second start --env failed"
+cmp -s "$T/env1" "$T/env2" && [[ ! -s $T/start2.err ]] ||
+	fail "second start --env: $(cat "$T/env2" "$T/start2.err")"
+log "start --env: implied DOCKER_HOST (first docker route), explicit SSH_AUTH_SOCK and MY_SOCK; none for assuan and env = \"\""
+
+[[ $("$NPIPEROUTER" env -c "$T/r.conf" --shell fish x) == "set -gx MY_SOCK '$T/x.sock';" ]] ||
+	fail "env x: $("$NPIPEROUTER" env -c "$T/r.conf" --shell fish x)"
+[[ -z $("$NPIPEROUTER" env -c "$T/r.conf" g) ]] || fail "env g printed a line"
+log "env ROUTE picks routes"
+
+# A route removed by reload no longer listens: its line goes.
+write_conf
+"$NPIPEROUTER" reload -c "$T/r.conf" >/dev/null || fail "reload failed"
+"$NPIPEROUTER" env -c "$T/r.conf" --shell sh >"$T/env3" || fail "env after reload"
+grep -qx "DOCKER_HOST='unix://$T/d2.sock'; export DOCKER_HOST;" "$T/env3" ||
+	fail "after removing d: $(cat "$T/env3")"
+log "after reload without route d, DOCKER_HOST is d2's"
+
+# Away from routes.d, which it holds already.
+mkdir -m 700 "$T/p"
+"$NPIPEROUTER" config --print -c "$T/r.conf" >"$T/p/printed.conf" ||
+	fail "config --print failed"
+"$NPIPEROUTER" check -c "$T/p/printed.conf" >"$T/check.out" 2>&1 ||
+	fail "check of the printed config: $(cat "$T/check.out")"
+diff <("$NPIPEROUTER" check --routes -c "$T/r.conf") \
+	<("$NPIPEROUTER" check --routes -c "$T/p/printed.conf") >"$T/diff" ||
+	fail "printed routes differ: $(cat "$T/diff")"
+grep -q 'MY_SOCK' "$T/p/printed.conf" || fail "the drop-in's route is not printed"
+grep -q '^# .*routes.d' "$T/p/printed.conf" || fail "no word about routes.d"
+log "config --print: main file and routes.d as one file that check accepts"
+
+st=0
+"$NPIPEROUTER" check -c "$T/none.conf" >"$T/none.out" 2>&1 || st=$?
+((st == 1)) && grep -q "none.conf: cannot read" "$T/none.out" ||
+	fail "check -c of a missing file: exit $st: $(cat "$T/none.out")"
+log "-c of a missing file is an error, not the built-in routes"
