@@ -1,0 +1,102 @@
+# Sourced by the docker workflow tests (docker_wf_*.sh): what a Docker
+# user does, with the real docker CLI and real containers run by podman's
+# Docker API service, once straight to podman's socket and once through
+# the router's docker adapter route, in the relay mode of the test
+# (NPR_TEST_MODE spawn or mux, see docker_lib.sh). Both runs must print
+# the same and end with the same exit status; the test then checks what
+# they printed against what it should be (two runs broken alike would
+# agree).
+#
+# After sourcing: P, podman's socket; R, the route's; IMG, a busybox
+# image (Debian's busybox-static) in podman's store.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=docker_lib.sh
+. "$(dirname "$0")/docker_lib.sh"
+
+start_podman
+P=$T/podman.sock
+R=$T/dk.sock
+IMG=localhost/npr-busybox:1
+: >"$T/wsl.conf"
+cat >"$T/router.conf" <<CONF
+routes = (
+$(docker_route dk "{ name = \"docker\"; wsl_conf = \"$T/wsl.conf\"; }" "$P")
+);
+CONF
+start_router "$T/router.conf" "$R"
+busybox_image "$P" "$IMG"
+log "podman runs containers of $IMG; route dk in $DOCKER_TEST_MODE mode"
+
+# dw ARGS...: the docker CLI against $WF_SOCK, in the foreground.
+dw() {
+	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
+		timeout 120 docker "$@"
+}
+
+# wf NAME FUNC: run FUNC straight to podman (WF=d, WF_SOCK=$P), then
+# through the route (WF=r, WF_SOCK=$R); its stdout goes to $T/NAME.d.out
+# and $T/NAME.r.out, its stderr to $T/NAME.d.err and $T/NAME.r.err. Fails
+# unless both printed the same and ended with the same status. Sets
+# WF_OUT (what the route's run printed) and WF_RC (its exit status). FUNC
+# names its containers with $WF so the runs do not meet.
+wf() {
+	local name=$1 fn=$2 rc_d rc_r
+	WF=d WF_SOCK=$P
+	rc_d=0
+	"$fn" >"$T/$name.d.out" 2>"$T/$name.d.err" || rc_d=$?
+	WF=r WF_SOCK=$R
+	rc_r=0
+	"$fn" >"$T/$name.r.out" 2>"$T/$name.r.err" || rc_r=$?
+	router_alive
+	cmp -s "$T/$name.d.out" "$T/$name.r.out" ||
+		fail "$name: through the route printed $(wf_show "$T/$name.r.out"), straight to podman $(wf_show "$T/$name.d.out") (stderr: $(wf_show "$T/$name.r.err"))"
+	((rc_d == rc_r)) ||
+		fail "$name: exit status $rc_r through the route, $rc_d straight to podman (stderr: $(wf_show "$T/$name.r.err"))"
+	WF_OUT=$(cat "$T/$name.r.out")
+	WF_RC=$rc_r
+}
+
+# wf_show FILE: FILE's first 400 bytes, quoted, for a failure message.
+wf_show() {
+	printf "'%s'" "$(head -c 400 "$1")"
+}
+
+# wf_expect NAME RC TEXT: the runs of wf NAME ended with status RC and
+# printed TEXT (the whole of it).
+wf_expect() {
+	((WF_RC == $2)) ||
+		fail "$1: exit status $WF_RC, want $2 (stderr: $(wf_show "$T/$1.r.err"))"
+	[[ $WF_OUT == "$3" ]] ||
+		fail "$1: printed $(wf_show "$T/$1.r.out"), want '$3' (stderr: $(wf_show "$T/$1.r.err"))"
+}
+
+# dw_running CONTAINER: the container is running.
+dw_running() {
+	[[ $(dw inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]
+}
+
+# dw_pty CONTAINER INPUT ARGS...: the docker CLI with ARGS in a terminal
+# (script(1) from util-linux gives it a pty); once CONTAINER runs, INPUT
+# is typed. Prints what the terminal showed, carriage returns removed
+# (all of it is in $T/pty.$WF.raw); ends with the CLI's status.
+dw_pty() {
+	local ctr=$1 input=$2 fd pid rc=0 cmd
+	shift 2
+	printf -v cmd '%q ' timeout 60 docker "$@"
+	rm -f "$T/pty.fifo"
+	mkfifo "$T/pty.fifo"
+	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
+		timeout 90 script -qefc "$cmd" /dev/null <"$T/pty.fifo" \
+		>"$T/pty.$WF.raw" &
+	pid=$!
+	# Held open: script's stdin ends only once the CLI is done.
+	exec {fd}>"$T/pty.fifo"
+	wait_until 30 "container $ctr to run" dw_running "$ctr"
+	printf '%s' "$input" >&"$fd"
+	wait "$pid" || rc=$?
+	exec {fd}>&-
+	tr -d '\r' <"$T/pty.$WF.raw"
+	return "$rc"
+}
