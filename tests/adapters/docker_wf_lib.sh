@@ -77,26 +77,40 @@ dw_running() {
 	[[ $(dw inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]
 }
 
-# dw_pty CONTAINER INPUT ARGS...: the docker CLI with ARGS in a terminal
-# (script(1) from util-linux gives it a pty); once CONTAINER runs, INPUT
-# is typed. Prints what the terminal showed, carriage returns removed
-# (all of it is in $T/pty.$WF.raw); ends with the CLI's status.
-dw_pty() {
-	local ctr=$1 input=$2 fd pid rc=0 cmd
-	shift 2
+# pty_start CONTAINER ARGS...: the docker CLI with ARGS in a terminal
+# (script(1) from util-linux gives it a pty), in the background; returns
+# once CONTAINER runs. What the terminal shows goes to $T/pty.$WF.raw.
+pty_start() {
+	local ctr=$1 cmd
+	shift
 	printf -v cmd '%q ' timeout 60 docker "$@"
 	rm -f "$T/pty.fifo"
 	mkfifo "$T/pty.fifo"
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
 		timeout 90 script -qefc "$cmd" /dev/null <"$T/pty.fifo" \
 		>"$T/pty.$WF.raw" &
-	pid=$!
+	PTY_PID=$!
 	# Held open: script's stdin ends only once the CLI is done.
-	exec {fd}>"$T/pty.fifo"
+	exec {PTY_FD}>"$T/pty.fifo"
 	wait_until 30 "container $ctr to run" dw_running "$ctr"
-	printf '%s' "$input" >&"$fd"
-	wait "$pid" || rc=$?
-	exec {fd}>&-
+}
+
+# pty_type TEXT: type TEXT (printf's %b escapes) in pty_start's terminal.
+pty_type() {
+	printf '%b' "$1" >&"$PTY_FD"
+}
+
+# pty_wait TEXT: the terminal showed TEXT (within 30 s).
+pty_wait() {
+	wait_until 30 "'$1' in the terminal" grep -qF -- "$1" "$T/pty.$WF.raw"
+}
+
+# pty_end: wait for the CLI; prints what the terminal showed, carriage
+# returns removed; ends with the CLI's exit status.
+pty_end() {
+	local rc=0
+	wait "$PTY_PID" || rc=$?
+	exec {PTY_FD}>&-
 	tr -d '\r' <"$T/pty.$WF.raw"
 	return "$rc"
 }

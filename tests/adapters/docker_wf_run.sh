@@ -60,8 +60,9 @@ log "exec -i </dev/null: 'late' 1.5 s after the half-close, exit status 7"
 # --- run -it in a terminal
 f_tty() {
 	local rc=0
-	dw_pty "wf-tty-$WF" $'echo $((6*7))x; exit 5\r' \
-		run -it --name "wf-tty-$WF" "$IMG" sh >"$T/tty.$WF.shown" || rc=$?
+	pty_start "wf-tty-$WF" run -it --name "wf-tty-$WF" "$IMG" sh
+	pty_type 'echo $((6*7))x; exit 5\r'
+	pty_end >"$T/tty.$WF.shown" || rc=$?
 	# Only the shell's answer: where the prompt and echo fall varies.
 	grep -x 42x "$T/tty.$WF.shown"
 	return "$rc"
