@@ -29,26 +29,28 @@ start_router "$T/router.conf" "$R"
 busybox_image "$P" "$IMG"
 log "podman runs containers of $IMG; route dk in $DOCKER_TEST_MODE mode"
 
-# dw ARGS...: the docker CLI against $WF_SOCK, in the foreground.
+# dw ARGS...: the docker CLI against $WF_SOCK, in the foreground; its
+# stderr goes to $WF_ERR.
 dw() {
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
-		timeout 120 docker "$@"
+		timeout 120 docker "$@" 2>>"$WF_ERR"
 }
 
 # wf NAME FUNC: run FUNC straight to podman (WF=d, WF_SOCK=$P), then
 # through the route (WF=r, WF_SOCK=$R); its stdout goes to $T/NAME.d.out
-# and $T/NAME.r.out, its stderr to $T/NAME.d.err and $T/NAME.r.err. Fails
+# and $T/NAME.r.out, the docker CLI's stderr (WF_ERR) to $T/NAME.d.err
+# and $T/NAME.r.err (the test's own failures stay on its stderr). Fails
 # unless both printed the same and ended with the same status. Sets
 # WF_OUT (what the route's run printed) and WF_RC (its exit status). FUNC
 # names its containers with $WF so the runs do not meet.
 wf() {
 	local name=$1 fn=$2 rc_d rc_r
-	WF=d WF_SOCK=$P
+	WF=d WF_SOCK=$P WF_ERR=$T/$name.d.err
 	rc_d=0
-	"$fn" >"$T/$name.d.out" 2>"$T/$name.d.err" || rc_d=$?
-	WF=r WF_SOCK=$R
+	"$fn" >"$T/$name.d.out" || rc_d=$?
+	WF=r WF_SOCK=$R WF_ERR=$T/$name.r.err
 	rc_r=0
-	"$fn" >"$T/$name.r.out" 2>"$T/$name.r.err" || rc_r=$?
+	"$fn" >"$T/$name.r.out" || rc_r=$?
 	router_alive
 	cmp -s "$T/$name.d.out" "$T/$name.r.out" ||
 		fail "$name: through the route printed $(wf_show "$T/$name.r.out"), straight to podman $(wf_show "$T/$name.d.out") (stderr: $(wf_show "$T/$name.r.err"))"
@@ -88,7 +90,7 @@ pty_start() {
 	mkfifo "$T/pty.fifo"
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
 		timeout 90 script -qefc "$cmd" /dev/null <"$T/pty.fifo" \
-		>"$T/pty.$WF.raw" &
+		>"$T/pty.$WF.raw" 2>>"$WF_ERR" &
 	PTY_PID=$!
 	# Held open: script's stdin ends only once the CLI is done.
 	exec {PTY_FD}>"$T/pty.fifo"
