@@ -25,7 +25,7 @@ done
 # dc ARGS...: docker-compose in the project folder of this run.
 dc() {
 	(cd "$T/compose-$WF" && DOCKER_HOST=unix://$WF_SOCK \
-		timeout 120 docker-compose -p "nprwf$WF" "$@") 2>>"$WF_ERR"
+		timeout -k 5 120 docker-compose -p "nprwf$WF" "$@") 2>>"$WF_ERR"
 }
 
 f_compose() {

@@ -30,10 +30,11 @@ busybox_image "$P" "$IMG"
 log "podman runs containers of $IMG; route dk in $DOCKER_TEST_MODE mode"
 
 # dw ARGS...: the docker CLI against $WF_SOCK, in the foreground; its
-# stderr goes to $WF_ERR.
+# stderr goes to $WF_ERR. Killed if it outlives timeout's TERM: `run -i`
+# passes that signal to the container and keeps waiting.
 dw() {
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
-		timeout 120 docker "$@" 2>>"$WF_ERR"
+		timeout -k 5 120 docker "$@" 2>>"$WF_ERR"
 }
 
 # wf NAME FUNC: run FUNC straight to podman (WF=d, WF_SOCK=$P), then
@@ -85,11 +86,11 @@ dw_running() {
 pty_start() {
 	local ctr=$1 cmd
 	shift
-	printf -v cmd '%q ' timeout 60 docker "$@"
+	printf -v cmd '%q ' timeout -k 5 60 docker "$@"
 	rm -f "$T/pty.fifo"
 	mkfifo "$T/pty.fifo"
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
-		timeout 90 script -qefc "$cmd" /dev/null <"$T/pty.fifo" \
+		timeout -k 5 90 script -qefc "$cmd" /dev/null <"$T/pty.fifo" \
 		>"$T/pty.$WF.raw" 2>>"$WF_ERR" &
 	PTY_PID=$!
 	# Held open: script's stdin ends only once the CLI is done.
