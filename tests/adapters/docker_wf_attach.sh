@@ -15,6 +15,7 @@
 need script head mkfifo cmp
 
 # --- attach with stdin, to a container that exits
+# shellcheck disable=SC2016 # the container's shell expands $x
 f_attach() {
 	dw run -d -i --name "wf-att-$WF" "$IMG" \
 		sh -c 'read x; echo "got $x"; sleep 1.5; echo late; exit 5' >/dev/null &&
@@ -29,6 +30,7 @@ f_detach() {
 	local rc=0
 	dw run -dit --name "wf-det-$WF" "$IMG" sh >/dev/null || return
 	pty_start "wf-det-$WF" attach "wf-det-$WF"
+	# shellcheck disable=SC2016 # the container's shell expands it
 	pty_type 'echo $((6*7))y\r'
 	pty_wait 42y
 	pty_type '\x10\x11'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the docker workflow tests (docker_wf_*.sh): what a Docker
 # user does, with the real docker CLI and real containers run by podman's
 # Docker API service, once straight to podman's socket and once through

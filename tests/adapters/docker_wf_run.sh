@@ -61,6 +61,7 @@ log "exec -i </dev/null: 'late' 1.5 s after the half-close, exit status 7"
 f_tty() {
 	local rc=0
 	pty_start "wf-tty-$WF" run -it --name "wf-tty-$WF" "$IMG" sh
+	# shellcheck disable=SC2016 # the container's shell expands it
 	pty_type 'echo $((6*7))x; exit 5\r'
 	pty_end >"$T/tty.$WF.shown" || rc=$?
 	# Only the shell's answer: where the prompt and echo fall varies.
