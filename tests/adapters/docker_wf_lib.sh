@@ -30,12 +30,14 @@ start_router "$T/router.conf" "$R"
 busybox_image "$P" "$IMG"
 log "podman runs containers of $IMG; route dk in $DOCKER_TEST_MODE mode"
 
-# dw ARGS...: the docker CLI against $WF_SOCK, in the foreground; its
+# dw ARGS...: the docker CLI ($DW_CLI) against $WF_SOCK, in the foreground; its
 # stderr goes to $WF_ERR. Killed if it outlives timeout's TERM: `run -i`
 # passes that signal to the container and keeps waiting.
+# DW_CLI: which docker CLI (default: the one on PATH).
+DW_CLI=docker
 dw() {
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
-		timeout -k 5 120 docker "$@" 2>>"$WF_ERR"
+		timeout -k 5 120 "$DW_CLI" "$@" 2>>"$WF_ERR"
 }
 
 # wf NAME FUNC: run FUNC straight to podman (WF=d, WF_SOCK=$P), then

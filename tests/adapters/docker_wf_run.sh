@@ -11,9 +11,11 @@
 #     that gives up 0.5 s after the half-close, socat's default -t, lost
 #     "late" and exited 0);
 #   - `run -it` in a terminal (script(1)): typed input reaches the
-#     container's shell, its answer and exit status come back.
+#     container's shell, its answer and exit status come back;
+#   - `run -i` and the late `exec` again with Debian's docker 20.10 CLI.
 . "$(dirname "$0")/docker_wf_lib.sh"
 need script head mkfifo cmp
+CLI_TAG=
 
 # --- run --rm, run
 f_rm() {
@@ -48,8 +50,8 @@ log "run -i: the container's SHA-256 of 50 MiB of stdin is the local one"
 
 # --- exec, output 1.5 s after the CLI's half-close
 f_late() {
-	dw run -d --name "wf-exec-$WF" "$IMG" sleep 600 >/dev/null &&
-		dw exec -i "wf-exec-$WF" \
+	dw run -d --name "wf-exec$CLI_TAG-$WF" "$IMG" sleep 600 >/dev/null &&
+		dw exec -i "wf-exec$CLI_TAG-$WF" \
 			sh -c 'cat >/dev/null; echo early; sleep 1.5; echo late; exit 7' \
 			</dev/null
 }
@@ -71,5 +73,15 @@ f_tty() {
 wf run_tty f_tty
 wf_expect run_tty 5 42x
 log "run -it: typed input answered, exit status 5"
+
+# --- the same streams with Debian's docker 20.10 CLI
+need_old_docker
+DW_CLI=$OLD_DOCKER CLI_TAG=-old
+wf old_stdin f_stdin
+wf_expect old_stdin 0 "$(sha "$T/big")  -"
+wf old_exec_late f_late
+wf_expect old_exec_late 7 $'early\nlate'
+DW_CLI=docker CLI_TAG=
+log "docker 20.10: run -i (SHA-256 of 50 MiB) and the late exec (exit status 7)"
 router_alive
 log "ok"
