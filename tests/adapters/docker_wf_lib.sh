@@ -30,10 +30,10 @@ start_router "$T/router.conf" "$R"
 busybox_image "$P" "$IMG"
 log "podman runs containers of $IMG; route dk in $DOCKER_TEST_MODE mode"
 
-# dw ARGS...: the docker CLI ($DW_CLI) against $WF_SOCK, in the foreground; its
-# stderr goes to $WF_ERR. Killed if it outlives timeout's TERM: `run -i`
-# passes that signal to the container and keeps waiting.
-# DW_CLI: which docker CLI (default: the one on PATH).
+# dw ARGS...: the docker CLI $DW_CLI (default: the one on PATH) against
+# $WF_SOCK, in the foreground; its stderr goes to $WF_ERR. Killed if it
+# outlives timeout's TERM: `run -i` passes that signal to the container
+# and keeps waiting.
 DW_CLI=docker
 dw() {
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
