@@ -154,7 +154,7 @@ bg pipesrv wine "$pipesrv" --name "$pipe" --mode msg --timeout 7200
 wait_for 60 "pipesrv.exe" grep -qsx ready "$T/pipesrv.log"
 
 # (b): socat execs the relay with the accepted connection as its stdio.
-bg socat "$socat" UNIX-LISTEN:"$T/socat.sock",fork \
+bg socat "$socat" -t 30 UNIX-LISTEN:"$T/socat.sock",fork \
 	EXEC:"'$wine $relay -ep -s -p $pipe'",nofork
 wait_for 20 "socat's socket" test -S "$T/socat.sock"
 

@@ -39,7 +39,7 @@ wait_socket "$T/source.sock"
 
 # (b): one socat per direction, each forking the child per connection.
 for dir in sink source; do
-	"$socat" UNIX-LISTEN:"$T/socat-$dir.sock",fork \
+	"$socat" -t 30 UNIX-LISTEN:"$T/socat-$dir.sock",fork \
 		EXEC:"'$socat -t 30 - UNIX-CONNECT:$T/$dir.sock'",nofork \
 		2>"$T/socat-$dir.err" &
 	pids+=($!)

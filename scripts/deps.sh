@@ -26,6 +26,8 @@ packages=(
   libhttp-parser-dev libjansson-dev docker.io podman curl
   # a busybox image for podman's real containers (imported from the binary)
   busybox-static
+  # the docker workflow tests: Debian's docker-compose (1.29, docker-py)
+  docker-compose
   # Go: HashiCorp's yamux for the mux interop test, and the original Go
   # npiperelay, built offline from its vendored source (tests/wine)
   golang-go golang-github-hashicorp-yamux-dev

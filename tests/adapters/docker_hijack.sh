@@ -1,8 +1,8 @@
 #!/bin/bash
 # The docker adapter's hijacked streams and create bodies, against
 # npr-docker-engine (tests/tools/docker-hijack-server.c), a stand-in
-# engine: no real engine can run containers here, and attach/exec need a
-# running one.
+# engine that logs what it got and when (the same streams with podman's
+# real containers: docker_wf_run.sh, docker_wf_attach.sh).
 #   - `docker exec -i` with the real CLI: stdin's end (the CLI's
 #     half-close) reaches the engine through the upgraded stream, and the
 #     engine's answer, sent only after that, reaches the CLI;

@@ -8,13 +8,39 @@ need docker
 # tests/integration/lib.sh).
 SOCAT=$(command -v socat)
 
+# How docker_route reaches the engine (NPR_TEST_MODE, as in
+# tests/integration/lib.sh): spawn (default), socat per connection; mux,
+# the stand-in mux relay (tests/tools' nptest-muxrelay) for the route.
+DOCKER_TEST_MODE=${NPR_TEST_MODE:-spawn}
+case $DOCKER_TEST_MODE in
+spawn) ;;
+mux) need_env NPTEST_MUXRELAY -x "the stand-in mux relay (NPR_TEST_MODE=mux)" ;;
+*) fail "NPR_TEST_MODE must be spawn or mux, not '$DOCKER_TEST_MODE'" ;;
+esac
+
 # docker_route NAME ADAPTER_GROUP ENGINE_SOCKET: a route to the engine.
+# socat gives the engine only -t seconds (0.5 by default) after the CLI's
+# half-close (docker exec, run -i and attach send one) before it exits,
+# dropping every later byte and the exit code with it: 30 s. The mux
+# relay's -s is socat's shut-down: the CLI's EOF becomes the engine's.
 docker_route() {
+	if [[ $DOCKER_TEST_MODE == mux ]]; then
+		cat <<-CONF
+		  { name = "$1";
+		    listen = { path = "$T/$1.sock"; };
+		    relay = { path = "$NPTEST_MUXRELAY"; };
+		    mode = "mux";
+		    relay_args = [ "-s" ];
+		    pipe = "$3";
+		    adapter = $2; }
+		CONF
+		return
+	fi
 	cat <<-CONF
 	  { name = "$1";
 	    listen = { path = "$T/$1.sock"; };
 	    relay = { path = "$SOCAT"; };
-	    relay_args = [ "STDIO,shut-down" ];
+	    relay_args = [ "-t", "30", "STDIO,shut-down" ];
 	    pipe = "UNIX-CONNECT:$3";
 	    adapter = $2; }
 	CONF
@@ -74,10 +100,19 @@ start_podman() {
 	# Copying images writes a cache at a fixed place,
 	# /var/lib/containers/cache for root: podman gets a /var/lib of its
 	# own, a tmpfs in a mount namespace of its own, gone with it.
-	unshare -m --propagation private true 2>/dev/null ||
-		fail "unshare -m does not work here: podman cannot get a private /var/lib"
+	# Each container's conmon daemonizes, leaving the test's process tree
+	# (its parent becomes init) with the container's processes below it:
+	# podman runs as the first process of a PID namespace of its own, and
+	# when it dies (the test's cleanup kills it, --kill-child when unshare
+	# dies first) the kernel kills every process of that namespace.
+	# Containers on podman's default network get a bridge, veth pairs and
+	# iptables rules: in a network namespace of its own, gone with it too
+	# (its API socket is a file, reachable from any network namespace).
+	local ns=(-m --propagation private -p -f --mount-proc --kill-child -n)
+	unshare "${ns[@]}" true 2>/dev/null ||
+		fail "unshare ${ns[*]} does not work here: podman cannot get a private /var/lib, PID and network namespace"
 	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
-	bg podman unshare -m --propagation private sh -c \
+	bg podman unshare "${ns[@]}" sh -c \
 		'mount -t tmpfs npr-podman /var/lib && cd "$1" &&
 		exec podman system service --time=0 "unix://$2"' podman \
 		"$T/engine-cwd" "$T/podman.sock"
@@ -101,7 +136,7 @@ busybox_image() {
 	mkdir -p "$T/bbroot/bin" "$T/bbroot/tmp"
 	cp /bin/busybox "$T/bbroot/bin/busybox"
 	local a
-	for a in sh sleep cat touch ls true; do
+	for a in sh sleep cat touch ls true head sha256sum; do
 		ln -sf busybox "$T/bbroot/bin/$a"
 	done
 	tar -C "$T/bbroot" -cf "$T/bbroot.tar" .
@@ -150,7 +185,9 @@ dk_old() {
 # byte the engine is sent, on all its connections, in $T/tap.up (socat's
 # -r). A mock of nothing: the engine behind it is the real one.
 start_tap() {
-	bg tap socat -r "$T/tap.up" "UNIX-LISTEN:$T/tap.sock,fork" \
+	# -t 30: socat's 0.5 s after one side's EOF would cut an engine's
+	# late answer off.
+	bg tap socat -t 30 -r "$T/tap.up" "UNIX-LISTEN:$T/tap.sock,fork" \
 		"UNIX-CONNECT:$T/podman.sock"
 	wait_until 10 "the tap's socket" _listening "$BG_PID" "$T/tap.sock" tap
 }

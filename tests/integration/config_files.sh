@@ -40,7 +40,7 @@ mkfifo "$T/routes.d/fifo.conf"
 refused "$T/routes.d/fifo.conf" "a FIFO; only regular files are read"
 {
 	printf 'routes = ( { name = "big"; listen = { path = "%s"; };\n' "$T/big.sock"
-	printf '  relay_args = [ "%s" ]; pipe = "' "$STDIO"
+	printf '  relay_args = [ "-t", "30", "%s" ]; pipe = "' "$STDIO"
 	head -c 1100000 /dev/zero | tr '\0' x
 	printf '"; } );\n'
 } >"$T/routes.d/big.conf"

@@ -23,7 +23,7 @@ start_backend echo echo "$T/backend.sock"
 		[[ $r != own ]] || mode=0600
 		printf '%s  { name = "%s"; listen = { path = "%s"; mode = "%s"; };\n' \
 			"$sep" "$r" "$T/$r.sock" "$mode"
-		printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' \
+		printf '    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' \
 			"$STDIO" "$T/backend.sock"
 		sep=,
 	done

@@ -38,7 +38,7 @@ relay = { path = "$SOCAT"; };
 routes = (
   { name = "r";
     listen = { path = "$1"; };
-    relay_args = [ "$STDIO" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

@@ -24,12 +24,12 @@ routes = (
   { name = "nocwd";
     listen = { path = "$T/nocwd.sock"; };
     relay = { cwd = "$T/no-such-dir"; };
-    relay_args = [ "$STDIO" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   },
   { name = "good";
     listen = { path = "$T/good.sock"; };
-    relay_args = [ "$STDIO" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

@@ -20,7 +20,7 @@ routes = (
   },
   { name = "good";
     listen = { path = "$T/good.sock"; };
-    relay_args = [ "$STDIO" ];
+    relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock";
   }
 );

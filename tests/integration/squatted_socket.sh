@@ -42,7 +42,7 @@ wait_until 10 "the squatter to fill its backlog" _squatting
 
 route() { # NAME SOCKET
 	printf '  { name = "%s"; listen = { path = "%s"; mode = "0666"; };\n' "$1" "$2"
-	printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' "$STDIO" "$T/backend.sock"
+	printf '    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s"; }\n' "$STDIO" "$T/backend.sock"
 }
 check_g1() {
 	echo "g1 $1" >"$T/in"

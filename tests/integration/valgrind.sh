@@ -13,7 +13,7 @@ cat >"$T/r.conf" <<CONF
 relay = { path = "$SOCAT"; };
 routes = (
   { name = "v"; listen = { path = "$T/v.sock"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    relay_args = [ "-t", "30", "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
     allow_uids = [ $(id -u) ]; },
   { name = "late"; listen = { path = "$T/late.sock"; };
     relay_args = [ "-t", "30", "$STDIO" ]; pipe = "UNIX-CONNECT:$T/drain.sock"; },

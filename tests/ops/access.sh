@@ -30,13 +30,13 @@ cat >"$T/r.conf" <<CONF
 relay = { path = "$SOCAT"; };
 routes = (
   { name = "rootonly"; listen = { path = "$T/root.sock"; mode = "0666"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    relay_args = [ "-t", "30", "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
     allow_uids = [ 0 ]; },
   { name = "bygroup"; listen = { path = "$T/group.sock"; mode = "0666"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    relay_args = [ "-t", "30", "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
     allow_groups = [ "$(getent group "$nogroup" | cut -d: -f1)" ]; },
   { name = "bysupp"; listen = { path = "$T/supp.sock"; mode = "0666"; };
-    relay_args = [ "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
+    relay_args = [ "-t", "30", "$STDIO" ]; pipe = "UNIX-CONNECT:$T/backend.sock";
     allow_groups = [ "$SUPP_GROUP" ]; }
 );
 CONF

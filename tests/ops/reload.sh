@@ -11,7 +11,7 @@ need socat
 start_backend echo echo "$T/echo.sock"
 start_backend sink sink "$T/sink.sock"
 route() { # NAME BACKEND
-	printf '  { name = "%s"; listen = { path = "%s/%s.sock"; };\n    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s/%s.sock"; }' \
+	printf '  { name = "%s"; listen = { path = "%s/%s.sock"; };\n    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s/%s.sock"; }' \
 		"$1" "$T" "$1" "$STDIO" "$T" "$2"
 }
 write_conf() { # "NAME:BACKEND"...

@@ -12,10 +12,10 @@ write_conf() { # A-PATH B-BACKEND [EXTRA-ROUTE]
 	{
 		printf 'relay = { path = "%s"; };\nroutes = (\n' "$SOCAT"
 		printf '  { name = "a"; listen = { path = "%s"; };\n' "$1"
-		printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; },\n' "$STDIO" "$T/backend.sock"
+		printf '    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s"; },\n' "$STDIO" "$T/backend.sock"
 		printf '  { name = "b"; listen = { path = "%s"; };\n' "$T/b.sock"
-		printf '    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }' "$STDIO" "$T/$2.sock"
-		[[ -n ${3:-} ]] && printf ',\n  { name = "%s"; listen = { path = "%s"; };\n    relay_args = [ "%s" ]; pipe = "UNIX-CONNECT:%s"; }' \
+		printf '    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s"; }' "$STDIO" "$T/$2.sock"
+		[[ -n ${3:-} ]] && printf ',\n  { name = "%s"; listen = { path = "%s"; };\n    relay_args = [ "-t", "30", "%s" ]; pipe = "UNIX-CONNECT:%s"; }' \
 			"$3" "$T/$3.sock" "$STDIO" "$T/backend.sock"
 		printf '\n);\n'
 	} >"$T/r.conf.new"

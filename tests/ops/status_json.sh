@@ -8,7 +8,7 @@ start_backend echo echo "$T/backend.sock"
 cat >"$T/r.conf" <<CONF
 relay = { path = "$SOCAT"; };
 routes = (
-  { name = "good"; listen = { path = "$T/good.sock"; }; relay_args = [ "$STDIO" ];
+  { name = "good"; listen = { path = "$T/good.sock"; }; relay_args = [ "-t", "30", "$STDIO" ];
     pipe = "UNIX-CONNECT:$T/backend.sock"; },
   { name = "bad"; listen = { path = "$T/bad.sock"; };
     relay = { path = "$T/no-such-relay"; }; pipe = "x"; }

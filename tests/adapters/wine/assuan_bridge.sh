@@ -18,4 +18,4 @@ if [[ $format == cygwin ]]; then
 	printf '\000\000\000\000\000\000\000\000'
 fi
 echo "assuan_bridge: $format handshake ok" >&2
-exec socat - "UNIX-CONNECT:$agent"
+exec socat -t 30 - "UNIX-CONNECT:$agent"

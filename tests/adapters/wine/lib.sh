@@ -38,12 +38,13 @@ _socat_up() {
 }
 
 # tcp_forward NAME TARGET: socat on a free 127.0.0.1 port forwarding each
-# connection to the socat address TARGET. Sets PORT.
+# connection to the socat address TARGET. Sets PORT. -t 30: by default
+# socat exits 0.5 s after one side's EOF, dropping a late answer.
 tcp_forward() {
 	local name=$1 target=$2 try
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=$((20000 + RANDOM % 40000))
-		bg "$name" socat -d -d \
+		bg "$name" socat -d -d -t 30 \
 			"TCP4-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" "$target"
 		wait_until 10 "socat $name" _socat_up "$name" "$BG_PID"
 		grep -q "listening on" "$T/$name.err" && return 0
