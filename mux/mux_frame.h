@@ -46,6 +46,15 @@ enum mux_go_away_code {
 #define MUX_WINDOW_INITIAL (256u * 1024u)
 /* Largest Data payload accepted in one frame. */
 #define MUX_DATA_MAX MUX_WINDOW_INITIAL
+/*
+ * The most a receiver of ours grants one stream once it grows the window
+ * (mux_stream_grow): a stream crossing the router, a Wine process and a
+ * pipe needs several MiB in flight to keep the pipe busy for one round
+ * trip of credit on a loaded machine, and this is also what one stream
+ * may hold in the receiver's memory when its reader stops (docs/mux.md
+ * §5).
+ */
+#define MUX_WINDOW_GROWN_MAX (4u * 1024u * 1024u)
 /* Streams open at once per session; a SYN beyond this is answered RST. */
 #define MUX_STREAMS_MAX 65536u
 

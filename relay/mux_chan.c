@@ -95,6 +95,9 @@ mux_chan_syn(struct mux_relay *m, const struct mux_header *h)
 	c->rd.c = c->wr.c = c;
 	c->wr.write = 1;
 	mux_stream_init(&c->st, 0);
+	/* As the router does: the window grows while it limits the stream
+	 * (docs/mux.md §5). */
+	mux_stream_grow(&c->st);
 	slot = mux_chan_slot(c->id);
 	c->hash_next = m->table[slot];
 	m->table[slot] = c;

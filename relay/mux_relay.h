@@ -19,7 +19,8 @@
 #define MUX_OUT_CAP (1024 * 1024)
 /* A channel's first pipe read; grows while reads fill it. */
 #define MUX_READ_MIN (4 * 1024)
-#define MUX_READ_MAX NPRELAY_BUFSIZE
+/* One Data frame: a pipe that has more gives it in one read. */
+#define MUX_READ_MAX MUX_DATA_MAX
 
 struct mux_chan;
 

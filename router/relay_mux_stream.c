@@ -231,6 +231,9 @@ mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
 	s->mb = mb;
 	snprintf(s->tag, sizeof s->tag, "route \"%s\" #%u", rc->name, id);
 	mux_stream_init(&s->st, 1);
+	/* What the relay sends may get more than 256 KiB in flight once it
+	 * is the window that limits it (docs/mux.md §5). */
+	mux_stream_grow(&s->st);
 	s->head = evbuffer_new();
 	s->reply = evbuffer_new();
 	s->ev_end = event_new(mb->base.base, -1, 0, mux_stream_end_cb, s);
