@@ -143,7 +143,8 @@ test_header_invalid(void **state)
 	expect_header(0, MUX_GO_AWAY, MUX_SYN, 0, 0, MUX_E_FLAGS);
 	expect_header(0, MUX_GO_AWAY, 0, 0, 3, MUX_E_GO_AWAY_CODE);
 	expect_header(0, MUX_GO_AWAY, 0, 0, 0xffffffffu, MUX_E_GO_AWAY_CODE);
-	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_MAX + 1, MUX_E_LENGTH);
+	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_RECV_MAX, MUX_OK);
+	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_RECV_MAX + 1, MUX_E_LENGTH);
 	expect_header(0, MUX_DATA, MUX_FIN, 3, 0xffffffffu, MUX_E_LENGTH);
 	assert_true(MUX_IS_VIOLATION(MUX_E_VERSION));
 	assert_true(MUX_IS_VIOLATION(MUX_E_OPEN));
