@@ -3,8 +3,8 @@
  *
  * The floor of a connection's cost under Wine, for bench/relay.sh: inside
  * this one Windows process, N times, open the named pipe, write B bytes
- * (default 64) as one message and a zero-byte message (what nprelay -s
- * sends at the client's half-close), read the echo until the server
+ * (default 64) as one message, flush, and a zero-byte message (what
+ * nprelay -s does at the client's half-close), read the echo until the server
  * closes, close the handle. No process start, no relay, no socket: what
  * is left is the pipe itself and the server (pipesrv.exe --mode msg).
  *
@@ -102,6 +102,13 @@ loop_one(const wchar_t *name, const char *req, char *buf, DWORD size,
 		return -1;
 	if (!WriteFile(h, req, size, &n, NULL) || n != size) {
 		*what = "WriteFile";
+		goto out;
+	}
+	/* As nprelay -s does in both modes before the zero-byte message
+	 * (relay/target.c: Windows drops one queued behind unread data), so
+	 * that the floor does the same pipe work as the relay. */
+	if (!FlushFileBuffers(h)) {
+		*what = "FlushFileBuffers";
 		goto out;
 	}
 	if (!WriteFile(h, req, 0, &n, NULL)) {
