@@ -59,18 +59,28 @@ loop_parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Open the pipe as nprelay does: a busy pipe is waited for, not failed. */
+/*
+ * Open the pipe as nprelay -p does: a busy pipe is waited for, and a
+ * missing one (between the server's last instance closing and its next
+ * one being created) is tried again, for up to 10 seconds.
+ */
 static HANDLE
 loop_open(const wchar_t *name, const char **what)
 {
 	HANDLE h;
 	DWORD mode = PIPE_READMODE_MESSAGE;
+	ULONGLONG deadline = GetTickCount64() + 10000;
 
 	for (;;) {
 		h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 		    OPEN_EXISTING, 0, NULL);
 		if (h != INVALID_HANDLE_VALUE)
 			break;
+		if (GetLastError() == ERROR_FILE_NOT_FOUND &&
+		    GetTickCount64() < deadline) {
+			Sleep(1);
+			continue;
+		}
 		if (GetLastError() != ERROR_PIPE_BUSY) {
 			*what = "CreateFile";
 			return INVALID_HANDLE_VALUE;

@@ -459,7 +459,7 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return mux_stream_consumed(&s->st, (uint32_t)len, err, errlen);
 	}
 	if (s->replied) {
-		evbuffer_add(chan_input(s->base.chan), p, len);
+		evbuffer_add(chan_virtual_staging(s->base.chan), p, len);
 		chan_virtual_input(s->base.chan);
 		return MUX_OK;
 	}
@@ -492,7 +492,8 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return rc;
 	evbuffer_drain(s->reply, used);
 	if (evbuffer_get_length(s->reply) > 0) {
-		evbuffer_add_buffer(chan_input(s->base.chan), s->reply);
+		evbuffer_add_buffer(chan_virtual_staging(s->base.chan),
+		    s->reply);
 		chan_virtual_input(s->base.chan);
 	}
 	return MUX_OK;

@@ -4,8 +4,10 @@
 # reading (docs/mux.md §5): on the relay's side of the router, one
 # stream never has more than MUX_WINDOW_GROWN_MAX (4 MiB) in flight,
 # however fast it ran before its client stopped; plus what the session
-# buffers towards the client (256 KiB and one read) and the client
-# socket's kernel buffer.
+# buffers towards the client (256 KiB and one turn of 256 KiB: a mux
+# stream's chan hands its input over in turns, router/chan.c, so a
+# stopped client does not take a whole window into its output at once)
+# and the client socket's kernel buffer.
 #
 # Two routes to one 64 MiB source, one stand-in relay each, so each
 # route's byte count is one client's:
@@ -19,9 +21,9 @@
 
 GROWN_MAX=$((4 * 1024 * 1024))
 wmem=$(cat /proc/sys/net/core/wmem_default 2>/dev/null || echo 212992)
-# 256 KiB session buffer + one 64 KiB read + the socket, twice over for
+# 256 KiB session buffer + one 256 KiB turn + the socket, twice over for
 # the socket's bookkeeping (skb overhead counts against it).
-SLACK=$((256 * 1024 + 64 * 1024 + 2 * wmem))
+SLACK=$((512 * 1024 + 2 * wmem))
 
 start_backend src source "$T/backend.sock" --bytes 64M
 {
