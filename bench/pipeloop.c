@@ -62,7 +62,7 @@ loop_parse(int argc, char **argv, struct opts *o)
 /*
  * Open the pipe as nprelay -p does: a busy pipe is waited for, and a
  * missing one (between the server's last instance closing and its next
- * one being created) is tried again, for up to 10 seconds.
+ * one being created) is tried again, for up to 10 seconds in all.
  */
 static HANDLE
 loop_open(const wchar_t *name, const char **what)
@@ -85,7 +85,10 @@ loop_open(const wchar_t *name, const char **what)
 			*what = "CreateFile";
 			return INVALID_HANDLE_VALUE;
 		}
-		if (!WaitNamedPipeW(name, 10000)) {
+		/* The instance it waited for may be gone again (Wine then
+		 * fails the wait): try the open again until the deadline. */
+		if (!WaitNamedPipeW(name, 1000) &&
+		    GetTickCount64() >= deadline) {
 			*what = "WaitNamedPipe";
 			return INVALID_HANDLE_VALUE;
 		}
