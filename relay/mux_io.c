@@ -11,12 +11,16 @@
 #include <string.h>
 
 #include "copy.h"
+#include "mux_frame.h"
 #include "mux_io.h"
 
 #define MUX_IO_BLOCKS 4
 /* A Data frame's worth: one read, one post and one pipe write carry up
  * to a whole frame of bulk data (4 x 64 KiB blocks cost four of each). */
 #define MUX_IO_BLOCK (256 * 1024)
+/* mux_chan_request() buffers a request and one piece behind it: a piece
+ * is at most a block. */
+_Static_assert(MUX_IO_BLOCK <= MUX_DATA_MAX, "a stdin block is a frame at most");
 /* Frames below this are copied into one write with their neighbours. */
 #define MUX_IO_STAGE (64 * 1024)
 
