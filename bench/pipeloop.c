@@ -3,8 +3,8 @@
  *
  * The floor of a connection's cost under Wine, for bench/relay.sh: inside
  * this one Windows process, N times, open the named pipe, write B bytes
- * (default 64) as one message and a zero-byte message (what nprelay -s
- * sends at the client's half-close), read the echo until the server
+ * (default 64) as one message, flush, and a zero-byte message (what
+ * nprelay -s does at the client's half-close), read the echo until the server
  * closes, close the handle. No process start, no relay, no socket: what
  * is left is the pipe itself and the server (pipesrv.exe --mode msg).
  *
@@ -59,23 +59,36 @@ loop_parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Open the pipe as nprelay does: a busy pipe is waited for, not failed. */
+/*
+ * Open the pipe as nprelay -p does: a busy pipe is waited for, and a
+ * missing one (between the server's last instance closing and its next
+ * one being created) is tried again, for up to 10 seconds in all.
+ */
 static HANDLE
 loop_open(const wchar_t *name, const char **what)
 {
 	HANDLE h;
 	DWORD mode = PIPE_READMODE_MESSAGE;
+	ULONGLONG deadline = GetTickCount64() + 10000;
 
 	for (;;) {
 		h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 		    OPEN_EXISTING, 0, NULL);
 		if (h != INVALID_HANDLE_VALUE)
 			break;
+		if (GetLastError() == ERROR_FILE_NOT_FOUND &&
+		    GetTickCount64() < deadline) {
+			Sleep(1);
+			continue;
+		}
 		if (GetLastError() != ERROR_PIPE_BUSY) {
 			*what = "CreateFile";
 			return INVALID_HANDLE_VALUE;
 		}
-		if (!WaitNamedPipeW(name, 10000)) {
+		/* The instance it waited for may be gone again (Wine then
+		 * fails the wait): try the open again until the deadline. */
+		if (!WaitNamedPipeW(name, 1000) &&
+		    GetTickCount64() >= deadline) {
 			*what = "WaitNamedPipe";
 			return INVALID_HANDLE_VALUE;
 		}
@@ -102,6 +115,13 @@ loop_one(const wchar_t *name, const char *req, char *buf, DWORD size,
 		return -1;
 	if (!WriteFile(h, req, size, &n, NULL) || n != size) {
 		*what = "WriteFile";
+		goto out;
+	}
+	/* As nprelay -s does in both modes before the zero-byte message
+	 * (relay/target.c: Windows drops one queued behind unread data), so
+	 * that the floor does the same pipe work as the relay. */
+	if (!FlushFileBuffers(h)) {
+		*what = "FlushFileBuffers";
 		goto out;
 	}
 	if (!WriteFile(h, req, 0, &n, NULL)) {

@@ -16,12 +16,15 @@
 #       the server closes, closes, in a loop (bench/pipeloop.c)
 #   (f) (d) from one client process in a loop (python3), as (e) is timed:
 #       (d) starts an nptest-peer client per connection, which (e) does not
+#   (g) (c) from that client loop: (f)/(g) is mux against spawn with no
+#       client process start in either, (d)/(c) with one in both
 #
 # 1. Latency: N connections one after another, each connect, send a REQ-byte
 #    request, half-close (the relay's -s turns it into a zero-byte message),
 #    read the echo until EOF, close; (a) to (d) take turns (one each per
 #    round) so a change in the machine's load hits all alike; (e) runs
-#    its WARMUP + N connections in one process after them, then (f).
+#    its WARMUP + N connections in one process after them, then (f)
+#    and (g).
 #    Reports conn/s (N over the sum of the connection times) and
 #    p50/p90/p99/max in ms. Failed attempts are counted, shown on stderr
 #    and not timed; more than 5 % stop the run.
@@ -138,6 +141,7 @@ bg() {
 	shift
 	"$@" </dev/null >"$T/$name.log" 2>"$T/$name.err" &
 	pids+=($!)
+	BG_PID=$!
 }
 
 note "relay bench: creating a Wine prefix in $WINEPREFIX"
@@ -151,11 +155,13 @@ timeout 300 wine wineboot.exe --init </dev/null >"$T/wineboot.log" 2>&1 ||
 
 pipe=//./pipe/npr-relaybench-$$
 bg pipesrv wine "$pipesrv" --name "$pipe" --mode msg --timeout 7200
+pipesrv_pid=$BG_PID
 wait_for 60 "pipesrv.exe" grep -qsx ready "$T/pipesrv.log"
 
 # (b): socat execs the relay with the accepted connection as its stdio.
 bg socat "$socat" -t 30 UNIX-LISTEN:"$T/socat.sock",fork \
 	EXEC:"'$wine $relay -ep -s -p $pipe'",nofork
+socat_pid=$BG_PID
 wait_for 20 "socat's socket" test -S "$T/socat.sock"
 
 # (c) and (d): the router, same relay; (d) starts it as `relay.path --mux`,
@@ -181,8 +187,21 @@ routes = (
 );
 CONF
 bg router "$router" run -c "$T/bench.conf"
+router_pid=$BG_PID
 wait_for 20 "the router's socket" test -S "$T/router.sock"
 wait_for 20 "the router's mux socket" test -S "$T/mux.sock"
+# The route's one mux relay: the router's only child until a spawn
+# route serves its first connection.
+mux_pid=
+wait_for 20 "the mux relay" eval 'mux_pid=$(pgrep -P "$router_pid"); [[ -n $mux_pid ]]'
+# The prefix's wineserver: its working folder is named after the
+# prefix's device and inode.
+ws_dir=server-$(printf '%s-%x' "$(stat -c %D "$WINEPREFIX")" "$(stat -c %i "$WINEPREFIX")")
+ws_pid=
+for p in $(pgrep wineserver); do
+	[[ $(readlink "/proc/$p/cwd") == */"$ws_dir" ]] && ws_pid=$p
+done
+[[ -n $ws_pid ]] || die "cannot find the wineserver of $WINEPREFIX"
 
 head -c "$REQ" /dev/zero | tr '\0' x >"$T/req"
 
@@ -249,35 +268,39 @@ timeout 600 "$wine" "$pipeloop" --name "$pipe" --count $((WARMUP + N)) \
 tail -n +$((WARMUP + 1)) "$T/limit.raw" | tr -d '\r' >"$T/limit.us"
 (($(wc -l <"$T/limit.us") == N)) || die "pipeloop.exe gave $(wc -l <"$T/limit.us") times, not $N"
 
-# (f): the mux route from one Linux process, each connection as one()
-# makes it (connect, REQ bytes, half-close, echo to EOF, close).
-note "relay bench: $WARMUP warm-up + $N connections to the mux route from one client process"
+# (f) and (g): the mux and the spawn route from one Linux process, each
+# connection as one() makes it (connect, REQ bytes, half-close, echo to
+# EOF, close), the two routes taking turns; one line per connection,
+# "ROUTE MICROSECONDS".
+note "relay bench: $WARMUP warm-up + $N connections each to the mux and the spawn route from one client process"
 cat >"$T/loop.py" <<'PY'
 import socket, sys, time
-path, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+paths, count, size = sys.argv[1:3], int(sys.argv[3]), int(sys.argv[4])
 req = b"x" * size
 for i in range(count):
-    t0 = time.perf_counter()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(60)
-    s.connect(path)
-    s.sendall(req)
-    s.shutdown(socket.SHUT_WR)
-    got = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        got += b
-    s.close()
-    if got != req:
-        sys.exit("connection %d: the echo differs (%d bytes)" % (i + 1, len(got)))
-    print(int((time.perf_counter() - t0) * 1e6))
+    for k, path in enumerate(paths):
+        t0 = time.perf_counter()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(path)
+        s.sendall(req)
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+        s.close()
+        if got != req:
+            sys.exit("%s: connection %d: the echo differs (%d bytes)" % (path, i + 1, len(got)))
+        print(k, int((time.perf_counter() - t0) * 1e6))
 PY
-timeout 600 python3 "$T/loop.py" "$T/mux.sock" $((WARMUP + N)) "$REQ" \
-	</dev/null >"$T/muxloop.raw" 2>"$T/muxloop.err" ||
-	die "the mux client loop failed: $(cat "$T/muxloop.err")"
-tail -n +$((WARMUP + 1)) "$T/muxloop.raw" >"$T/muxloop.us"
+timeout 1800 python3 "$T/loop.py" "$T/mux.sock" "$T/router.sock" $((WARMUP + N)) "$REQ" \
+	</dev/null >"$T/loop.raw" 2>"$T/loop.err" ||
+	die "the client loop failed: $(cat "$T/loop.err")"
+awk '$1 == 0 { print $2 }' "$T/loop.raw" | tail -n +$((WARMUP + 1)) >"$T/muxloop.us"
+awk '$1 == 1 { print $2 }' "$T/loop.raw" | tail -n +$((WARMUP + 1)) >"$T/spawnloop.us"
 
 # stats PATH: "conn/s p50 p90 p99 max" (ms) from $T/PATH.us, nearest rank.
 stats() {
@@ -287,20 +310,40 @@ stats() {
 		END { printf "%.1f %.1f %.1f %.1f %.1f\n", NR / (sum / 1e6), rank(50), rank(90), rank(99), v[NR] / 1000 }'
 }
 
-# bulk PATH: seconds of one echo transfer of SIZE, as the client timed it.
+# cpu_ticks: user + system clock ticks of everything that carries the
+# bytes on this side of the clients: socat and the router with their
+# reaped children (the spawned relays), the mux relay, the wineserver and
+# pipesrv.exe. Transfers run one path at a time, so a difference is that
+# path's; unlike the wall time it hardly depends on the machine's load.
+cpu_ticks() {
+	local p t=0 v
+	for p in "$socat_pid" "$router_pid" "$mux_pid" "$ws_pid" "$pipesrv_pid"; do
+		v=$(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || v=0
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+# bulk PATH: seconds of one echo transfer of SIZE, as the client timed it,
+# and the CPU seconds it took (cpu_ticks; the spawned relay reaped).
 bulk() {
-	local out secs
+	local out secs c0 c1
+	c0=$(cpu_ticks)
 	out=$(timeout 905 "$peer" client "$T/$1.sock" --timeout 900 \
 		--send-bytes "$SIZE" --expect-bytes "$SIZE" --stats \
 		</dev/null 2>>"$T/client.err") || die "$1: bulk transfer failed"
+	sleep 0.5
+	c1=$(cpu_ticks)
 	secs=${out##*seconds=}
-	echo "${secs%% *}"
+	echo "${secs%% *} $(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
 }
 
 # parallel PATH: seconds from the start of PAR clients at once, each
 # echoing PSIZE, to the end of the last.
 parallel() {
-	local t0 t1 k cpids=() rc=0
+	local t0 t1 c0 c1 k cpids=() rc=0
+	c0=$(cpu_ticks)
 	t0=${EPOCHREALTIME//[!0-9]/}
 	for ((k = 0; k < PAR; k++)); do
 		timeout 905 "$peer" client "$T/$1.sock" --timeout 900 \
@@ -313,7 +356,10 @@ parallel() {
 	done
 	((rc == 0)) || die "$1: a parallel transfer failed"
 	t1=${EPOCHREALTIME//[!0-9]/}
-	awk -v us=$((10#$t1 - 10#$t0)) 'BEGIN { printf "%.6f\n", us / 1e6 }'
+	sleep 0.5
+	c1=$(cpu_ticks)
+	awk -v us=$((10#$t1 - 10#$t0)) -v t=$((c1 - c0)) -v hz="$hz" \
+		'BEGIN { printf "%.6f %.2f\n", us / 1e6, t / hz }'
 }
 
 # keep_best KIND PATH SECONDS: the least SECONDS per KIND and PATH.
@@ -329,14 +375,18 @@ note "relay bench: bulk, $SIZE each way at once, best of $REPEAT per path, takin
 for ((i = 0; i < REPEAT; i++)); do
 	for p in ${orders[i % 4]}; do
 		[[ $p == start ]] && continue
-		keep_best bulk "$p" "$(bulk "$p")"
+		read -r secs cpu < <(bulk "$p")
+		keep_best bulk "$p" "$secs"
+		keep_best bulkcpu "$p" "$cpu"
 	done
 done
 note "relay bench: $PAR parallel clients of $PSIZE each, best of $REPEAT per path, taking turns"
 for ((i = 0; i < REPEAT; i++)); do
 	for p in ${orders[i % 4]}; do
 		[[ $p == start ]] && continue
-		keep_best par "$p" "$(parallel "$p")"
+		read -r secs cpu < <(parallel "$p")
+		keep_best par "$p" "$secs"
+		keep_best parcpu "$p" "$cpu"
 	done
 done
 
@@ -346,6 +396,7 @@ read -r c_rate c50 c90 c99 cmax < <(stats router)
 read -r d_rate d50 d90 d99 dmax < <(stats mux)
 read -r e_rate e50 e90 e99 emax < <(stats limit)
 read -r f_rate f50 f90 f99 fmax < <(stats muxloop)
+read -r g_rate g50 g90 g99 gmax < <(stats spawnloop)
 ratio() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.2f", c / b }'; }
 # mbps_of SECONDS BYTES
 mbps_of() { awk -v b="$2" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
@@ -353,7 +404,7 @@ mbps_of() { awk -v b="$2" -v s="$1" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
 printf 'npiperouter relay bench: %s, %s CPU(s), socat %s, pipesrv.exe message mode, relay -ep -s -p\n' \
 	"$(wine --version 2>/dev/null)" "$(nproc)" \
 	"$("$socat" -V | awk '/socat version/ { print $3 }')"
-printf 'connections: %s sequential per path after %s warm-up, %s-byte request echoed, (a)-(d) taking turns, (e) after them\n' \
+printf 'connections: %s sequential per path after %s warm-up, %s-byte request echoed, (a)-(d) taking turns, then (e), then (f) and (g) taking turns\n' \
 	"$N" "$WARMUP" "$REQ"
 printf '(failed: of all %s attempts, not timed)\n' "$((N + WARMUP))"
 row() { printf '%-40s %8s %8s %8s %8s %8s %8s\n' "$@"; }
@@ -364,6 +415,7 @@ row "(c) npiperouter spawn + nprelay.exe" "$c_rate" "$c50" "$c90" "$c99" "$cmax"
 row "(d) npiperouter mux + nprelay.exe --mux" "$d_rate" "$d50" "$d90" "$d99" "$dmax" "${fails[mux]}"
 row "(e) limit: pipeloop.exe, one process" "$e_rate" "$e50" "$e90" "$e99" "$emax" 0
 row "(f) (d) from one client process" "$f_rate" "$f50" "$f90" "$f99" "$fmax" 0
+row "(g) (c) from one client process" "$g_rate" "$g50" "$g90" "$g99" "$gmax" 0
 row "ratio c/b" "$(ratio "$c_rate" "$b_rate")" "$(ratio "$c50" "$b50")" "$(ratio "$c90" "$b90")" \
 	"$(ratio "$c99" "$b99")" "$(ratio "$cmax" "$bmax")" ""
 row "ratio d/c (mux/spawn)" "$(ratio "$d_rate" "$c_rate")" "$(ratio "$d50" "$c50")" "$(ratio "$d90" "$c90")" \
@@ -372,20 +424,27 @@ row "ratio e/d (limit/mux)" "$(ratio "$e_rate" "$d_rate")" "$(ratio "$e50" "$d50
 	"$(ratio "$e99" "$d99")" "$(ratio "$emax" "$dmax")" ""
 row "ratio e/f (limit/mux, one process)" "$(ratio "$e_rate" "$f_rate")" "$(ratio "$e50" "$f50")" "$(ratio "$e90" "$f90")" \
 	"$(ratio "$e99" "$f99")" "$(ratio "$emax" "$fmax")" ""
+row "ratio f/g (mux/spawn, one process)" "$(ratio "$f_rate" "$g_rate")" "$(ratio "$f50" "$g50")" "$(ratio "$f90" "$g90")" \
+	"$(ratio "$f99" "$g99")" "$(ratio "$fmax" "$gmax")" ""
 printf '\nbulk: %s sent and echoed back at once, best of %s\n' "$SIZE" "$REPEAT"
-printf '%-40s %8s %8s\n' path seconds "MB/s"
+printf '%-40s %8s %8s %8s\n' path seconds "MB/s" "CPU s"
 for p in socat router mux; do
-	printf '%-40s %8s %8s\n' "$p" "${best[bulk.$p]}" "$(mbps_of "${best[bulk.$p]}" "$bytes")"
+	printf '%-40s %8s %8s %8s\n' "$p" "${best[bulk.$p]}" "$(mbps_of "${best[bulk.$p]}" "$bytes")" \
+		"${best[bulkcpu.$p]}"
 done
-printf '%-40s %8s %8s\n' "ratio c/b" "" "$(ratio "${best[bulk.socat]}" "${best[bulk.router]}")"
-printf '%-40s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[bulk.router]}" "${best[bulk.mux]}")"
+printf '%-40s %8s %8s %8s\n' "ratio c/b" "" "$(ratio "${best[bulk.socat]}" "${best[bulk.router]}")" \
+	"$(ratio "${best[bulkcpu.router]}" "${best[bulkcpu.socat]}")"
+printf '%-40s %8s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[bulk.router]}" "${best[bulk.mux]}")" \
+	"$(ratio "${best[bulkcpu.mux]}" "${best[bulkcpu.router]}")"
 printf '\nparallel: %s clients at once, %s each sent and echoed back, best of %s, aggregate\n' \
 	"$PAR" "$PSIZE" "$REPEAT"
-printf '%-40s %8s %8s\n' path seconds "MB/s"
+printf '%-40s %8s %8s %8s\n' path seconds "MB/s" "CPU s"
 for p in socat router mux; do
-	printf '%-40s %8s %8s\n' "$p" "${best[par.$p]}" "$(mbps_of "${best[par.$p]}" $((PAR * pbytes)))"
+	printf '%-40s %8s %8s %8s\n' "$p" "${best[par.$p]}" "$(mbps_of "${best[par.$p]}" $((PAR * pbytes)))" \
+		"${best[parcpu.$p]}"
 done
-printf '%-40s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[par.router]}" "${best[par.mux]}")"
+printf '%-40s %8s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[par.router]}" "${best[par.mux]}")" \
+	"$(ratio "${best[parcpu.mux]}" "${best[parcpu.router]}")"
 for p in start socat router mux; do
 	[[ -s $T/$p.failures ]] || continue
 	note "relay bench: $p: ${fails[$p]} failed (not timed), first ones:"

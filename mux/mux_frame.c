@@ -95,11 +95,11 @@ mux_check_stream_frame(const struct mux_header *h, const char *name,
 		    "stream %lu: %s frame with SYN and %s",
 		    (unsigned long)h->stream_id, name,
 		    (h->flags & MUX_ACK) ? "ACK" : "RST");
-	if (h->type == MUX_DATA && h->length > MUX_DATA_MAX)
+	if (h->type == MUX_DATA && h->length > MUX_DATA_RECV_MAX)
 		return mux_fail(err, errlen, MUX_E_LENGTH,
 		    "stream %lu: Data frame of %lu bytes, more than %lu",
 		    (unsigned long)h->stream_id, (unsigned long)h->length,
-		    (unsigned long)MUX_DATA_MAX);
+		    (unsigned long)MUX_DATA_RECV_MAX);
 	return MUX_OK;
 }
 

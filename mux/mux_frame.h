@@ -44,8 +44,25 @@ enum mux_go_away_code {
 
 /* Every stream starts with this much credit in each direction. */
 #define MUX_WINDOW_INITIAL (256u * 1024u)
-/* Largest Data payload accepted in one frame. */
+/* Largest Data payload this side sends in one frame, so that streams
+ * take turns in pieces of at most this size. */
 #define MUX_DATA_MAX MUX_WINDOW_INITIAL
+/*
+ * The most a receiver of ours grants one stream once it grows the window
+ * (mux_stream_grow): a stream crossing the router, a Wine process and a
+ * pipe needs several MiB in flight to keep the pipe busy for one round
+ * trip of credit on a loaded machine, and this is also what one stream
+ * may hold in the receiver's memory when its reader stops (docs/mux.md
+ * §5).
+ */
+#define MUX_WINDOW_GROWN_MAX (4u * 1024u * 1024u)
+/*
+ * Largest Data payload accepted in one frame: HashiCorp's yamux sends as
+ * much as its window allows in one frame, so a receiver must take frames
+ * as large as the largest window it grants.  The window check still
+ * refuses anything beyond what was granted.
+ */
+#define MUX_DATA_RECV_MAX MUX_WINDOW_GROWN_MAX
 /* Streams open at once per session; a SYN beyond this is answered RST. */
 #define MUX_STREAMS_MAX 65536u
 
@@ -61,7 +78,7 @@ enum mux_result {
 	MUX_E_TYPE = -2,	/* unknown frame type */
 	MUX_E_FLAGS = -3,	/* flags not allowed for the type or state */
 	MUX_E_STREAM_ID = -4,	/* id 0 misused, wrong parity, never opened */
-	MUX_E_LENGTH = -5,	/* Data payload above MUX_DATA_MAX */
+	MUX_E_LENGTH = -5,	/* Data payload above MUX_DATA_RECV_MAX */
 	MUX_E_GO_AWAY_CODE = -6,	/* Go Away with an unknown code */
 	MUX_E_WINDOW = -7,	/* Data beyond the receive window */
 	MUX_E_WINDOW_OVERFLOW = -8,	/* window update past 2^32 - 1 */

@@ -1,7 +1,8 @@
 /*
  * Per-stream mux rules, see mux_stream.h.  The receive side keeps
- * recv_window + recv_held + recv_credit == MUX_WINDOW_INITIAL, so credit
- * returned can never exceed what was taken, and all sums stay below
+ * recv_window + recv_held + recv_credit == recv_max (MUX_WINDOW_INITIAL,
+ * or up to MUX_WINDOW_GROWN_MAX once grown), so credit returned can never
+ * exceed what was taken plus what growth added, and all sums stay below
  * 2^32.  The send window is what the peer granted: it may be raised past
  * the initial size (yamux lets a peer offer more), but not past 2^32 - 1.
  */
@@ -18,6 +19,7 @@
 #define MUX_ST_REMOTE_FIN 0x20
 #define MUX_ST_RESET 0x40	/* RST sent or received */
 #define MUX_ST_SYN_SEEN 0x80	/* acceptor: the peer's SYN arrived */
+#define MUX_ST_GROW 0x200	/* mux_stream_grow() */
 
 void
 mux_stream_init(struct mux_stream *s, int opened_here)
@@ -26,7 +28,14 @@ mux_stream_init(struct mux_stream *s, int opened_here)
 	s->recv_window = MUX_WINDOW_INITIAL;
 	s->recv_held = 0;
 	s->recv_credit = 0;
+	s->recv_max = MUX_WINDOW_INITIAL;
 	s->state = opened_here ? MUX_ST_OPENED_HERE : 0;
+}
+
+void
+mux_stream_grow(struct mux_stream *s)
+{
+	s->state |= MUX_ST_GROW;
 }
 
 int
@@ -187,7 +196,7 @@ mux_stream_update_due(const struct mux_stream *s)
 	/* After the peer's FIN no data comes: credit would be wasted. */
 	return mux_stream_first_due(s) ||
 	    (!(s->state & MUX_ST_REMOTE_FIN) &&
-	    s->recv_credit >= MUX_WINDOW_INITIAL / 2);
+	    s->recv_credit >= s->recv_max / 2);
 }
 
 /* Flags and state for any frame this side sends on the stream. */
@@ -252,11 +261,23 @@ int
 mux_stream_send_window(struct mux_stream *s, uint32_t id, uint16_t flags,
     struct mux_header *h, char *err, size_t errlen)
 {
-	uint32_t delta = s->recv_credit;
+	uint32_t delta, more;
 	int rc;
 
 	if ((rc = mux_stream_send_flags(s, id, &flags, err, errlen)) != MUX_OK)
 		return rc;
+	/* The peer is nearly out of credit: the window is what limits it. */
+	if ((s->state & MUX_ST_GROW) && s->recv_credit > 0 &&
+	    !(s->state & (MUX_ST_REMOTE_FIN | MUX_ST_RESET)) &&
+	    s->recv_window < s->recv_max / 4 &&
+	    s->recv_max < MUX_WINDOW_GROWN_MAX) {
+		more = s->recv_max;
+		if (more > MUX_WINDOW_GROWN_MAX - s->recv_max)
+			more = MUX_WINDOW_GROWN_MAX - s->recv_max;
+		s->recv_max += more;
+		s->recv_credit += more;
+	}
+	delta = s->recv_credit;
 	s->recv_window += delta;
 	s->recv_credit = 0;
 	mux_header_set(h, MUX_WINDOW_UPDATE, flags, id, delta);

@@ -20,6 +20,7 @@ struct mux_stream {
 	uint32_t recv_window;	/* Data bytes the peer may still send */
 	uint32_t recv_held;	/* received, not yet consumed by the user */
 	uint32_t recv_credit;	/* consumed, not yet returned to the peer */
+	uint32_t recv_max;	/* the window granted: the sum of the three */
 	unsigned state;		/* MUX_ST_* bits, mux_stream.c */
 };
 
@@ -35,6 +36,16 @@ enum mux_stream_event {
 
 /* opened_here: this side sent (or will send) the SYN. */
 void mux_stream_init(struct mux_stream *, int opened_here);
+
+/*
+ * Let the receive window grow, by doubling, up to MUX_WINDOW_GROWN_MAX:
+ * whenever a Window Update goes out while the peer has less than a
+ * quarter of the window left (it is about to wait for credit, so the
+ * window, not the reader, limits the stream), the update also grants
+ * the window's size again.  Credit still comes only from bytes consumed:
+ * a reader that stops never makes the window grow.
+ */
+void mux_stream_grow(struct mux_stream *);
 
 /*
  * A Data or Window Update header for this stream (already accepted by

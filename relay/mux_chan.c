@@ -120,6 +120,9 @@ mux_chan_syn(struct mux_relay *m, const struct mux_header *h)
 	}
 	c->state = MUX_CH_REQUEST;
 	mux_stream_init(&c->st, 0);
+	/* As the router does: the window grows while it limits the stream
+	 * (docs/mux.md §5). */
+	mux_stream_grow(&c->st);
 	mux_chan_insert(c, h->stream_id);
 	return 0;
 }
@@ -286,14 +289,29 @@ int
 mux_chan_queue(struct mux_chan *c, const uint8_t *buf, size_t len)
 {
 	struct mux_chunk *k;
+	size_t cap = len;
 
 	if (len == 0)
 		return 0;
-	if ((k = malloc(sizeof *k + len)) == NULL)
+	/* The last chunk has room: behind its bytes (a write in flight
+	 * covers only those before; the rest goes with the next write). */
+	if (c->up != NULL) {
+		k = CONTAINING_RECORD(c->up_tail, struct mux_chunk, next);
+		if (k->cap - k->len >= len) {
+			memcpy(k->data + k->len, buf, len);
+			k->len += (DWORD)len;
+			return 0;
+		}
+	}
+	/* Small pieces (requests of a protocol) get a chunk of their size. */
+	if (len >= 16 * 1024 && len < MUX_CHUNK_BULK)
+		cap = MUX_CHUNK_BULK;
+	if ((k = malloc(sizeof *k + cap)) == NULL)
 		return -1;
 	k->next = NULL;
 	k->len = (DWORD)len;
 	k->off = 0;
+	k->cap = (DWORD)cap;
 	memcpy(k->data, buf, len);
 	*c->up_tail = k;
 	c->up_tail = &k->next;

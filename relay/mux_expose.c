@@ -138,6 +138,7 @@ mux_expose_accepted(struct mux_chan *c)
 	}
 	c->state = MUX_CH_REPLY;
 	mux_stream_init(&c->st, 1);
+	mux_stream_grow(&c->st);
 	mux_chan_insert(c, id);
 	if (mux_stream_send_data(&c->st, id, (uint32_t)n, 0, &h, NULL, 0) !=
 	    MUX_OK) {

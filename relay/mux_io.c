@@ -5,16 +5,22 @@
  * ones: the worker consumes blocks in order and copies what it keeps, so
  * at most that much of stdin is in flight, whatever the router sends.
  * The writer takes the whole queue at once, packs small frames into one
- * WriteFile and reports the bytes written back to the worker.
+ * WriteFile and counts the bytes written for the worker (mux_io.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "copy.h"
+#include "mux_frame.h"
 #include "mux_io.h"
 
 #define MUX_IO_BLOCKS 4
-#define MUX_IO_BLOCK (64 * 1024)
+/* A Data frame's worth: one read, one post and one pipe write carry up
+ * to a whole frame of bulk data (4 x 64 KiB blocks cost four of each). */
+#define MUX_IO_BLOCK (256 * 1024)
+/* mux_chan_request() buffers a request and one piece behind it: a piece
+ * is at most a block. */
+_Static_assert(MUX_IO_BLOCK <= MUX_DATA_MAX, "a stdin block is a frame at most");
 /* Frames below this are copied into one write with their neighbours. */
 #define MUX_IO_STAGE (64 * 1024)
 
@@ -29,6 +35,8 @@ struct mux_io {
 	struct mux_out *normal, **normal_tail;
 	int finishing;
 	HANDLE stopped;		/* event: the writer thread is done */
+	volatile LONG written;	/* bytes written, not yet taken */
+	volatile LONG want_written;	/* post MUXK_WRITTEN after a write */
 	uint8_t stage[MUX_IO_STAGE];
 };
 
@@ -157,10 +165,26 @@ mux_io_writer_cb(void *arg)
 		mux_io_free_list(batch);
 		if (last)
 			break;
-		PostQueuedCompletionStatus(io->port, total, MUXK_WRITTEN, NULL);
+		/* Whole batches are far below 2 GiB: the cap is 1 MiB. */
+		InterlockedExchangeAdd(&io->written, (LONG)total);
+		if (InterlockedExchange(&io->want_written, 0) != 0)
+			PostQueuedCompletionStatus(io->port, 0, MUXK_WRITTEN,
+			    NULL);
 	}
 	SetEvent(io->stopped);
 	return 0;
+}
+
+DWORD
+mux_io_take_written(struct mux_io *io)
+{
+	return (DWORD)InterlockedExchange(&io->written, 0);
+}
+
+void
+mux_io_want_written(struct mux_io *io)
+{
+	InterlockedExchange(&io->want_written, 1);
 }
 
 void

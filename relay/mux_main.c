@@ -259,7 +259,7 @@ mux_main(int argc, wchar_t **argv)
 				mux_main_exit(NPRELAY_EIO);
 				break;
 			case MUXK_WRITTEN:
-				m->queued -= n;
+				/* Counted below, with every wake-up. */
 				break;
 			case MUXK_OUT_FAILED:
 				/* The router closed its end: it is gone, as
@@ -280,6 +280,14 @@ mux_main(int argc, wchar_t **argv)
 			}
 		}
 		timeout = mux_main_timers(m);
+		m->queued -= mux_io_take_written(m->io);
 		mux_relay_pump(m);
+		if (m->queued >= MUX_OUT_CAP && m->ready != NULL) {
+			/* Wait for room; a write that ended before the
+			 * request is counted by taking again. */
+			mux_io_want_written(m->io);
+			m->queued -= mux_io_take_written(m->io);
+			mux_relay_pump(m);
+		}
 	}
 }

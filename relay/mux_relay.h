@@ -19,7 +19,8 @@
 #define MUX_OUT_CAP (1024 * 1024)
 /* A channel's first pipe read; grows while reads fill it. */
 #define MUX_READ_MIN (4 * 1024)
-#define MUX_READ_MAX NPRELAY_BUFSIZE
+/* One Data frame: a pipe that has more gives it in one read. */
+#define MUX_READ_MAX MUX_DATA_MAX
 
 struct mux_chan;
 
@@ -30,10 +31,17 @@ struct mux_op {
 	int write;
 };
 
-/* Data from the router on its way to the target. */
+/*
+ * Data from the router on its way to the target.  Pieces of bulk data go
+ * into chunks of MUX_CHUNK_BULK, filled one after the other, so that one
+ * pipe write carries what several Data frames (of several stdin reads)
+ * brought: each write costs a wineserver request and, on a message pipe,
+ * a message the server reads on its own.
+ */
+#define MUX_CHUNK_BULK (256 * 1024)
 struct mux_chunk {
 	struct mux_chunk *next;
-	DWORD len, off;
+	DWORD len, off, cap;
 	uint8_t data[];
 };
 

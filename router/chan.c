@@ -18,6 +18,9 @@
 
 /* Reads per readiness event, so one busy side cannot starve the loop. */
 #define CHAN_READS_PER_EVENT 4
+/* What a virtual chan hands its user per turn, as much as the reads of
+ * one event of a descriptor-backed chan. */
+#define CHAN_VIRTUAL_TURN (CHAN_READ_MAX * CHAN_READS_PER_EVENT)
 
 struct chan;
 
@@ -53,6 +56,7 @@ struct chan {
 	/* Virtual: the owner and what waits to be told to the user. */
 	const struct chan_owner_ops *owner_ops;
 	void *owner;
+	struct evbuffer *staged; /* the owner's input, not yet in `in` */
 	struct event *ev_deliver;
 	int eof_pending;
 	int eof_error;
@@ -63,6 +67,7 @@ struct chan {
 };
 
 static void chan_destroy(struct chan *);
+static void chan_deliver_later(struct chan *);
 
 /* End of a callback: finish a chan_free() called from inside it. */
 static void
@@ -280,10 +285,20 @@ chan_deliver_cb(evutil_socket_t fd, short what, void *arg)
 	struct chan *c = arg;
 
 	c->busy++;
+	/*
+	 * One turn's worth at a time, as a descriptor-backed chan reads:
+	 * a user that stops reading after it (a slow client) leaves the
+	 * rest staged, where the owner's credit does not count it as taken.
+	 */
+	if (c->reading && evbuffer_get_length(c->staged) > 0 &&
+	    evbuffer_remove_buffer(c->staged, c->in, CHAN_VIRTUAL_TURN) < 0)
+		fatalx("out of memory for a channel");
 	if (c->reading && evbuffer_get_length(c->in) > 0 &&
 	    c->read_cb != NULL)
 		c->read_cb(c, c->arg);
-	if (!c->freed && c->reading && c->eof_pending && !c->eof_told) {
+	if (!c->freed && c->reading && evbuffer_get_length(c->staged) > 0)
+		chan_deliver_later(c);
+	else if (!c->freed && c->reading && c->eof_pending && !c->eof_told) {
 		c->eof_told = 1;
 		c->reading = 0;
 		errno = c->eof_error;
@@ -318,6 +333,7 @@ chan_virtual_enable_read(struct chan *c)
 	if (c->owner_ops->reading_cb != NULL)
 		c->owner_ops->reading_cb(c->owner, 1);
 	if (evbuffer_get_length(c->in) > 0 ||
+	    evbuffer_get_length(c->staged) > 0 ||
 	    (c->eof_pending && !c->eof_told))
 		chan_deliver_later(c);
 }
@@ -354,6 +370,7 @@ static void
 chan_virtual_destroy(struct chan *c)
 {
 	event_free(c->ev_deliver);
+	evbuffer_free(c->staged);
 }
 
 static const struct chan_impl chan_virtual_impl = {
@@ -374,10 +391,17 @@ chan_new_virtual(struct event_base *base, const struct chan_owner_ops *ops,
 	c = chan_alloc(&chan_virtual_impl);
 	c->owner_ops = ops;
 	c->owner = owner;
-	if ((c->ev_deliver = event_new(base, -1, 0, chan_deliver_cb,
+	if ((c->staged = evbuffer_new()) == NULL ||
+	    (c->ev_deliver = event_new(base, -1, 0, chan_deliver_cb,
 	    c)) == NULL)
 		fatalx("out of memory for a channel");
 	return c;
+}
+
+struct evbuffer *
+chan_virtual_staging(struct chan *c)
+{
+	return c->staged;
 }
 
 void

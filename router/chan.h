@@ -53,15 +53,20 @@ struct chan_owner_ops {
 struct chan *chan_new_virtual(struct event_base *,
     const struct chan_owner_ops *ops, void *owner);
 /*
- * For the owner of a virtual chan. Callbacks to the user run later, from
- * the event loop, so the owner may call these from anywhere:
- * - chan_virtual_input: bytes were added to the input;
+ * For the owner of a virtual chan. Its input arrives in a staging buffer
+ * (chan_virtual_staging), which the chan moves into chan_input() in
+ * turns of 256 KiB while the user reads, as a descriptor-backed chan
+ * reads its descriptor: what the user takes from chan_input() is what
+ * it consumed. Callbacks to the user run later, from the event loop, so
+ * the owner may call these from anywhere:
+ * - chan_virtual_input: bytes were added to the staging buffer;
  * - chan_virtual_eof: the input ended (ERROR 0: EOF, else an errno),
  *   reported after what is in the input, once reading is enabled;
  * - chan_virtual_write_error: the output is not taken any more (ERROR as
  *   errno for the user);
  * - chan_virtual_output_taken: the owner removed bytes from the output.
  */
+struct evbuffer *chan_virtual_staging(struct chan *);
 void chan_virtual_input(struct chan *);
 void chan_virtual_eof(struct chan *, int error);
 void chan_virtual_write_error(struct chan *, int error);

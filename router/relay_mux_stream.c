@@ -231,6 +231,9 @@ mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
 	s->mb = mb;
 	snprintf(s->tag, sizeof s->tag, "route \"%s\" #%u", rc->name, id);
 	mux_stream_init(&s->st, 1);
+	/* What the relay sends may get more than 256 KiB in flight once it
+	 * is the window that limits it (docs/mux.md §5). */
+	mux_stream_grow(&s->st);
 	s->head = evbuffer_new();
 	s->reply = evbuffer_new();
 	s->ev_end = event_new(mb->base.base, -1, 0, mux_stream_end_cb, s);
@@ -456,7 +459,7 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return mux_stream_consumed(&s->st, (uint32_t)len, err, errlen);
 	}
 	if (s->replied) {
-		evbuffer_add(chan_input(s->base.chan), p, len);
+		evbuffer_add(chan_virtual_staging(s->base.chan), p, len);
 		chan_virtual_input(s->base.chan);
 		return MUX_OK;
 	}
@@ -491,7 +494,8 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return rc;
 	evbuffer_drain(s->reply, used);
 	if (evbuffer_get_length(s->reply) > 0) {
-		evbuffer_add_buffer(chan_input(s->base.chan), s->reply);
+		evbuffer_add_buffer(chan_virtual_staging(s->base.chan),
+		    s->reply);
 		chan_virtual_input(s->base.chan);
 	}
 	return MUX_OK;

@@ -198,6 +198,71 @@ test_free_in_callback(void **state)
 	event_base_free(base);
 }
 
+/* The staged input of a slow user. */
+struct turns {
+	size_t got[8];
+	int n, stop_after;
+	int eof;
+};
+
+static void
+turns_read_cb(struct chan *c, void *arg)
+{
+	struct turns *t = arg;
+	struct evbuffer *in = chan_input(c);
+
+	t->got[t->n++] = evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (t->n == t->stop_after)
+		chan_disable_read(c);
+}
+
+static void
+turns_event_cb(struct chan *c, short what, void *arg)
+{
+	if (what & BEV_EVENT_EOF)
+		((struct turns *)arg)->eof++;
+}
+
+/*
+ * Staged input reaches the user in turns of 256 KiB, and a user that
+ * stops reading after a turn leaves the rest staged, where it is not
+ * taken from chan_input() (what a mux stream counts as consumed); EOF
+ * comes after the last byte.
+ */
+static void
+test_staged_turns(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct seen s;
+	struct turns t = { .stop_after = 1 };
+	struct chan *c = setup(base, &s);
+	static char block[600 * 1024];
+
+	chan_setcb(c, turns_read_cb, NULL, turns_event_cb, &t);
+	evbuffer_add(chan_virtual_staging(c), block, sizeof block);
+	chan_virtual_input(c);
+	chan_virtual_eof(c, 0);
+	chan_enable_read(c);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.got[0], 256 * 1024);
+	assert_int_equal(evbuffer_get_length(chan_virtual_staging(c)),
+	    sizeof block - 256 * 1024);
+	assert_int_equal(t.eof, 0);
+	t.stop_after = 0;
+	chan_enable_read(c);
+	for (int i = 0; i < 4; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.got[1], 256 * 1024);
+	assert_int_equal(t.got[2], sizeof block - 512 * 1024);
+	assert_int_equal(t.eof, 1);
+	chan_free(c);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -205,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_input_then_eof),
 		cmocka_unit_test(test_output_and_shutdown),
 		cmocka_unit_test(test_free_in_callback),
+		cmocka_unit_test(test_staged_turns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,7 +143,8 @@ test_header_invalid(void **state)
 	expect_header(0, MUX_GO_AWAY, MUX_SYN, 0, 0, MUX_E_FLAGS);
 	expect_header(0, MUX_GO_AWAY, 0, 0, 3, MUX_E_GO_AWAY_CODE);
 	expect_header(0, MUX_GO_AWAY, 0, 0, 0xffffffffu, MUX_E_GO_AWAY_CODE);
-	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_MAX + 1, MUX_E_LENGTH);
+	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_RECV_MAX, MUX_OK);
+	expect_header(0, MUX_DATA, 0, 1, MUX_DATA_RECV_MAX + 1, MUX_E_LENGTH);
 	expect_header(0, MUX_DATA, MUX_FIN, 3, 0xffffffffu, MUX_E_LENGTH);
 	assert_true(MUX_IS_VIOLATION(MUX_E_VERSION));
 	assert_true(MUX_IS_VIOLATION(MUX_E_OPEN));
@@ -663,6 +664,78 @@ test_stream_fin(void **state)
 	    MUX_E_STATE);
 }
 
+/* Growth: only while the peer runs out of credit, doubling, capped. */
+static void
+test_stream_grow(void **state)
+{
+	struct mux_stream s;
+	struct mux_header h;
+	uint32_t window = MUX_WINDOW_INITIAL, granted;
+	unsigned ev, rounds = 0;
+
+	mux_stream_init(&s, 0);
+	mux_stream_grow(&s);
+	mux_header_set(&h, MUX_WINDOW_UPDATE, MUX_SYN, 1, 0);
+	assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_OK);
+	/* The ACK carries no credit, so no growth either. */
+	assert_int_equal(mux_stream_send_window(&s, 1, 0, &h, NULL, 0),
+	    MUX_OK);
+	assert_int_equal(h.length, 0);
+
+	/* The peer has plenty left: credit as before, no growth. */
+	mux_header_set(&h, MUX_DATA, 0, 1, MUX_WINDOW_INITIAL / 2);
+	assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_OK);
+	assert_int_equal(mux_stream_consumed(&s, MUX_WINDOW_INITIAL / 2,
+	    NULL, 0), MUX_OK);
+	assert_true(mux_stream_update_due(&s));
+	assert_int_equal(mux_stream_send_window(&s, 1, 0, &h, NULL, 0),
+	    MUX_OK);
+	assert_int_equal(h.length, MUX_WINDOW_INITIAL / 2);
+
+	/*
+	 * The peer sends all it may each time and the reader keeps up: the
+	 * window doubles with each update, up to the cap and not past it.
+	 */
+	for (;;) {
+		mux_header_set(&h, MUX_DATA, 0, 1, window);
+		assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_OK);
+		mux_header_set(&h, MUX_DATA, 0, 1, 1);
+		assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0),
+		    MUX_E_WINDOW);
+		assert_int_equal(mux_stream_consumed(&s, window, NULL, 0),
+		    MUX_OK);
+		assert_true(mux_stream_update_due(&s));
+		assert_int_equal(mux_stream_send_window(&s, 1, 0, &h, NULL, 0),
+		    MUX_OK);
+		granted = h.length;
+		if (window == MUX_WINDOW_GROWN_MAX) {
+			assert_int_equal(granted, window);
+			break;
+		}
+		assert_int_equal(granted, 2 * window);
+		window *= 2;
+		assert_true(++rounds < 16);
+	}
+	assert_int_equal(window, MUX_WINDOW_GROWN_MAX);
+
+	/* A reader that stops: no credit, no update, no growth. */
+	mux_header_set(&h, MUX_DATA, 0, 1, window);
+	assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_OK);
+	assert_false(mux_stream_update_due(&s));
+	mux_header_set(&h, MUX_DATA, 0, 1, 1);
+	assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_E_WINDOW);
+
+	/* Without mux_stream_grow the window stays where it started. */
+	mux_stream_init(&s, 0);
+	mux_header_set(&h, MUX_DATA, MUX_SYN, 1, MUX_WINDOW_INITIAL);
+	assert_int_equal(mux_stream_recv(&s, &h, &ev, NULL, 0), MUX_OK);
+	assert_int_equal(mux_stream_consumed(&s, MUX_WINDOW_INITIAL, NULL, 0),
+	    MUX_OK);
+	assert_int_equal(mux_stream_send_window(&s, 1, 0, &h, NULL, 0),
+	    MUX_OK);
+	assert_int_equal(h.length, MUX_WINDOW_INITIAL);
+}
+
 static void
 test_stream_send_window(void **state)
 {
@@ -918,6 +991,7 @@ main(void)
 		cmocka_unit_test(test_stream_window_overflow),
 		cmocka_unit_test(test_stream_handshake),
 		cmocka_unit_test(test_stream_fin),
+		cmocka_unit_test(test_stream_grow),
 		cmocka_unit_test(test_stream_send_window),
 		cmocka_unit_test(test_open_request),
 		cmocka_unit_test(test_open_request_invalid),

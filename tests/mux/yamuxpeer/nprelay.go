@@ -287,7 +287,12 @@ func nprelayCredit(p *peer, size int) {
 		p.chk.fail("stream A: %+v, %v", rep, err)
 		return
 	}
-	const stalled = 3 << 20
+	// More than A can have in flight before its credit stops it: the
+	// relay's receive window for A (it grows while the echo server
+	// takes A's bytes, up to 4 MiB, MUX_WINDOW_GROWN_MAX), the echo
+	// that Go's 256 KiB window for A holds, the relay's read buffer
+	// (256 KiB) and the pipe's buffers.
+	const stalled = 8 << 20
 	payload := bytes.Repeat([]byte("0123456789abcdef"), stalled/16)
 	aDone := make(chan error, 1)
 	go func() {
