@@ -28,6 +28,8 @@ packages=(
   busybox-static
   # the docker workflow tests: Debian's docker-compose (1.29, docker-py)
   docker-compose
+  # `npiperouter env` output evaluated by the shells it targets
+  fish csh
   # Go: HashiCorp's yamux for the mux interop test, and the original Go
   # npiperelay, built offline from its vendored source (tests/wine)
   golang-go golang-github-hashicorp-yamux-dev
