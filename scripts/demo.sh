@@ -43,7 +43,6 @@ if grep -qi microsoft /proc/version 2>/dev/null; then
 	mkdir -p "$windir"
 	cp "$relay" "$pipesrv" "$windir/"
 	relay_path=$windir/nprelay.exe
-	relay_args=
 	start_pipesrv() { "$windir/pipesrv.exe" "$@"; }
 else
 	say "plain Linux: running the Windows side under Wine (a fresh prefix takes ~20 s)"
@@ -54,8 +53,12 @@ else
 		{ echo "demo: wineserver did not start" >&2; exit 1; }
 	timeout 300 wine wineboot.exe --init </dev/null >"$work/wineboot.log" 2>&1 ||
 		{ cat "$work/wineboot.log"; echo "demo: wineboot failed" >&2; exit 1; }
-	relay_path=$(command -v wine)
-	relay_args="\"$relay\", "
+	# The router starts `relay.path` (as `relay.path --mux` for its one
+	# long-lived relay, the default mode): a two-line wrapper stands in
+	# for Windows' own start of an .exe.
+	relay_path=$work/nprelay
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$(command -v wine)" "$relay" >"$relay_path"
+	chmod +x "$relay_path"
 	start_pipesrv() { wine "$pipesrv" "$@"; }
 fi
 
@@ -69,7 +72,7 @@ routes = (
   { name = "demo";
     listen = { path = "$work/demo.sock"; };
     pipe = "$pipe";
-    relay_args = [ ${relay_args}"-ep", "-s", "-p" ];
+    relay_args = [ "-ep", "-s", "-p" ];
   }
 );
 CONF
