@@ -35,7 +35,7 @@ struct route_conf {
 	gid_t listen_gid;
 	int has_group; /* listen_gid is meaningful */
 
-	char *pipe;
+	char *pipe; /* NULL for an exposed route */
 	char **relay_args; /* NULL-terminated */
 	size_t relay_nargs;
 	struct relay_conf relay; /* effective: route override merged over global */
@@ -62,6 +62,17 @@ struct route_conf {
 	size_t nallow_uids;
 	unsigned *allow_gids;
 	size_t nallow_gids;
+
+	/*
+	 * An exposed route (DESIGN.md §10) has these instead of a listen
+	 * path and a pipe: its mux relay serves EXPOSE_PIPE on Windows, and
+	 * each Windows client reaches CONNECT_PATH (expanded). NULL for a
+	 * route that listens. EXPOSE_SDDL, when set, replaces the relay's
+	 * default DACL (the user and SYSTEM).
+	 */
+	char *expose_pipe;
+	char *expose_sddl;
+	char *connect_path;
 
 	/* The generation this route belongs to: whoever keeps a pointer to
 	 * the route (a running route, a session) holds a reference on it. */

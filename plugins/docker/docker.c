@@ -414,6 +414,9 @@ static const struct npr_adapter docker_adapter = {
 	.open = docker_open,
 	.data = docker_data,
 	.close = docker_close,
+	/* Works the same way round: the client asks, the other side answers;
+	 * bind paths are rewritten the other way (docker_path.c). */
+	.flags = NPR_ADAPTER_EXPOSED,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *
