@@ -31,6 +31,14 @@ session_dir_to(struct session *s, struct chan *c)
 	return c == s->up.dst ? &s->up : &s->down;
 }
 
+/* Whether D carries what the adapter calls the client's bytes: on an
+ * exposed route the client is the Windows program, on the relay side. */
+static int
+session_from_client(const struct session *s, const struct session_dir *d)
+{
+	return (d == &s->up) != (s->exposed != 0);
+}
+
 int
 session_dir_finished(const struct session_dir *d)
 {
@@ -91,8 +99,10 @@ session_refuse(struct session *s, const char *why)
 static void
 session_sync_held(struct session *s)
 {
-	unsigned up = adapter_session_pending(s->adapter, 1) != 0;
-	unsigned down = adapter_session_pending(s->adapter, 0) != 0;
+	unsigned up = adapter_session_pending(s->adapter,
+	    session_from_client(s, &s->up)) != 0;
+	unsigned down = adapter_session_pending(s->adapter,
+	    session_from_client(s, &s->down)) != 0;
 
 	if (up == s->up.held && down == s->down.held)
 		return;
@@ -119,8 +129,8 @@ session_read_cb(struct chan *c, void *arg)
 		return;
 	}
 	out = chan_output(d->dst);
-	if (adapter_session_input(s->adapter, d == &s->up, in, out,
-	    chan_output(c), err, sizeof err) != 0) {
+	if (adapter_session_input(s->adapter, session_from_client(s, d), in,
+	    out, chan_output(c), err, sizeof err) != 0) {
 		session_refuse(s, err);
 		return;
 	}
@@ -186,8 +196,8 @@ session_event_cb(struct chan *c, short what, void *arg)
 		chan_disable_read(c);
 		if (c == s->client)
 			session_check_client(s);
-		if (!d->dead && adapter_session_eof(s->adapter, d == &s->up, err,
-		    sizeof err) != 0) {
+		if (!d->dead && adapter_session_eof(s->adapter,
+		    session_from_client(s, d), err, sizeof err) != 0) {
 			session_refuse(s, err);
 			return;
 		}

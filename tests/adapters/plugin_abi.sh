@@ -38,10 +38,10 @@ $(route data '{ name = "no-data"; }' "EXEC:cat")
 );
 CONF
 d=$NPR_ADAPTER_TEST_DIR
-want="$T/router.conf:7: route \"major\": adapter \"wrong-major\": $d/wrong-major.so was built for adapter ABI 3.3; this npiperouter has ABI 2.0 (rebuild the plugin against its npiperouter/adapter.h)
-$T/router.conf:13: route \"old\": adapter \"old-major\": $d/old-major.so was built for adapter ABI 1.0; this npiperouter has ABI 2.0 (rebuild the plugin against its npiperouter/adapter.h)
+want="$T/router.conf:7: route \"major\": adapter \"wrong-major\": $d/wrong-major.so was built for adapter ABI 3.3; this npiperouter has ABI 2.1 (rebuild the plugin against its npiperouter/adapter.h)
+$T/router.conf:13: route \"old\": adapter \"old-major\": $d/old-major.so was built for adapter ABI 1.0; this npiperouter has ABI 2.1 (rebuild the plugin against its npiperouter/adapter.h)
 $T/router.conf:19: route \"entry\": adapter \"no-entry\": $d/no-entry.so is not an npiperouter adapter: it does not export npr_adapter_entry()
-$T/router.conf:25: route \"data\": adapter \"no-data\": $d/no-data.so (ABI 2.0) lacks the required entry \"data\"
+$T/router.conf:25: route \"data\": adapter \"no-data\": $d/no-data.so (ABI 2.1) lacks the required entry \"data\"
 $T/router.conf: 4 error(s)"
 if out=$("$NPIPEROUTER" check -c "$T/router.conf" 2>&1); then
 	fail "check accepted the broken plugins: $out"
@@ -55,7 +55,7 @@ log "check refuses them with the documented messages"
 if timeout 10 "$NPIPEROUTER" run -c "$T/router.conf" >"$T/run.log" 2>&1; then
 	fail "run started with the broken plugins"
 fi
-grep -qF "old-major.so was built for adapter ABI 1.0; this npiperouter has ABI 2.0" "$T/run.log" ||
+grep -qF "old-major.so was built for adapter ABI 1.0; this npiperouter has ABI 2.1" "$T/run.log" ||
 	fail "run did not say why: $(cat "$T/run.log")"
 [[ ! -e $T/major.sock ]] || fail "run listened anyway"
 log "run refuses to start"

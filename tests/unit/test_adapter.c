@@ -29,7 +29,7 @@ test_abi_wrong_major(void **state)
 {
 	static const char *const want[] = {
 		"5: route \"a\": adapter \"wrong-major\": " TESTDIR "/wrong-major.so "
-		"was built for adapter ABI 3.3; this npiperouter has ABI 2.0 "
+		"was built for adapter ABI 3.3; this npiperouter has ABI 2.1 "
 		"(rebuild the plugin against its npiperouter/adapter.h)",
 	};
 
@@ -42,7 +42,7 @@ test_abi_old_major(void **state)
 {
 	static const char *const want[] = {
 		"5: route \"a\": adapter \"old-major\": " TESTDIR "/old-major.so "
-		"was built for adapter ABI 1.0; this npiperouter has ABI 2.0 "
+		"was built for adapter ABI 1.0; this npiperouter has ABI 2.1 "
 		"(rebuild the plugin against its npiperouter/adapter.h)",
 	};
 
@@ -96,7 +96,7 @@ test_abi_missing_data(void **state)
 {
 	static const char *const want[] = {
 		"5: route \"a\": adapter \"no-data\": " TESTDIR "/no-data.so (ABI "
-		"2.0) lacks the required entry \"data\"",
+		"2.1) lacks the required entry \"data\"",
 	};
 
 	atest_expect_errors(TESTDIR, "{ name = \"no-data\"; }", want, 1);
