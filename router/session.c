@@ -220,8 +220,10 @@ session_uid(const struct session *s)
 void
 session_bytes(const struct session *s, uint64_t *up, uint64_t *down)
 {
-	*up = s->up.bytes;
-	*down = s->down.bytes;
+	/* Up is what the client that connected sent: on an exposed route
+	 * the Windows program, on the session's relay side. */
+	*up = s->exposed ? s->down.bytes : s->up.bytes;
+	*down = s->exposed ? s->up.bytes : s->down.bytes;
 }
 
 void

@@ -7,6 +7,9 @@ struct server;
 
 void status_render_text(const struct server *, struct evbuffer *);
 void status_render_json(const struct server *, struct evbuffer *);
+/* One line per exposed route, "NAME<TAB>STATE<TAB>ERROR" (ERROR empty
+ * when none; tabs and newlines in it become spaces), for `doctor`. */
+void status_render_exposures(const struct server *, struct evbuffer *);
 /* S as a JSON string, quoted and escaped. */
 void status_json_string(struct evbuffer *, const char *s);
 
