@@ -218,6 +218,9 @@ session_io_start(struct session *s)
 {
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay_chan;
+	/* An exposed route's stream may hold what the Windows client sent
+	 * behind its open request, before the session existed. */
+	s->down.bytes = evbuffer_get_length(chan_input(s->relay_chan));
 	if (evbuffer_add_cb(chan_input(s->client), session_count_cb,
 	    &s->up) == NULL || evbuffer_add_cb(chan_input(s->relay_chan),
 	    session_count_cb, &s->down) == NULL)
