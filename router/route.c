@@ -359,9 +359,11 @@ route_exposed_cb(struct relay *stream, void *arg)
 		fatalx("out of memory");
 	rs->route = r;
 	rs->stream = stream;
-	/* Counted while pending too: a retired route stays until the
+	/* Counted while pending too, a refusal as well (its end is
+	 * reported like a session's): a retired route stays until the
 	 * last of them is gone. */
 	r->active++;
+	rs->id = r->hooks->accepted_cb(r->hooks_arg);
 	relay_set_ended(stream, route_pending_ended_cb, rs);
 	TAILQ_INSERT_TAIL(&r->pending, rs, entry);
 	if (full) {
@@ -374,7 +376,6 @@ route_exposed_cb(struct relay *stream, void *arg)
 		return;
 	}
 	r->total++;
-	rs->id = r->hooks->accepted_cb(r->hooks_arg);
 	rs->uc = unix_connect_start(r->base, r->conf->connect_path,
 	    route_connected_cb, rs);
 }

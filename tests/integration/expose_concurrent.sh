@@ -39,11 +39,18 @@ for i in 1 2; do
 		--send-bytes 1 --hold-until "$T/release"
 done
 wait_until 10 "two sessions open" eval '[[ $(route_json ex | jq .active) == 2 ]]'
-client 10 "$PIPES/ex" --send-bytes 1 --out "$T/over.out" ||
+client 10 "$PIPES/ex" --out "$T/over.out" ||
 	fail "the client over the limit was not closed cleanly"
 [[ ! -s $T/over.out ]] || fail "the client over the limit got an answer"
 wait_log 10 'refused a Windows client: 2 connections open (max_connections)'
 grep -qF 'status 3, error 231' "$T/router.err" ||
 	fail "the relay was not told ERROR_PIPE_BUSY (231)"
 touch "$T/release"
+wait_until 10 "the held sessions end" eval '[[ $(route_json ex | jq .active) == 0 ]]'
+
+# Every client counted in and out, the refused one too: stopping finds
+# no session left.
+kill -TERM "$ROUTER_PID"
+wait_exit "$ROUTER_PID" 10
+! log_has 'session(s) may finish' || fail "sessions miscounted: $(grep -F 'may finish' "$ROUTER_LOG")"
 log "ok"
