@@ -96,6 +96,8 @@ struct docker_session {
 	int rewrote;                    /* a source was rewritten */
 	char *cwd;                      /* the client's working folder, for
 	                                 * relative sources; NULL: unknown */
+	int to_wsl;                     /* an exposed route: the client is
+	                                 * on Windows (docker_path_to_wsl) */
 	int answer_status;              /* PH_ANSWER: what to answer */
 	int refuse_pass;                /* PH_REFUSE: what http-parser took
 	                                 * of the refused request goes on */
