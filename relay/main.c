@@ -61,6 +61,13 @@ wmain(int argc, wchar_t **argv)
 	case OPTIONS_RUN:
 		break;
 	}
+	/* Only the router can serve the clients of a pipe the relay creates. */
+	if (o.expose || o.expose_sddl != NULL) {
+		report_usage_error("--expose and --expose-sddl are flags of a "
+		    "--mux open request (docs/mux.md), not of the command line");
+		status = NPRELAY_EUSAGE;
+		goto out;
+	}
 	report_init(o.verbose, o.target);
 
 	if (target_events(&t, &err) != 0 || main_connect(&o, &t, &err) != 0) {

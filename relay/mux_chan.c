@@ -56,7 +56,10 @@ mux_chan_update(struct mux_chan *c)
 {
 	struct mux_header h;
 
-	if (!c->in_table || !mux_stream_update_due(&c->st))
+	/* Closed both ways (data still going into the pipe): the router
+	 * forgot the stream and sends nothing more, so no credit. */
+	if (!c->in_table || mux_stream_closed(&c->st) ||
+	    !mux_stream_update_due(&c->st))
 		return;
 	if (mux_stream_send_window(&c->st, c->id, 0, &h, NULL, 0) == MUX_OK)
 		mux_relay_send_header(c->m, &h, 0);
@@ -70,35 +73,54 @@ mux_chan_credit_used(struct mux_chan *c, DWORD n)
 	mux_chan_update(c);
 }
 
+/* A channel of no stream yet: an exposed pipe's instance, or a SYN's. */
+struct mux_chan *
+mux_chan_new(struct mux_relay *m)
+{
+	struct mux_chan *c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	c->m = m;
+	c->refs = 1;
+	c->h = INVALID_HANDLE_VALUE;
+	c->sock = INVALID_SOCKET;
+	c->up_tail = &c->up;
+	c->rd.c = c->wr.c = c;
+	c->wr.write = 1;
+	return c;
+}
+
+/* Into the stream table as id; the table takes the caller's reference. */
+void
+mux_chan_insert(struct mux_chan *c, uint32_t id)
+{
+	struct mux_relay *m = c->m;
+	unsigned slot;
+
+	c->id = id;
+	c->in_table = 1;
+	slot = mux_chan_slot(c->id);
+	c->hash_next = m->table[slot];
+	m->table[slot] = c;
+	m->nchan++;
+}
+
 /* A new stream; 0 with no channel when it was refused (RST). */
 int
 mux_chan_syn(struct mux_relay *m, const struct mux_header *h)
 {
 	struct mux_header rst;
 	struct mux_chan *c;
-	unsigned slot;
 
-	if (m->nchan >= MUX_STREAMS_MAX ||
-	    (c = calloc(1, sizeof *c)) == NULL) {
+	if (m->nchan >= MUX_STREAMS_MAX || (c = mux_chan_new(m)) == NULL) {
 		mux_header_set(&rst, MUX_WINDOW_UPDATE, MUX_RST, h->stream_id,
 		    0);
 		return mux_relay_send_header(m, &rst, 0);
 	}
-	c->m = m;
-	c->id = h->stream_id;
-	c->refs = 1;
-	c->in_table = 1;
 	c->state = MUX_CH_REQUEST;
-	c->h = INVALID_HANDLE_VALUE;
-	c->sock = INVALID_SOCKET;
-	c->up_tail = &c->up;
-	c->rd.c = c->wr.c = c;
-	c->wr.write = 1;
 	mux_stream_init(&c->st, 0);
-	slot = mux_chan_slot(c->id);
-	c->hash_next = m->table[slot];
-	m->table[slot] = c;
-	m->nchan++;
+	mux_chan_insert(c, h->stream_id);
 	return 0;
 }
 
@@ -106,6 +128,8 @@ static void
 mux_chan_free(struct mux_chan *c)
 {
 	mux_chan_drop_up(c);
+	if (c->exp != NULL)
+		mux_expose_release(c->exp);
 	free(c->req);
 	free(c->argbuf);
 	free(c->name);
@@ -153,16 +177,31 @@ mux_chan_drop(struct mux_chan *c)
 	*pp = c->hash_next;
 	c->in_table = 0;
 	c->m->nchan--;
+	if (c->exposing != NULL)
+		mux_expose_end(c);
 	mux_target_close(c);
 	mux_chan_drop_up(c);
+	if (c->exp != NULL)
+		mux_expose_client_gone(c);
 	mux_chan_unref(c);
 }
 
 void
 mux_chan_maybe_end(struct mux_chan *c)
 {
-	if (c->in_table && mux_stream_closed(&c->st))
-		mux_chan_drop(c);
+	if (!c->in_table || !mux_stream_closed(&c->st))
+		return;
+	/*
+	 * FIN went both ways, but when the target half-closed first (an
+	 * exposed pipe's client, a server's zero-byte message) the router's
+	 * data before its FIN may still be on its way into the pipe: the
+	 * channel ends once that is written and the half-close is done
+	 * (mux_target_half_closed), or the target is gone.
+	 */
+	if (c->state == MUX_CH_OPEN && c->h != INVALID_HANDLE_VALUE &&
+	    !c->up_gone && !c->half_closed)
+		return;
+	mux_chan_drop(c);
 }
 
 /* An I/O error after the open: one line naming the stream, then RST. */
@@ -206,13 +245,17 @@ mux_chan_apply(struct mux_chan *c, unsigned ev, char *err, size_t errlen)
 		return MUX_OK;
 	}
 	if (ev & MUX_SE_FIN) {
-		if (c->state == MUX_CH_REQUEST) {
+		if (c->state == MUX_CH_REQUEST || c->state == MUX_CH_REPLY) {
 			snprintf(err, errlen, "stream %lu: ended before its "
-			    "open request was complete", (unsigned long)c->id);
+			    "open %s was complete", (unsigned long)c->id,
+			    c->state == MUX_CH_REQUEST ? "request" : "reply");
 			return MUX_E_OPEN;
 		}
 		c->remote_fin = 1;
-		mux_target_up_done(c);
+		if (c->exposing != NULL)
+			mux_expose_fin(c);
+		else
+			mux_target_up_done(c);
 	}
 	mux_chan_maybe_end(c);
 	return MUX_OK;
@@ -239,7 +282,7 @@ mux_chan_frame(struct mux_chan *c, const struct mux_header *h, char *err,
 	return mux_chan_apply(c, ev, err, errlen);
 }
 
-static int
+int
 mux_chan_queue(struct mux_chan *c, const uint8_t *buf, size_t len)
 {
 	struct mux_chunk *k;
@@ -311,7 +354,10 @@ mux_chan_data(struct mux_chan *c, const uint8_t *buf, size_t len, int last,
 		return MUX_OK;
 	if (c->state == MUX_CH_REQUEST) {
 		rc = mux_chan_request(c, buf, len, err, errlen);
-	} else if (c->state == MUX_CH_FAILED || (c->state == MUX_CH_OPEN &&
+	} else if (c->state == MUX_CH_REPLY) {
+		rc = mux_expose_reply(c, buf, len, err, errlen);
+	} else if (c->state == MUX_CH_FAILED || c->state == MUX_CH_EXPOSED ||
+	    (c->state == MUX_CH_OPEN &&
 	    (c->h == INVALID_HANDLE_VALUE || c->close_pending ||
 	    c->up_gone))) {
 		/* Nobody to deliver to: dropped, its credit returned. */

@@ -63,7 +63,7 @@ mux_target_ended(struct mux_chan *c)
 		mux_target_close(c);
 	if (!c->fin_due && !mux_stream_local_fin(&c->st)) {
 		c->fin_due = 1;
-		c->rst_due = c->o.exit_on_pipe_eof;
+		c->rst_due = c->o.exit_on_pipe_eof || c->data_lost;
 	}
 	mux_chan_send_ready(c);
 }
@@ -159,8 +159,10 @@ static void
 mux_target_half_closed(struct mux_chan *c)
 {
 	c->half_closed = 1;
-	if (!c->o.exit_on_stdin_eof)
+	if (!c->o.exit_on_stdin_eof) {
+		mux_chan_maybe_end(c);
 		return;
+	}
 	mux_target_close(c);
 	mux_chan_drop_up(c);
 	c->target_eof = 1;
@@ -180,6 +182,10 @@ mux_target_half_closed(struct mux_chan *c)
 static void
 mux_target_write_gone(struct mux_chan *c)
 {
+	/* An exposed pipe's client left with the router's data unread: the
+	 * router learns it from RST after FIN (docs/nprelay.md). */
+	if (c->exp != NULL && c->up != NULL)
+		c->data_lost = 1;
 	c->up_gone = 1;
 	mux_chan_drop_up(c);
 	if (c->target_eof) {
@@ -191,6 +197,7 @@ mux_target_write_gone(struct mux_chan *c)
 		mux_target_half_closed(c);
 	}
 	mux_target_read(c);
+	mux_chan_maybe_end(c);
 }
 
 static void
@@ -341,6 +348,13 @@ mux_target_completion(struct mux_op *op, DWORD n, DWORD e)
 {
 	struct mux_chan *c = op->c;
 
+	if (!op->write && c->connecting) {
+		/* An exposed pipe's instance: its ConnectNamedPipe. */
+		c->connecting = 0;
+		mux_expose_connected(c, e);
+		mux_chan_unref(c);
+		return;
+	}
 	if (op->write) {
 		c->writing = 0;
 		mux_target_write_done(c, n, e);

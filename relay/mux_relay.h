@@ -42,7 +42,12 @@ enum mux_chan_state {
 	MUX_CH_OPENING,		/* waiting for the target (timer, connect) */
 	MUX_CH_OPEN,		/* relaying */
 	MUX_CH_FAILED,		/* open reply with an error sent */
+	MUX_CH_EXPOSED,		/* an exposure stream: the pipe is served */
+	MUX_CH_LISTENING,	/* a pipe instance waiting for a client */
+	MUX_CH_REPLY,		/* a client's stream: waiting for the reply */
 };
+
+struct mux_expose;
 
 struct mux_chan {
 	struct mux_relay *m;
@@ -94,6 +99,13 @@ struct mux_chan {
 	int zero_write;		/* the pending write is -s's zero bytes */
 	int fin_due;		/* send FIN once rbuf is out */
 	int rst_due;		/* and RST after it (-ep) */
+
+	/* Exposed pipes (mux_expose.c). */
+	struct mux_expose *exposing;	/* this is the exposure's stream */
+	struct mux_expose *exp;		/* this is an instance of that pipe */
+	struct mux_chan *exp_next;	/* its list of waiting instances */
+	int connecting;		/* rd is the pending ConnectNamedPipe */
+	int data_lost;		/* the router's data met a closed client */
 };
 
 struct mux_relay {
@@ -106,11 +118,14 @@ struct mux_relay {
 	struct mux_chan *wait;
 	size_t queued;		/* bytes handed to the writer, not written */
 	int peer_went_away;
+	struct mux_expose *exposed;	/* the pipes this session serves */
 };
 
 /* mux_chan.c: lifecycle, stream data, the round-robin sender. */
 struct mux_chan *mux_chan_find(struct mux_relay *, uint32_t id);
 int mux_chan_syn(struct mux_relay *, const struct mux_header *);
+struct mux_chan *mux_chan_new(struct mux_relay *);
+void mux_chan_insert(struct mux_chan *, uint32_t id);
 int mux_chan_frame(struct mux_chan *, const struct mux_header *, char *err,
     size_t errlen);
 int mux_chan_data(struct mux_chan *, const uint8_t *, size_t, int last,
@@ -122,6 +137,7 @@ void mux_chan_credit_used(struct mux_chan *, DWORD n);
 void mux_chan_maybe_end(struct mux_chan *);
 void mux_chan_drop(struct mux_chan *);
 void mux_chan_drop_up(struct mux_chan *);
+int mux_chan_queue(struct mux_chan *, const uint8_t *, size_t);
 void mux_relay_pump(struct mux_relay *);
 int mux_relay_send_header(struct mux_relay *, const struct mux_header *,
     int urgent);
@@ -132,6 +148,10 @@ void mux_target_open(struct mux_chan *, const struct mux_open_request *);
 void mux_target_retry(struct mux_chan *);
 void mux_target_connected(void *result);
 void mux_target_fail(struct mux_chan *, const struct nprelay_error *);
+void mux_target_refuse(struct mux_chan *, int status, DWORD code,
+    const char *msg);
+void mux_target_reply(struct mux_chan *, uint8_t status, DWORD code,
+    const char *msg);
 /* mux_pipeio.c: overlapped reads and writes on the target, -s, -ei. */
 void mux_target_completion(struct mux_op *, DWORD n, DWORD err);
 void mux_target_flushed(struct mux_chan *);
@@ -140,5 +160,14 @@ void mux_target_read(struct mux_chan *);
 void mux_target_write(struct mux_chan *);
 void mux_target_close(struct mux_chan *);
 void mux_target_up_done(struct mux_chan *);
+/* mux_expose.c: exposed pipes, their instances and client streams. */
+void mux_expose_open(struct mux_chan *);
+void mux_expose_fin(struct mux_chan *);
+void mux_expose_end(struct mux_chan *);
+void mux_expose_connected(struct mux_chan *, DWORD err);
+int mux_expose_reply(struct mux_chan *, const uint8_t *, size_t, char *err,
+    size_t errlen);
+void mux_expose_client_gone(struct mux_chan *);
+void mux_expose_release(struct mux_expose *);
 
 #endif

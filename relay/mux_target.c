@@ -39,7 +39,7 @@ struct mux_connect {
 };
 
 /* The open reply, then (on failure) FIN: docs/mux.md, "Open reply". */
-static void
+void
 mux_target_reply(struct mux_chan *c, uint8_t status, DWORD code,
     const char *msg)
 {
@@ -65,17 +65,14 @@ fail:
 	mux_chan_reset(c, "cannot send the open reply");
 }
 
+/* A failed open: the reply with this status, code and message, FIN. */
 void
-mux_target_fail(struct mux_chan *c, const struct nprelay_error *err)
+mux_target_refuse(struct mux_chan *c, int status, DWORD code,
+    const char *msg)
 {
 	struct mux_header h;
-	char msg[1500];
 
-	if (c->target[0] != '\0')
-		report_format(err, c->target, msg, sizeof msg);
-	else
-		snprintf(msg, sizeof msg, "%s", err->what);
-	mux_target_reply(c, (uint8_t)err->status, err->code, msg);
+	mux_target_reply(c, (uint8_t)status, code, msg);
 	if (!c->in_table)
 		return;
 	c->state = MUX_CH_FAILED;
@@ -84,6 +81,18 @@ mux_target_fail(struct mux_chan *c, const struct nprelay_error *err)
 	    MUX_OK)
 		mux_relay_send_header(c->m, &h, 0);
 	mux_chan_maybe_end(c);
+}
+
+void
+mux_target_fail(struct mux_chan *c, const struct nprelay_error *err)
+{
+	char msg[1500];
+
+	if (c->target[0] != '\0')
+		report_format(err, c->target, msg, sizeof msg);
+	else
+		snprintf(msg, sizeof msg, "%s", err->what);
+	mux_target_refuse(c, err->status, err->code, msg);
 }
 
 /* The target is open: join the port, answer, start both directions. */
@@ -290,6 +299,10 @@ mux_target_open(struct mux_chan *c, const struct mux_open_request *req)
 		return;
 	}
 	report_utf8(c->o.target, c->target, sizeof c->target);
+	if (c->o.expose) {
+		mux_expose_open(c);
+		return;
+	}
 	if (c->o.assuan) {
 		mux_target_connect(c);
 		return;

@@ -45,6 +45,9 @@ struct options {
 	int background;		/* -bg: accepted, no effect */
 	int assuan;		/* -a: target is a libassuan socket file */
 	int allow_remote;	/* --allow-remote: \\HOST\pipe\NAME may be opened */
+	int expose;		/* --expose: create the pipe (a --mux open
+				   request only, docs/nprelay.md) */
+	const wchar_t *expose_sddl;	/* --expose-sddl: its security */
 	const wchar_t *target;
 };
 

@@ -26,6 +26,7 @@ static const struct options_flag options_bools[] = {
 	{ L"bg", offsetof(struct options, background) },
 	{ L"a", offsetof(struct options, assuan) },
 	{ L"allow-remote", offsetof(struct options, allow_remote) },
+	{ L"expose", offsetof(struct options, expose) },
 };
 
 static const char options_help[] =
@@ -53,7 +54,9 @@ static const char options_help[] =
 "  -bg         accepted for compatibility, no effect\n"
 "  --mux       (alone) serve a route's connections as yamux streams on\n"
 "              stdin/stdout, each opened with these flags and a TARGET;\n"
-"              see docs/mux.md\n"
+"              see docs/mux.md; a stream's flags may also be\n"
+"              --expose [--expose-sddl SDDL] //./pipe/NAME: create that\n"
+"              pipe and serve its clients (docs/nprelay.md)\n"
 "  --help      show this help\n"
 "  --version   show the version\n"
 "\n"
@@ -113,6 +116,32 @@ options_seconds(const wchar_t *v, DWORD *ms)
 	return 0;
 }
 
+/*
+ * --expose creates a local pipe rather than opening one: the flags about
+ * opening it (waiting, half-close, exits, assuan, a remote name) have no
+ * meaning there, and a remote name must never be created.
+ */
+static int
+options_check_expose(const struct options *o, char *err, size_t errlen)
+{
+	if (o->expose_sddl != NULL && !o->expose) {
+		snprintf(err, errlen, "--expose-sddl needs --expose");
+		return -1;
+	}
+	if (o->expose && (o->poll || o->close_write || o->exit_on_pipe_eof ||
+	    o->exit_on_stdin_eof || o->assuan || o->allow_remote)) {
+		snprintf(err, errlen, "--expose takes no flag but "
+		    "--expose-sddl (and -v): -p, -l, -s, -ep, -ei, -a and "
+		    "--allow-remote are about opening a pipe, not creating one");
+		return -1;
+	}
+	if (o->expose_sddl != NULL && o->expose_sddl[0] == L'\0') {
+		snprintf(err, errlen, "empty --expose-sddl");
+		return -1;
+	}
+	return 0;
+}
+
 enum options_result
 options_parse(int argc, wchar_t **argv, struct options *o, char *err,
     size_t errlen)
@@ -168,6 +197,18 @@ options_parse(int argc, wchar_t **argv, struct options *o, char *err,
 			o->poll = 1;
 			continue;
 		}
+		if (wcscmp(name, L"expose-sddl") == 0) {
+			if (value == NULL) {
+				if (n + 1 >= argc) {
+					snprintf(err, errlen, "flag needs an "
+					    "argument: --expose-sddl");
+					return OPTIONS_ERROR;
+				}
+				value = argv[++n];
+			}
+			o->expose_sddl = value;
+			continue;
+		}
 		for (i = 0; i < sizeof options_bools / sizeof options_bools[0];
 		    i++) {
 			if (wcscmp(name, options_bools[i].name) == 0)
@@ -200,6 +241,8 @@ options_parse(int argc, wchar_t **argv, struct options *o, char *err,
 		snprintf(err, errlen, "empty TARGET");
 		return OPTIONS_ERROR;
 	}
+	if (options_check_expose(o, err, errlen) != 0)
+		return OPTIONS_ERROR;
 	/*
 	 * Here rather than where the target is opened, so that every caller
 	 * of options_parse (one relay, or each --mux stream) gets the rules

@@ -577,6 +577,8 @@ func playNprelay(p *peer, name string, streams, size int) (int, string) {
 		return 1, "nprelay: --mux: the router sent Go Away (code 2)"
 	case "nprelay-idle":
 		nprelayIdle(p, streams)
+	case "nprelay-expose":
+		nprelayExpose(p)
 	default:
 		p.chk.fail("unknown scenario %q", name)
 	}
