@@ -16,9 +16,11 @@ start_backend source source "$T/source.sock" --bytes 16M
 	expose_route drain "$T/drain.sock"
 	printf ',\n'
 	expose_route source "$T/source.sock"
+	printf ',\n'
+	expose_route idle "$T/echo.sock" 'idle_timeout = 1;'
 	printf '\n);\n'
 } >"$T/r.conf"
-start_router "$T/r.conf" "$PIPES/echo" "$PIPES/drain" "$PIPES/source"
+start_router "$T/r.conf" "$PIPES/echo" "$PIPES/drain" "$PIPES/source" "$PIPES/idle"
 wait_log 10 'route "echo": exposing //./pipe/echo (mux relay pid'
 
 # Both ways at once: the client sends 16 MiB while the echo returns them;
@@ -60,4 +62,12 @@ j=$(route_json source)
 "$NPIPEROUTER" status -c "$T/r.conf" >"$T/status.txt"
 grep -qF "exposed to Windows: //./pipe/echo -> $T/echo.sock (exposed)" "$T/status.txt" ||
 	fail "status text: $(cat "$T/status.txt")"
+# idle_timeout: a client that goes quiet is closed.
+bg idle "$NPTEST_PEER" client "$PIPES/idle" --timeout 60 --send-bytes 1 \
+	--no-shutdown --allow-reset
+idle=$BG_PID
+wait_log 10 'route "idle" #'
+wait_log 10 'no traffic for 1s (idle_timeout); closing the session'
+wait_exit "$idle" 10
+wait_until 10 "the idle session gone" eval '[[ $(route_json idle | jq .active) == 0 ]]'
 log "ok"
