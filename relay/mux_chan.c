@@ -362,6 +362,8 @@ mux_chan_data(struct mux_chan *c, const uint8_t *buf, size_t len, int last,
 	    c->up_gone))) {
 		/* Nobody to deliver to: dropped, its credit returned. */
 		mux_chan_credit_used(c, (DWORD)len);
+		if (c->state == MUX_CH_OPEN && len > 0)
+			mux_target_lost(c);
 	} else if (mux_chan_queue(c, buf, len) != 0) {
 		mux_chan_reset(c, "out of memory");
 		return MUX_OK;

@@ -23,17 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expose_pipe.h"
 #include "mux_open.h"
 #include "mux_relay.h"
 #include "pipe.h"
 #include "report.h"
 
-#include <sddl.h>	/* after windows.h (nprelay.h) */
-
 /* Instances waiting for a client; one is made as soon as one connects. */
 #define EXPOSE_SPARES 4
-/* The pipe's buffer sizes, a hint to the system (as go-winio's). */
-#define EXPOSE_BUFSIZE (64 * 1024)
 
 struct mux_expose {
 	struct mux_relay *m;
@@ -75,124 +72,21 @@ mux_expose_release(struct mux_expose *e)
 	free(e);
 }
 
-/*
- * The pipe's security descriptor: the SDDL the route gave, or a
- * protected DACL (no inherited ACEs) granting the current user and
- * SYSTEM full access and nobody else.  The default is written as SDDL
- * too, so both take the one conversion.
- */
-static int
-mux_expose_security(struct mux_expose *e, const wchar_t *sddl, int *status,
-    DWORD *code, char *what, size_t whatlen)
-{
-	static const wchar_t head[] = L"D:P(A;;FA;;;", tail[] = L")(A;;FA;;;SY)";
-	HANDLE tok = NULL;
-	TOKEN_USER *tu = NULL;
-	wchar_t *sid = NULL, *own = NULL;
-	DWORD n = 0;
-	int rc = -1;
-
-	*status = NPRELAY_EIO;
-	if (sddl == NULL) {
-		if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
-			*code = GetLastError();
-			snprintf(what, whatlen, "cannot read the user's token");
-			goto out;
-		}
-		GetTokenInformation(tok, TokenUser, NULL, 0, &n);
-		if (n == 0 || (tu = malloc(n)) == NULL ||
-		    !GetTokenInformation(tok, TokenUser, tu, n, &n) ||
-		    !ConvertSidToStringSidW(tu->User.Sid, &sid)) {
-			*code = tu == NULL && n != 0 ? ERROR_NOT_ENOUGH_MEMORY :
-			    GetLastError();
-			snprintf(what, whatlen, "cannot read the user's SID");
-			goto out;
-		}
-		n = (DWORD)(wcslen(head) + wcslen(sid) + wcslen(tail) + 1);
-		if ((own = malloc(n * sizeof *own)) == NULL) {
-			*code = ERROR_NOT_ENOUGH_MEMORY;
-			snprintf(what, whatlen, "out of memory");
-			goto out;
-		}
-		wcscpy(own, head);
-		wcscat(own, sid);
-		wcscat(own, tail);
-		sddl = own;
-	}
-	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl,
-	    SDDL_REVISION_1, &e->sd, NULL)) {
-		*code = GetLastError();
-		if (own == NULL) {
-			char shown[200];
-
-			*status = NPRELAY_EUSAGE;
-			report_utf8(sddl, shown, sizeof shown);
-			snprintf(what, whatlen, "invalid --expose-sddl \"%s\"",
-			    shown);
-		} else
-			snprintf(what, whatlen, "cannot make the pipe's "
-			    "security descriptor");
-		e->sd = NULL;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (tok != NULL)
-		CloseHandle(tok);
-	if (sid != NULL)
-		LocalFree(sid);
-	free(tu);
-	free(own);
-	return rc;
-}
-
-/*
- * One instance of the pipe, joined to the port.  The first one with
- * FILE_FLAG_FIRST_PIPE_INSTANCE: when the name exists already (another
- * process serves it, or squats it), Windows fails with
- * ERROR_ACCESS_DENIED instead of adding our instance to its pipe.
- */
+/* One instance of the pipe, joined to the worker's port. */
 static HANDLE
 mux_expose_create(struct mux_expose *e, int first, DWORD *err)
 {
-	SECURITY_ATTRIBUTES sa;
 	HANDLE h;
 
-	memset(&sa, 0, sizeof sa);
-	sa.nLength = sizeof sa;
-	sa.lpSecurityDescriptor = e->sd;
-	sa.bInheritHandle = FALSE;
-	h = CreateNamedPipeW(e->name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
-	    (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
-	    PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT |
-	    PIPE_REJECT_REMOTE_CLIENTS, PIPE_UNLIMITED_INSTANCES,
-	    EXPOSE_BUFSIZE, EXPOSE_BUFSIZE, 0, &sa);
-	if (h == INVALID_HANDLE_VALUE) {
-		*err = GetLastError();
+	if ((h = expose_pipe_create(e->name, e->sd, first, err)) ==
+	    INVALID_HANDLE_VALUE)
 		return h;
-	}
 	if (CreateIoCompletionPort(h, e->m->port, MUXK_IO, 0) == NULL) {
 		*err = GetLastError();
 		CloseHandle(h);
 		return INVALID_HANDLE_VALUE;
 	}
 	return h;
-}
-
-/*
- * Whether the first instance joined a pipe that existed already: more
- * than one instance right after creating it.  Windows refuses that
- * with FILE_FLAG_FIRST_PIPE_INSTANCE, but Wine (8) ignores the flag
- * and adds the instance to the other process's pipe, where its clients
- * would reach us; the count shows it.  Either way the name is not ours.
- */
-static int
-mux_expose_joined(HANDLE h)
-{
-	DWORD cur = 0;
-
-	return GetNamedPipeHandleStateW(h, NULL, &cur, NULL, NULL, NULL, 0) &&
-	    cur > 1;
 }
 
 /* A client could not be served: its instance closed, one line. */
@@ -505,9 +399,8 @@ mux_expose_open(struct mux_chan *c)
 	struct mux_expose *e = NULL, *x;
 	HANDLE h;
 	DWORD code = 0;
-	char what[256], msg[1500];
+	char msg[1500];
 	size_t n;
-	int status = NPRELAY_EIO;
 
 	if ((e = calloc(1, sizeof *e)) == NULL ||
 	    (e->name = pipe_name(c->o.target)) == NULL ||
@@ -529,13 +422,10 @@ mux_expose_open(struct mux_chan *c)
 			    ERROR_ALREADY_EXISTS, msg);
 			goto out;
 		}
-	if (mux_expose_security(e, c->o.expose_sddl, &status, &code, what,
-	    sizeof what) != 0) {
-		error_set(&err, status, code, "%s", what);
+	if (expose_pipe_security(c->o.expose_sddl, &e->sd, &err) != 0)
 		goto fail;
-	}
 	if ((h = mux_expose_create(e, 1, &code)) != INVALID_HANDLE_VALUE &&
-	    mux_expose_joined(h)) {
+	    expose_pipe_joined(h)) {
 		CloseHandle(h);
 		h = INVALID_HANDLE_VALUE;
 		code = ERROR_ACCESS_DENIED;

@@ -87,6 +87,23 @@ mux_target_close(struct mux_chan *c)
 	c->sock = INVALID_SOCKET;
 }
 
+/*
+ * A read found the target gone: the handle closed (cancelling a write
+ * still pending), FIN once what was read is out.  What the router sent
+ * that never reached the target is dropped and its credit returned, or
+ * the router, its window shut, would wait for ever; for an exposed
+ * pipe's client that is data lost, and RST follows FIN.
+ */
+static void
+mux_target_read_gone(struct mux_chan *c)
+{
+	if (c->up != NULL && c->exp != NULL)
+		c->data_lost = 1;
+	mux_target_close(c);
+	mux_chan_drop_up(c);
+	mux_target_ended(c);
+}
+
 void
 mux_target_read(struct mux_chan *c)
 {
@@ -119,10 +136,9 @@ mux_target_read(struct mux_chan *c)
 	c->refs++;
 	return;
 failed:
-	if (mux_target_gone(e)) {
-		mux_target_close(c);
-		mux_target_ended(c);
-	} else
+	if (mux_target_gone(e))
+		mux_target_read_gone(c);
+	else
 		mux_target_error(c, "read from target", e);
 }
 
@@ -147,8 +163,7 @@ mux_target_read_done(struct mux_chan *c, DWORD n, DWORD e)
 		return;
 	}
 	if (e == 0 || mux_target_gone(e)) {
-		mux_target_close(c);
-		mux_target_ended(c);
+		mux_target_read_gone(c);
 		return;
 	}
 	mux_target_error(c, "read from target", e);
@@ -174,6 +189,33 @@ mux_target_half_closed(struct mux_chan *c)
 }
 
 /*
+ * An exposed pipe's client left with the router's data undelivered: the
+ * router learns it from RST after the relay's FIN (docs/nprelay.md,
+ * "Exposed pipes"), and closes its unix client with a reset rather than
+ * a clean end.  RST goes with FIN when FIN is still due, or now when it
+ * went out already (the read saw the end first); 1 when the channel is
+ * over.
+ */
+int
+mux_target_lost(struct mux_chan *c)
+{
+	struct mux_header h;
+
+	if (c->exp == NULL || !c->in_table)
+		return 0;
+	c->data_lost = 1;
+	if (c->fin_due)
+		c->rst_due = 1;
+	if (!c->target_eof || c->fin_due || !mux_stream_local_fin(&c->st))
+		return 0;
+	if (mux_stream_send_window(&c->st, c->id, MUX_RST, &h, NULL, 0) ==
+	    MUX_OK)
+		mux_relay_send_header(c->m, &h, 0);
+	mux_chan_drop(c);
+	return 1;
+}
+
+/*
  * A write (or -s's zero-byte write) found the target gone.  Closing now
  * would cancel the read and lose what the pipe still holds, so only the
  * writing stops; the read's own end (broken pipe, EOF) closes the handle
@@ -182,11 +224,11 @@ mux_target_half_closed(struct mux_chan *c)
 static void
 mux_target_write_gone(struct mux_chan *c)
 {
-	/* An exposed pipe's client left with the router's data unread: the
-	 * router learns it from RST after FIN (docs/nprelay.md). */
-	if (c->exp != NULL && c->up != NULL)
-		c->data_lost = 1;
+	int lost = c->up != NULL;
+
 	c->up_gone = 1;
+	if (lost && mux_target_lost(c) != 0)
+		return;
 	mux_chan_drop_up(c);
 	if (c->target_eof) {
 		mux_target_ended(c);

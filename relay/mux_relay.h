@@ -160,6 +160,7 @@ void mux_target_read(struct mux_chan *);
 void mux_target_write(struct mux_chan *);
 void mux_target_close(struct mux_chan *);
 void mux_target_up_done(struct mux_chan *);
+int mux_target_lost(struct mux_chan *);
 /* mux_expose.c: exposed pipes, their instances and client streams. */
 void mux_expose_open(struct mux_chan *);
 void mux_expose_fin(struct mux_chan *);

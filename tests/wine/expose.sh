@@ -11,12 +11,17 @@
 #   bulk       npiperelay -ep -s: 16 MiB each way, SHA-256 intact, its
 #              half-close reaches the echo service and the service's
 #              comes back (npiperelay exits at it)
-#   many       100 concurrent clients, 256 KiB each way with half-close
+#   many       100 concurrent clients, 256 KiB each way with half-close;
+#              30 clients held one after another (20 ms apart): a spare is
+#              made as each connects, so none finds the pipe without one
+#   lost       a client leaves while its 4 MiB answer arrives: the
+#              answer it never read ends its stream with RST
 #   dacl       read back with GetSecurityInfo: protected, the user's SID
 #              and SYSTEM only; --expose-sddl: the SDDL given
 #   hostile    a remote name, a name leaving \\.\pipe\, a flag about
 #              opening, a bad SDDL, one name exposed twice: refused
-#   unexpose   the router's FIN: the name goes, the other pipe stays
+#   unexpose   the router's FIN: a connected client goes on, then the
+#              name goes; the other pipe stays
 #   squatted   a name a mingw server holds: status 3, error 5, message
 #   refused    the Linux socket missing: the client is closed at once
 #   killed     the relay killed: the name is gone; a new relay has it back
@@ -111,6 +116,10 @@ probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
 n=$(grep -c ": done up 262144 down 262144$" "$T/a.err" || true)
 ((n == 100)) || fail "many: the router saw $n clients through, want 100"
 ok "many: $(tail -1 "$T/many.out"), 256 KiB each way with half-close"
+probe hold "$P1" 30 20 >"$T/hold.out" || fail "hold: $(cat "$T/hold.out")"
+wait_until 30 "the 30 held clients' streams to end" \
+	bash -c "(( \$(grep -c ': done up 0 down 0$' '$T/a.err') == 30 ))"
+ok "spares: 30 clients held one after another: $(tail -1 "$T/hold.out")"
 
 # --- dacl
 probe dacl "$P1" >"$T/dacl.out" || fail "dacl: $(cat "$T/dacl.out")"
@@ -143,13 +152,34 @@ cmd a expose --expose "${P1^^}"
 exists "$P1" present || fail "the first exposure of $P1 went away"
 ok "hostile: $(for i in 3 4 5 6 7; do printf '[%s] ' "$(reply a $i)"; done)"
 
-# --- unexpose
+# --- unexpose, with a client connected that goes on
+connected() { grep -c ': connected$' "$T/a.err" || true; }
+before=$(connected)
+start_held live "$NPIPERELAY_EXE" -ep -s "$P1"
+wait_until 30 "npiperelay to connect" bash -c "(( \$(grep -c ': connected\$' '$T/a.err') > $before ))"
 cmd a unexpose 1
 wait_event a "^unexposed 1$"
+printf 'still here\n' >&"$HELD_FD"
+release_held
+wait_exit "$RELAY_PID" 30
+((EXIT_STATUS == 0)) || fail "unexpose: the connected npiperelay exited $EXIT_STATUS: $(cat "$T/live.err")"
+[[ $(cat "$T/live.out") == 'still here' ]] || fail "unexpose: the connected client got '$(cat "$T/live.out")'"
 wait_until 10 "$P1 to disappear" exists "$P1" missing
 exists "$P2" present || fail "unexpose: $P2 went too"
 end a
-ok "unexpose: the relay answered the router's FIN with its own, $P1 is gone, $P2 was not touched"
+ok "unexpose: the relay answered the router's FIN with its own; a client connected before went on to its end; then $P1 was gone, $P2 untouched"
+
+# --- lost: a client leaves while a 4 MiB answer comes, unread
+bg source "$T/yamuxpeer" -echo-server "$T/source.sock" -source-bytes $((4 * 1024 * 1024))
+wait_until 20 "the source service" grep -qs '^echo-server: ready' "$T/source.err"
+P7=$(pipe_name lost)
+session g "$T/source.sock"
+cmd g expose --expose "$P7"
+[[ $(reply g 1) == '0 0 ' ]] || fail "expose $P7: reply $(reply g 1)"
+probe drop "$P7" 1000 >"$T/drop.out" || fail "drop: $(cat "$T/drop.out")"
+wait_event g "^client [0-9]*: reset after down [0-9]*$"
+end g
+ok "lost: $(cat "$T/drop.out"), then gone: $(grep ': reset after down ' "$T/g.err")"
 
 # --- squatted
 P3=$(pipe_name squat)

@@ -15,6 +15,17 @@
  *       the echo is read back in message mode until the server's
  *       zero-byte message; "client I: ok B" or "client I: FAIL ...",
  *       then "clients ok K of N".  Exit 0 when all were ok.
+ *   exposeprobe.exe drop NAME BYTES
+ *       one client writes BYTES, half-closes, waits until the answer
+ *       starts to arrive and closes without reading it: "dropped with
+ *       B bytes waiting".
+ *   exposeprobe.exe hold NAME N [MS]
+ *       N clients one after another (MS ms apart), each kept
+ *       connected: every one
+ *       must find an instance waiting, at once or, when it came before
+ *       the server made the next one, within 5 s (WaitNamedPipe);
+ *       "held N, busy B" (B: how many had to wait), exit 1 if one
+ *       found none.
  *
  * Names are given as //./pipe/NAME (forward slashes are turned around).
  */
@@ -248,6 +259,78 @@ probe_clients(int n, long bytes)
 	return good == n ? 0 : 1;
 }
 
+static int
+probe_drop(long bytes)
+{
+	static unsigned char buf[CHUNK];
+	HANDLE h;
+	DWORD n, done, avail = 0;
+	long off;
+	int i;
+
+	h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+	    OPEN_EXISTING, 0, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		printf("error open %lu\n", (unsigned long)GetLastError());
+		return 1;
+	}
+	memset(buf, 'x', sizeof buf);
+	for (off = 0; off < bytes; off += n) {
+		n = bytes - off > CHUNK ? CHUNK : (DWORD)(bytes - off);
+		if (!WriteFile(h, buf, n, &done, NULL) || done != n) {
+			printf("error write %lu\n", (unsigned long)GetLastError());
+			return 1;
+		}
+	}
+	/* The half-close, then the answer's first bytes, unread. */
+	WriteFile(h, buf, 0, &done, NULL);
+	for (i = 0; i < 3000 && avail == 0; i++) {
+		if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+			break;
+		if (avail == 0)
+			Sleep(10);
+	}
+	CloseHandle(h);
+	printf("dropped with %lu bytes waiting\n", (unsigned long)avail);
+	return avail > 0 ? 0 : 1;
+}
+
+static int
+probe_hold(int n, int ms)
+{
+	HANDLE *hs = calloc((size_t)n, sizeof *hs);
+	int i, busy = 0, rc = 0;
+	DWORD e;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ms > 0)
+			Sleep((DWORD)ms);
+		hs[i] = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+		    OPEN_EXISTING, 0, NULL);
+		if (hs[i] != INVALID_HANDLE_VALUE)
+			continue;
+		e = GetLastError();
+		if (e == ERROR_PIPE_BUSY) {
+			busy++;
+			if (WaitNamedPipeW(name, 5000))
+				hs[i] = CreateFileW(name, GENERIC_READ |
+				    GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+				    NULL);
+			e = GetLastError();
+		}
+		if (hs[i] == INVALID_HANDLE_VALUE) {
+			printf("client %d: FAIL no instance (error %lu)\n", i,
+			    (unsigned long)e);
+			rc = 1;
+			break;
+		}
+	}
+	printf("held %d, busy %d\n", i, busy);
+	while (--i >= 0)
+		CloseHandle(hs[i]);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,9 +341,13 @@ main(int argc, char **argv)
 		return probe_exists();
 	if (argc == 3 && strcmp(argv[1], "dacl") == 0)
 		return probe_dacl();
+	if (argc == 4 && strcmp(argv[1], "drop") == 0)
+		return probe_drop(atol(argv[3]));
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "hold") == 0)
+		return probe_hold(atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0);
 	if (argc == 5 && strcmp(argv[1], "clients") == 0)
 		return probe_clients(atoi(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: exposeprobe.exe exists|dacl NAME, "
-	    "clients NAME N BYTES\n");
+	    "drop NAME BYTES, hold NAME N [MS], clients NAME N BYTES\n");
 	return 2;
 }

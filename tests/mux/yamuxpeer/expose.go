@@ -16,13 +16,16 @@
 // the unix socket -connect and answer like the router (status 3 with a
 // Win32 code mapped from errno when the connect fails), then relay both
 // ways with half-close: "client ID: connected", "client ID: refused
-// CODE", "client ID: done up U down D".
+// CODE", "client ID: done up U down D", or "client ID: reset after down
+// D" when the relay reset the stream (the client left with data of ours
+// undelivered).
 //
 //	yamuxpeer -echo-server PATH
 //
 // is the Linux echo service: each connection gets its bytes back, and
 // its EOF after them (shutdown of our write side); one line per
-// connection, "echo: N bytes".
+// connection, "echo: N bytes".  With -source-bytes N it reads until EOF
+// and then sends N bytes instead ("source: ...").
 package main
 
 import (
@@ -45,6 +48,8 @@ import (
 var (
 	exposeConnect = flag.String("connect", "", "nprelay-expose: the unix socket each client reaches")
 	echoServer    = flag.String("echo-server", "", "serve as the unix echo service on this path")
+	sourceBytes   = flag.Int("source-bytes", 0, "echo-server: instead of the echo, "+
+		"read until EOF, then send this many bytes")
 )
 
 func say(format string, a ...interface{}) {
@@ -68,6 +73,12 @@ func runEchoServer(path string) int {
 		}
 		go func(c *net.UnixConn) {
 			defer c.Close()
+			if *sourceBytes > 0 {
+				n, _ := io.Copy(io.Discard, c)
+				m, err := c.Write(make([]byte, *sourceBytes))
+				say("source: %d bytes in, %d out, %v", n, m, err)
+				return
+			}
 			n, err := io.Copy(c, c)
 			if err != nil {
 				say("echo: %d bytes, %v", n, err)
@@ -141,6 +152,12 @@ func (x *exposer) client(s *yamux.Stream) {
 		up <- n
 	}()
 	down, err := io.Copy(s, uc)
+	if errors.Is(err, yamux.ErrConnectionReset) {
+		// The client left with our data undelivered: the relay's RST.
+		<-up
+		say("client %d: reset after down %d", id, down)
+		return
+	}
 	if err != nil {
 		x.p.chk.fail("client %d: socket to stream: %v", id, err)
 	}
