@@ -52,6 +52,7 @@ struct adapter_session {
 	struct npr_session s;
 	struct adapter_dir dir[2]; /* by enum npr_side */
 	struct log_rate log_rate;  /* of the adapter's lines */
+	enum npr_direction direction;
 };
 
 struct npr_io {
@@ -103,6 +104,16 @@ adapter_host_log(const struct npr_session *s, enum npr_log_level level,
 	va_start(ap, fmt);
 	log_vsession((enum log_level)level, s->route, s->id, fmt, ap);
 	va_end(ap);
+}
+
+enum npr_direction
+adapter_host_direction(const struct npr_session *s)
+{
+	const struct adapter_session *as = (const struct adapter_session *)
+	    (const void *)((const char *)(uintptr_t)s -
+	    offsetof(struct adapter_session, s));
+
+	return as->direction;
 }
 
 int
@@ -163,6 +174,8 @@ adapter_session_open(const struct route_conf *rc, unsigned id,
 	as->s.pid = peer != NULL ? peer->pid : 0;
 	as->s.uid = peer != NULL ? peer->uid : (uid_t)-1;
 	as->s.gid = peer != NULL ? peer->gid : (gid_t)-1;
+	as->direction = rc->expose_pipe != NULL ? NPR_DIR_EXPOSE :
+	    NPR_DIR_LISTEN;
 	if (as->raw)
 		return as;
 	a = as->ar->adapter;

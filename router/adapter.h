@@ -31,11 +31,17 @@ struct adapter_route *adapter_route_load(struct config_ctx *ctx,
     const struct config_setting_t *name_set, const char *name,
     const char *label, const char *route_name);
 void adapter_route_free(struct adapter_route *);
+/* 1 when the adapter serves exposed routes too (NPR_ADAPTER_EXPOSED;
+ * raw always does). */
+int adapter_route_exposable(const struct adapter_route *);
 
 /*
  * A client connected to route RC (session number ID, credentials PEER or
  * NULL when unknown). Returns NULL with the reason in ERR when the adapter
- * turns the client away. A route without an adapter_route is raw.
+ * turns the client away. A route without an adapter_route is raw. On an
+ * exposed route (RC's expose_pipe) the client is the Windows program:
+ * FROM_CLIENT below means its side, whichever chan the session keeps it
+ * in (session_io.c).
  */
 struct adapter_session *adapter_session_open(const struct route_conf *rc,
     unsigned id, const struct ucred *peer, char *err, size_t errlen);

@@ -42,6 +42,7 @@ const struct npr_adapter adapter_raw = {
 	.size = sizeof(struct npr_adapter),
 	.name = "raw",
 	.data = adapter_raw_data,
+	.flags = NPR_ADAPTER_EXPOSED,
 };
 
 const struct npr_host adapter_host = {
@@ -63,6 +64,7 @@ const struct npr_host adapter_host = {
 	.forward = adapter_host_forward,
 	.reply = adapter_host_reply,
 	.fail = adapter_host_fail,
+	.session_direction = adapter_host_direction,
 };
 
 static int
@@ -325,6 +327,19 @@ adapter_route_load(struct config_ctx *ctx, const config_setting_t *group,
 fail:
 	adapter_route_free(ar);
 	return NULL;
+}
+
+int
+adapter_route_exposable(const struct adapter_route *ar)
+{
+	const struct npr_adapter *a;
+
+	if (ar == NULL || ar->raw)
+		return 1;
+	a = ar->adapter;
+	/* A plugin built before minor 1 has no flags: it cannot know. */
+	return a->size >= offsetof(struct npr_adapter, flags) +
+	    sizeof a->flags && (a->flags & NPR_ADAPTER_EXPOSED) != 0;
 }
 
 void

@@ -50,6 +50,7 @@ extern const struct npr_host adapter_host;
 
 void adapter_host_log(const struct npr_session *, enum npr_log_level,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum npr_direction adapter_host_direction(const struct npr_session *);
 int adapter_host_forward(struct npr_io *, const void *, size_t);
 int adapter_host_reply(struct npr_io *, const void *, size_t);
 enum npr_verdict adapter_host_fail(struct npr_io *, const char *fmt, ...)

@@ -296,6 +296,12 @@ chan_deliver_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->reading && evbuffer_get_length(c->in) > 0 &&
 	    c->read_cb != NULL)
 		c->read_cb(c, c->arg);
+	/* A chan nobody reads yet (an exposed client's stream while its
+	 * socket connects, an exposure stream) has no callbacks. */
+	if (c->event_cb == NULL) {
+		chan_release(c);
+		return;
+	}
 	if (!c->freed && c->reading && evbuffer_get_length(c->staged) > 0)
 		chan_deliver_later(c);
 	else if (!c->freed && c->reading && c->eof_pending && !c->eof_told) {

@@ -675,6 +675,14 @@ config_route_summary(const struct route_conf *r, char *buf, size_t len)
 	if (buf == NULL || len == 0)
 		return;
 	buf[0] = '\0';
+	if (r->expose_pipe != NULL) {
+		/* The other way round: Windows clients reach a Linux socket. */
+		route_cat(buf, len, &off, "%s: %s (exposed%s) -> %s via %s",
+		    r->name, r->expose_pipe, r->expose_sddl != NULL ?
+		    ", own sddl" : "", r->connect_path, r->relay.path != NULL ?
+		    r->relay.path : "(no relay)");
+		goto tail;
+	}
 	route_cat(buf, len, &off, "%s: %s (mode %04o", r->name,
 	    r->listen_path, (unsigned)r->listen_mode);
 	if (r->has_group) {
@@ -695,6 +703,7 @@ config_route_summary(const struct route_conf *r, char *buf, size_t len)
 		else
 			route_cat(buf, len, &off, " %s", r->relay_args[i]);
 	}
+tail:
 	route_cat(buf, len, &off, " [adapter %s, %s, max %u]",
 	    r->adapter != NULL ? r->adapter : "raw",
 	    r->mode == ROUTE_MODE_MUX ? "mux" : r->mode == ROUTE_MODE_AUTO ?

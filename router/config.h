@@ -36,7 +36,7 @@ struct route_conf {
 	gid_t listen_gid;
 	int has_group; /* listen_gid is meaningful */
 
-	char *pipe;
+	char *pipe; /* NULL for an exposed route */
 	char **relay_args; /* NULL-terminated */
 	size_t relay_nargs;
 	struct relay_conf relay; /* effective: route override merged over global */
@@ -67,6 +67,17 @@ struct route_conf {
 	/* The variable `npiperouter env` sets to this route's socket: NULL
 	 * for the one its adapter implies (shellenv.c), "" for none. */
 	char *env;
+
+	/*
+	 * An exposed route (DESIGN.md §10) has these instead of a listen
+	 * path and a pipe: its mux relay serves EXPOSE_PIPE on Windows, and
+	 * each Windows client reaches CONNECT_PATH (expanded). NULL for a
+	 * route that listens. EXPOSE_SDDL, when set, replaces the relay's
+	 * default DACL (the user and SYSTEM).
+	 */
+	char *expose_pipe;
+	char *expose_sddl;
+	char *connect_path;
 
 	/* The generation this route belongs to: whoever keeps a pointer to
 	 * the route (a running route, a session) holds a reference on it. */

@@ -28,6 +28,7 @@ struct config_pos {
 	const char *name;             /* NULL when unusable */
 	const config_setting_t *name_set;
 	const config_setting_t *path_set; /* NULL when unusable */
+	const config_setting_t *expose_set; /* expose.pipe, when valid */
 };
 
 /* One run of config_load(). */
@@ -96,6 +97,17 @@ int config_parse_relay(struct config_ctx *, const config_setting_t *,
 /* Parse a route's "listen" group into R, checking the path against others. */
 void config_listen_parse(struct config_ctx *, const config_setting_t *,
     struct route_conf *r, struct config_pos *pos);
+
+/* An exposed route (config_expose.c): its "expose" group, checking the
+ * pipe name against other routes'; its "connect" path; and, once the
+ * whole route is read, what such a route must and must not have (or,
+ * for a route that listens, that it has no "connect"). */
+void config_expose_parse(struct config_ctx *, const config_setting_t *,
+    struct route_conf *r, struct config_pos *pos);
+void config_connect_parse(struct config_ctx *, const config_setting_t *,
+    struct route_conf *r, const char *label);
+void config_expose_check(struct config_ctx *, const config_setting_t *route,
+    struct route_conf *r, const char *label);
 
 /* Parse and check one element of a "routes" list (INDEX is 1-based). */
 void config_route_parse(struct config_ctx *, const config_setting_t *,

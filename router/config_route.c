@@ -29,7 +29,7 @@ struct route_parse {
 static const char *const route_keys[] = { "name", "listen", "pipe",
 	"relay_args", "relay", "adapter", "mode", "max_connections",
 	"allow_uids", "allow_groups", "max_connections_per_uid", "idle_timeout",
-	"env", NULL };
+	"env", "expose", "connect", NULL };
 
 static char *route_strdup_or_null(struct config_ctx *, const char *);
 
@@ -424,6 +424,10 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 			    &rp.r->idle_timeout);
 		else if (strcmp(key, "env") == 0)
 			route_parse_env(&rp, m);
+		else if (strcmp(key, "expose") == 0)
+			config_expose_parse(ctx, m, rp.r, rp.pos);
+		else if (strcmp(key, "connect") == 0)
+			config_connect_parse(ctx, m, rp.r, rp.pos->label);
 		else if (strcmp(key, "allow_uids") == 0)
 			config_access_parse(ctx, m, rp.pos->label, 0, rp.r);
 		else if (strcmp(key, "allow_groups") == 0)
@@ -433,10 +437,16 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 			    NULL);
 	}
 
-	if (config_setting_get_member(s, "listen") == NULL)
-		config_err_at(ctx, s, rp.pos->label, "missing \"listen\"");
-	if (config_setting_get_member(s, "pipe") == NULL)
-		config_err_at(ctx, s, rp.pos->label, "missing \"pipe\"");
+	/* An exposed route has neither (config_expose.c). */
+	if (config_setting_get_member(s, "expose") == NULL) {
+		if (config_setting_get_member(s, "listen") == NULL)
+			config_err_at(ctx, s, rp.pos->label,
+			    "missing \"listen\"");
+		if (config_setting_get_member(s, "pipe") == NULL)
+			config_err_at(ctx, s, rp.pos->label,
+			    "missing \"pipe\"");
+	}
+	config_expose_check(ctx, s, rp.r, rp.pos->label);
 	route_merge_relay(&rp, s, global);
 	route_check_per_uid(&rp, s);
 
@@ -459,6 +469,9 @@ config_route_free(struct route_conf *r)
 	free(r->file);
 	free(r->listen_path);
 	free(r->pipe);
+	free(r->expose_pipe);
+	free(r->expose_sddl);
+	free(r->connect_path);
 	for (i = 0; r->relay_args != NULL && i < r->relay_nargs; i++)
 		free(r->relay_args[i]);
 	free(r->relay_args);

@@ -64,6 +64,10 @@ control_answer(struct control_conn *c, const char *cmd, struct evbuffer *out)
 	} else if (strcmp(cmd, "env") == 0) {
 		evbuffer_add_printf(out, "ok\n");
 		status_render_env(srv, out);
+	} else if (strcmp(cmd, "exposures") == 0) {
+		/* For `doctor`: what the relays said of the exposed pipes. */
+		evbuffer_add_printf(out, "ok\n");
+		status_render_exposures(srv, out);
 	} else if (strcmp(cmd, "reload") == 0 && server_stopping(srv)) {
 		evbuffer_add_printf(out, "stopping\nnot reloaded: npiperouter "
 		    "is stopping, waiting for %u session(s) to end\n",

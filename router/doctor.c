@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,7 +20,9 @@
 #include "doctor_priv.h"
 
 #include "child.h"
+#include "control.h"
 #include "relay_install.h"
+#include "runtime.h"
 
 static const char *const doctor_words[] = { "ok", "warn", "FAIL" };
 
@@ -365,6 +368,86 @@ doctor_check_pipe(struct doctor *d, const struct route_conf *r,
 		    p.err[0] != '\0' ? ": " : "", p.err);
 }
 
+/* An exposed route's "connect" socket: there, and answering. */
+static void
+doctor_check_connect(struct doctor *d, const struct route_conf *r)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, rc = -1, err = 0;
+
+	if (stat(r->connect_path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		doctor_say(d, DOCTOR_FAIL, "route \"%s\": connect %s: %s: is "
+		    "the service running?", r->name, r->connect_path,
+		    errno == 0 || S_ISSOCK(st.st_mode) ? "not a socket" :
+		    strerror(errno));
+		return;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", r->connect_path);
+	/* Non-blocking: a full backlog is an answer too (EAGAIN). */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) != -1) {
+		rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+		err = errno;
+		close(fd);
+	} else
+		err = errno;
+	if (rc == 0 || err == EAGAIN || err == EINPROGRESS)
+		doctor_say(d, DOCTOR_OK, "route \"%s\": connect %s answers",
+		    r->name, r->connect_path);
+	else
+		doctor_say(d, DOCTOR_FAIL, "route \"%s\": connect %s does not "
+		    "answer: %s: is the service running?", r->name,
+		    r->connect_path, strerror(err));
+}
+
+/* What the running instance's relay said of route R's pipe. */
+static void
+doctor_check_exposure(struct doctor *d, const struct route_conf *r)
+{
+	const char *p = d->exposures, *end, *state, *error;
+	size_t nlen = strlen(r->name);
+
+	if (p == NULL) {
+		doctor_say(d, DOCTOR_WARN, "route \"%s\": pipe %s not checked: "
+		    "npiperouter is not running for this config", r->name,
+		    r->expose_pipe);
+		return;
+	}
+	for (; *p != '\0'; p = *end == '\n' ? end + 1 : end) {
+		end = p + strcspn(p, "\n");
+		if (strncmp(p, r->name, nlen) != 0 || p[nlen] != '\t')
+			continue;
+		state = p + nlen + 1;
+		error = state + strcspn(state, "\t\n");
+		error = *error == '\t' ? error + 1 : error;
+		if (strncmp(state, "exposed\t", 8) == 0)
+			doctor_say(d, DOCTOR_OK, "route \"%s\": pipe %s exposed "
+			    "to Windows", r->name, r->expose_pipe);
+		else if (strstr(error, "already in use") != NULL ||
+		    strstr(error, "(Win32 error 5)") != NULL)
+			doctor_say(d, DOCTOR_FAIL, "route \"%s\": pipe %s is "
+			    "held by another process (%.*s): stop the program "
+			    "that serves it (Docker Desktop, podman machine, "
+			    "another npiperouter), or expose another name",
+			    r->name, r->expose_pipe, (int)(end - error), error);
+		else if (error < end)
+			doctor_say(d, DOCTOR_FAIL, "route \"%s\": the relay "
+			    "cannot expose %s: %.*s", r->name, r->expose_pipe,
+			    (int)(end - error), error);
+		else
+			doctor_say(d, DOCTOR_WARN, "route \"%s\": pipe %s not "
+			    "exposed yet (%.*s)", r->name, r->expose_pipe,
+			    (int)(strcspn(state, "\t\n")), state);
+		return;
+	}
+	doctor_say(d, DOCTOR_WARN, "route \"%s\": the running instance has "
+	    "no such exposed route: reload it (\"npiperouter reload\")",
+	    r->name);
+}
+
 /* The first route using the same relay path (or cwd), for dedupe. */
 static int
 doctor_seen(const struct config *cfg, size_t i, int cwd)
@@ -406,6 +489,11 @@ doctor_check_routes(struct doctor *d, const struct config *cfg)
 		if (!doctor_seen(cfg, i, 1))
 			doctor_check_cwd(d, cfg->routes[i].relay.cwd, any);
 	for (i = 0; i < cfg->nroutes; i++) {
+		if (cfg->routes[i].expose_pipe != NULL) {
+			doctor_check_connect(d, &cfg->routes[i]);
+			doctor_check_exposure(d, &cfg->routes[i]);
+			continue;
+		}
 		doctor_check_socket(d, &cfg->routes[i]);
 		doctor_check_pipe(d, &cfg->routes[i], windows[i]);
 	}
@@ -424,6 +512,7 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	d.out = out;
 	d.root = opts->root;
 	d.timeout_ms = opts->pipe_timeout_ms;
+	d.exposures = opts->exposures;
 	automount_bad = doctor_automount_root(d.root, d.automount,
 	    sizeof d.automount, err, sizeof err) != 0;
 
@@ -453,7 +542,21 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 int
 doctor_run(const struct config *cfg, const char *config_file, FILE *out)
 {
-	const struct doctor_opts opts = { "", DOCTOR_PIPE_TIMEOUT_MS };
+	struct doctor_opts opts = { "", DOCTOR_PIPE_TIMEOUT_MS, NULL };
+	struct runtime_paths p;
+	char *text = NULL, err[256];
+	int rc;
+	size_t i;
 
-	return doctor_run_opts(&opts, cfg, config_file, out);
+	/* Exposed pipes: only the running instance's relays know. */
+	for (i = 0; cfg != NULL && i < cfg->nroutes; i++)
+		if (cfg->routes[i].expose_pipe != NULL)
+			break;
+	if (cfg != NULL && i < cfg->nroutes && runtime_paths_init(config_file,
+	    &p, err, sizeof err) == 0 && control_request(p.ctl, "exposures",
+	    &text, err, sizeof err) == 0)
+		opts.exposures = text;
+	rc = doctor_run_opts(&opts, cfg, config_file, out);
+	free(text);
+	return rc;
 }

@@ -26,6 +26,9 @@ int doctor_run(const struct config *cfg, const char *config_file, FILE *out);
 struct doctor_opts {
 	const char *root;
 	unsigned pipe_timeout_ms;
+	/* What the running instance says of its exposed pipes (the control
+	 * request "exposures"); NULL when none runs. */
+	const char *exposures;
 };
 int doctor_run_opts(const struct doctor_opts *, const struct config *cfg,
     const char *config_file, FILE *out);

@@ -23,6 +23,7 @@ struct doctor {
 	int interop_ok; /* Windows programs can start */
 	char interop[sizeof ((struct sockaddr_un *)0)->sun_path]; /* or "" */
 	char automount[256];
+	const char *exposures; /* doctor_opts' */
 	unsigned nok, nwarn, nfail;
 };
 

@@ -153,6 +153,32 @@ relay_report_end(struct relay *r, const char *how, int failed)
 	r->ended_cb(r, &end, r->arg);
 }
 
+void
+relay_backend_unexpose(struct relay_backend *b)
+{
+	if (b->ops->unexpose != NULL)
+		b->ops->unexpose(b);
+}
+
+void
+relay_set_ended(struct relay *r, relay_ended_cb ended_cb, void *arg)
+{
+	r->ended_cb = ended_cb;
+	r->arg = arg;
+}
+
+void
+relay_accept(struct relay *r)
+{
+	r->backend->ops->accept(r);
+}
+
+void
+relay_refuse(struct relay *r, uint32_t code, const char *message)
+{
+	r->backend->ops->refuse(r, code, message);
+}
+
 struct chan *
 relay_chan(struct relay *r)
 {

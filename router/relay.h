@@ -72,6 +72,14 @@ struct relay_backend_hooks {
 	void (*error_cb)(const char *why, void *arg);
 	/* relay_backend_ready() said 1 before and may say 0 now. */
 	void (*ready_cb)(void *arg);
+	/*
+	 * An exposed route (DESIGN.md §10): a Windows client connected to
+	 * the pipe, and STREAM is its relay side, not answered yet. The
+	 * owner owns it from now on: it answers with relay_accept() or
+	 * relay_refuse(), sets its end callback (relay_set_ended) and
+	 * frees it. NULL for routes that listen.
+	 */
+	void (*exposed_cb)(struct relay *stream, void *arg);
 	void *arg;
 };
 
@@ -79,6 +87,10 @@ struct relay_backend_hooks {
  * may outlive RC's generation). HOOKS is copied. */
 struct relay_backend *relay_backend_new(struct event_base *,
     const struct route_conf *rc, const struct relay_backend_hooks *);
+/* An exposed route was removed: the pipe stops taking clients (the
+ * relay's exposure ends); those connected go on. */
+void relay_backend_unexpose(struct relay_backend *);
+
 /*
  * The owner lets go. Relays still open keep the backend (a reload gave
  * the route a new one): it is freed with the last of them, and a mux
@@ -115,6 +127,10 @@ struct relay_backend_info {
 	double uptime;    /* seconds since it started */
 	unsigned long long restarts;
 	unsigned streams; /* open channels on it */
+	/* An exposed route's pipe: "exposed", "opening" or "failed", and
+	 * the relay's message of the last failure (NULL: none). */
+	const char *expose_state;
+	const char *expose_error;
 };
 void relay_backend_info(const struct relay_backend *,
     struct relay_backend_info *);
@@ -136,6 +152,15 @@ struct relay *relay_open(struct relay_backend *, const struct route_conf *rc,
  */
 struct relay *relay_open_failed(struct event_base *, const char *why,
     relay_ended_cb ended_cb, void *arg);
+/* A relay side handed over by exposed_cb: its end is reported to
+ * ENDED_CB(ARG) from now on. */
+void relay_set_ended(struct relay *, relay_ended_cb ended_cb, void *arg);
+/* Answer a Windows client's stream: its Linux socket is connected, the
+ * data may flow. */
+void relay_accept(struct relay *);
+/* Or refuse it: Win32 error CODE and MESSAGE go to the relay, which
+ * closes the client's pipe instance; the stream then ends. */
+void relay_refuse(struct relay *, uint32_t code, const char *message);
 
 /* The relay side's data: its output reaches the relay, its input comes
  * from it. Owned by the relay. */

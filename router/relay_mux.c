@@ -326,6 +326,7 @@ mux_running(struct mux_backend *mb)
 	mux_ms(&tv, mb->ping_ms);
 	evtimer_add(mb->ev_ping, &tv);
 	mux_streams_start(mb);
+	mux_expose_start(mb);
 	if (mb->base.hooks.ready_cb != NULL)
 		mb->base.hooks.ready_cb(mb->base.hooks.arg);
 }
@@ -562,7 +563,18 @@ static void
 mux_backend_free(struct relay_backend *b)
 {
 	struct mux_backend *mb = (struct mux_backend *)b;
+	struct mux_relay *s, *next;
 
+	/* Ours alone: the exposure (its RST goes out first, best effort)
+	 * and Windows clients no route took. */
+	mux_expose_free(mb);
+	for (s = TAILQ_FIRST(&mb->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->inbound && !s->handed)
+			mux_stream_free(&s->base);
+	}
+	if (mb->io != NULL && mb->state == MUX_RUNNING)
+		evbuffer_write(chan_output(mb->io), -1);
 	if (!TAILQ_EMPTY(&mb->streams))
 		fatalx("mux backend freed with streams open");
 	mb->base.stopping = 1;
@@ -605,6 +617,7 @@ mux_retire(struct relay_backend *b)
 
 	mb->retired = 1;
 	evtimer_del(mb->ev_restart);
+	mux_expose_unexpose(b);
 }
 
 static void mux_info(const struct relay_backend *,
@@ -618,6 +631,9 @@ static const struct relay_ops mux_ops = {
 	.info = mux_info,
 	.open = mux_open,
 	.drained = mux_stream_drained,
+	.unexpose = mux_expose_unexpose,
+	.accept = mux_expose_accept,
+	.refuse = mux_expose_refuse,
 	.client_gone = mux_stream_client_gone,
 	.free = mux_stream_free,
 };
@@ -642,6 +658,11 @@ relay_mux_new(struct event_base *base, const struct route_conf *rc,
 		fatalx("out of memory");
 	TAILQ_INIT(&mb->streams);
 	TAILQ_INIT(&mb->sendq);
+	mux_expose_init(mb, rc);
+	/* An exposed route has no one relay per connection to fall back
+	 * on: its relay is a mux relay or broken (restarted with backoff). */
+	if (rc->expose_pipe != NULL)
+		mb->mode = ROUTE_MODE_MUX;
 	mb->backoff_ms = MUX_BACKOFF_MIN_MS;
 	mb->ping_ms = MUX_PING_MS;
 	if ((env = getenv("NPR_MUX_PING_MS")) != NULL && atoi(env) > 0)
@@ -689,4 +710,5 @@ mux_info(const struct relay_backend *b, struct relay_backend_info *info)
 		info->mode = "restarting";
 		break;
 	}
+	mux_expose_info(mb, info);
 }

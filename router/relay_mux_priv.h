@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "mux_decode.h"
+#include "mux_open.h"
 #include "mux_stream.h"
 #include "relay_priv.h"
 
@@ -53,6 +54,11 @@ struct mux_relay {
 	unsigned failed : 1;
 	unsigned end_due : 1;
 	unsigned client_gone : 1;
+	/* Exposed routes (relay_mux_expose.c). */
+	unsigned inbound : 1;       /* opened by the relay: a Windows client */
+	unsigned handed : 1;        /* inbound: given to the route */
+	unsigned answered : 1;      /* inbound: our open reply is queued */
+	unsigned exposure : 1;      /* the route's exposure stream */
 };
 
 struct mux_backend {
@@ -88,9 +94,26 @@ struct mux_backend {
 	TAILQ_HEAD(, mux_relay) streams;
 	TAILQ_HEAD(, mux_relay) sendq;
 	struct mux_relay *hash[MUX_HASH_SIZE];
+	/* An exposed route's pipe (relay_mux_expose.c). */
+	char *expose_pipe;          /* NULL: the route listens */
+	char *expose_sddl;
+	struct mux_relay *exposure; /* its exposure stream, while open */
+	int exposed;                /* ...and the relay answered success */
+	int unexposed;              /* the owner ended it: not reopened */
+	char expose_error[600];     /* the last failure, for status */
+	unsigned expose_backoff_ms;
+	struct event *ev_expose;
 };
 
 /* relay_mux_stream.c */
+/* A stream we open with the open request ARGV (numbered once the relay
+ * runs); TAG names it in the log. NULL with ERR when ARGV cannot be
+ * encoded. */
+struct mux_relay *mux_stream_new(struct mux_backend *, size_t argc,
+    const char *const *argv, const char *tag, char *err, size_t errlen);
+/* A stream the relay opened with a SYN on ID; hashed, not numbered. */
+struct mux_relay *mux_stream_new_inbound(struct mux_backend *, uint32_t id);
+void mux_stream_kick(struct mux_relay *);
 struct relay *mux_stream_open(struct mux_backend *, const struct route_conf *,
     unsigned id, char *err, size_t errlen);
 void mux_stream_drained(struct relay *);
@@ -108,6 +131,24 @@ int mux_streams_frame(struct mux_backend *, const struct mux_header *,
     char *err, size_t errlen);
 int mux_streams_data(struct mux_backend *, const struct mux_event *,
     char *err, size_t errlen);
+/* relay_mux_expose.c */
+void mux_expose_init(struct mux_backend *, const struct route_conf *);
+void mux_expose_free(struct mux_backend *);
+/* The relay runs (again): open the exposure. */
+void mux_expose_start(struct mux_backend *);
+/* The relay answered the exposure stream S. */
+void mux_expose_replied(struct mux_backend *, const struct mux_open_reply *);
+/* The relay opened stream ID (SYN): a new inbound stream, or NULL when
+ * the route exposes nothing (the caller refuses it). */
+struct mux_relay *mux_expose_inbound(struct mux_backend *, uint32_t id);
+/* Its open request REQ: hand it to the route, or refuse it. */
+void mux_expose_request(struct mux_relay *, const struct mux_open_request *);
+void mux_expose_unexpose(struct relay_backend *);
+void mux_expose_accept(struct relay *);
+void mux_expose_refuse(struct relay *, uint32_t code, const char *message);
+void mux_expose_info(const struct mux_backend *,
+    struct relay_backend_info *);
+
 /* Move frames into the child's stdin, round-robin, up to MUX_OUT_CAP. */
 void mux_streams_flush(struct mux_backend *);
 /* Queue a whole frame (header only) on the child's stdin. */

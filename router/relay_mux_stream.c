@@ -25,8 +25,6 @@
 /* Grace for a stream whose client left while the relay still runs it. */
 #define MUX_LINGER_SECS 2
 
-static void mux_stream_kick(struct mux_relay *);
-
 static int __attribute__((format(printf, 3, 4)))
 mux_fail_msg(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -87,8 +85,15 @@ mux_stream_end_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mux_relay *s = arg;
 
-	if (s->end_due)
-		relay_report_end(&s->base, s->how, s->failed);
+	if (!s->end_due)
+		return;
+	if (s->inbound && !s->handed) {
+		/* Nobody has it yet: the relay gave up before its request
+		 * was whole, or before the route took it. */
+		mux_stream_free(&s->base);
+		return;
+	}
+	relay_report_end(&s->base, s->how, s->failed);
 }
 
 /* The stream is over for the router: no more frames either way. */
@@ -208,29 +213,17 @@ mux_stream_number(struct mux_relay *s)
 	return 0;
 }
 
-struct relay *
-mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
-    unsigned id, char *err, size_t errlen)
+/* The stream's state, chan and timers; listed, not numbered. */
+static struct mux_relay *
+mux_stream_alloc(struct mux_backend *mb, int opened_here, const char *tag)
 {
 	struct mux_relay *s;
-	uint8_t req[MUX_OPEN_REQUEST_MAX];
-	size_t len;
-	char **argv;
-	int rc_enc;
 
-	if ((argv = relay_argv(rc)) == NULL)
-		fatalx("out of memory");
-	/* The arguments after the program name, as spawn passes them. */
-	rc_enc = mux_open_request_encode(req, sizeof req, &len,
-	    rc->relay_nargs + 1, (const char *const *)argv + 1, err, errlen);
-	free(argv);
-	if (rc_enc != MUX_OK)
-		return NULL;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
 	s->mb = mb;
-	snprintf(s->tag, sizeof s->tag, "route \"%s\" #%u", rc->name, id);
-	mux_stream_init(&s->st, 1);
+	snprintf(s->tag, sizeof s->tag, "%s", tag);
+	mux_stream_init(&s->st, opened_here);
 	/* What the relay sends may get more than 256 KiB in flight once it
 	 * is the window that limits it (docs/mux.md §5). */
 	mux_stream_grow(&s->st);
@@ -239,7 +232,7 @@ mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
 	s->ev_end = event_new(mb->base.base, -1, 0, mux_stream_end_cb, s);
 	s->ev_linger = evtimer_new(mb->base.base, mux_stream_linger_cb, s);
 	if (s->head == NULL || s->reply == NULL || s->ev_end == NULL ||
-	    s->ev_linger == NULL || evbuffer_add(s->head, req, len) != 0)
+	    s->ev_linger == NULL)
 		fatalx("out of memory for a stream");
 	s->base.chan = chan_new_virtual(mb->base.base, &mux_chan_ops, s);
 	if (evbuffer_add_cb(chan_input(s->base.chan), mux_stream_input_cb,
@@ -247,9 +240,64 @@ mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
 		fatalx("out of memory");
 	TAILQ_INSERT_TAIL(&mb->streams, s, entry);
 	mb->nstreams++;
-	relay_backend_count_start(&mb->base);
+	return s;
+}
+
+struct mux_relay *
+mux_stream_new(struct mux_backend *mb, size_t argc, const char *const *argv,
+    const char *tag, char *err, size_t errlen)
+{
+	struct mux_relay *s;
+	uint8_t req[MUX_OPEN_REQUEST_MAX];
+	size_t len;
+
+	if (mux_open_request_encode(req, sizeof req, &len, argc, argv, err,
+	    errlen) != MUX_OK)
+		return NULL;
+	s = mux_stream_alloc(mb, 1, tag);
+	if (evbuffer_add(s->head, req, len) != 0)
+		fatalx("out of memory for a stream");
 	if (mb->state == MUX_RUNNING)
 		mux_stream_number(s);
+	return s;
+}
+
+/* A stream the relay opened (SYN on ID of its parity), hashed at once:
+ * its frames follow. */
+struct mux_relay *
+mux_stream_new_inbound(struct mux_backend *mb, uint32_t id)
+{
+	struct mux_relay *s;
+	char tag[128];
+
+	snprintf(tag, sizeof tag, "route \"%s\" (stream %lu)", mb->name,
+	    (unsigned long)id);
+	s = mux_stream_alloc(mb, 0, tag);
+	s->inbound = 1;
+	s->id = id;
+	s->hnext = mb->hash[mux_hash(id)];
+	mb->hash[mux_hash(id)] = s;
+	s->hashed = 1;
+	return s;
+}
+
+struct relay *
+mux_stream_open(struct mux_backend *mb, const struct route_conf *rc,
+    unsigned id, char *err, size_t errlen)
+{
+	struct mux_relay *s;
+	char **argv, tag[160];
+
+	if ((argv = relay_argv(rc)) == NULL)
+		fatalx("out of memory");
+	snprintf(tag, sizeof tag, "route \"%s\" #%u", rc->name, id);
+	/* The arguments after the program name, as spawn passes them. */
+	s = mux_stream_new(mb, rc->relay_nargs + 1,
+	    (const char *const *)argv + 1, tag, err, errlen);
+	free(argv);
+	if (s == NULL)
+		return NULL;
+	relay_backend_count_start(&mb->base);
 	return &s->base;
 }
 
@@ -347,7 +395,7 @@ mux_stream_free(struct relay *r)
 	free(s);
 }
 
-static void
+void
 mux_stream_kick(struct mux_relay *s)
 {
 	if (s->in_sendq || s->dead || !s->hashed)
@@ -370,11 +418,16 @@ mux_stream_send(struct mux_relay *s, struct evbuffer *out)
 	char err[256];
 	uint8_t hb[MUX_HEADER_LEN];
 
-	if (s->failed) {
-		/* The open failed: what the session sends goes nowhere. */
-		evbuffer_drain(s->head, head);
-		evbuffer_drain(data, evbuffer_get_length(data));
+	if (s->inbound && !s->answered) {
+		/* Nothing but credit before our open reply. */
 		head = avail = 0;
+	} else if (s->failed) {
+		/* The open failed: what the session sends goes nowhere. Our
+		 * own failure reply (inbound) still goes out. */
+		if (!s->inbound)
+			evbuffer_drain(s->head, head);
+		evbuffer_drain(data, evbuffer_get_length(data));
+		head = avail = evbuffer_get_length(s->head);
 	}
 	if (s->want_rst) {
 		if (mux_stream_send_data(&s->st, s->id, 0, MUX_RST, &h, err,
@@ -416,6 +469,8 @@ mux_stream_send(struct mux_relay *s, struct evbuffer *out)
 		    "stream closed");
 		return 0;
 	}
+	if (s->inbound && !s->answered)
+		return 0;
 	avail = evbuffer_get_length(s->head) +
 	    evbuffer_get_length(chan_output(s->base.chan));
 	return mux_stream_sendable(&s->st, avail) > 0 ||
@@ -444,6 +499,41 @@ mux_streams_flush(struct mux_backend *mb)
 	}
 }
 
+/* The open request of a stream the relay opened, as it arrives in
+ * s->reply; once whole, the route gets the stream (or it is refused),
+ * and what came behind the request is the route's. */
+static int
+mux_stream_request(struct mux_relay *s, char *err, size_t errlen)
+{
+	struct mux_open_request req;
+	size_t used, have = evbuffer_get_length(s->reply);
+	uint8_t *buf = evbuffer_pullup(s->reply, -1);
+	int rc;
+
+	rc = mux_open_request_decode(buf, have, &used, &req, err, errlen);
+	if (rc == MUX_MORE)
+		return MUX_OK;
+	if (rc != MUX_OK)
+		return rc;
+	s->replied = 1;
+	if ((rc = mux_stream_consumed(&s->st, (uint32_t)used, err,
+	    errlen)) != MUX_OK)
+		return rc;
+	/* REQ points into BUF: used before the drain. */
+	mux_expose_request(s, &req);
+	evbuffer_drain(s->reply, used);
+	have -= used;
+	if (have == 0)
+		return MUX_OK;
+	if (s->failed || s->dead) {
+		evbuffer_drain(s->reply, have);
+		return mux_stream_consumed(&s->st, (uint32_t)have, err, errlen);
+	}
+	evbuffer_add_buffer(chan_input(s->base.chan), s->reply);
+	chan_virtual_input(s->base.chan);
+	return MUX_OK;
+}
+
 /* What arrived on stream S: the reply first, then the session's. */
 static int
 mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
@@ -454,7 +544,7 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 	uint8_t *buf;
 	int rc;
 
-	if (s->dead) {
+	if (s->dead || (s->inbound && s->failed)) {
 		/* Nobody takes it: return the credit at once. */
 		return mux_stream_consumed(&s->st, (uint32_t)len, err, errlen);
 	}
@@ -464,6 +554,8 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		return MUX_OK;
 	}
 	evbuffer_add(s->reply, p, len);
+	if (s->inbound)
+		return mux_stream_request(s, err, errlen);
 	have = evbuffer_get_length(s->reply);
 	buf = evbuffer_pullup(s->reply, -1);
 	rc = mux_open_reply_decode(buf, have, &used, &rep, err, errlen);
@@ -472,12 +564,16 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 	if (rc != MUX_OK)
 		return rc;
 	s->replied = 1;
+	if (s->exposure)
+		mux_expose_replied(s->mb, &rep);
 	if (rep.status != 0) {
 		if (asprintf(&s->failure, "Win32 error %lu: %.*s",
 		    (unsigned long)rep.code, (int)rep.message_len,
 		    (const char *)rep.message) == -1)
 			fatalx("out of memory");
-		relay_backend_count_failure(&s->mb->base, "%s", s->failure);
+		if (!s->exposure) /* counted once per cause there */
+			relay_backend_count_failure(&s->mb->base, "%s",
+			    s->failure);
 		relay_set_failure(&s->base, rep.status, rep.code,
 		    (const char *)rep.message, rep.message_len);
 		/* The rest is dropped; our FIN ends the stream. */
@@ -559,9 +655,13 @@ mux_streams_frame(struct mux_backend *mb, const struct mux_header *h,
 	unsigned events;
 	int rc;
 
-	if ((s = mux_stream_find(mb, h->stream_id)) == NULL) {
-		/* The relay opening a stream (an exposed pipe): not served
-		 * by this router; refused. */
+	if ((s = mux_stream_find(mb, h->stream_id)) == NULL &&
+	    (h->flags & MUX_SYN) &&
+	    mux_decoder_is_remote(mb->dec, h->stream_id))
+		s = mux_expose_inbound(mb, h->stream_id);
+	if (s == NULL) {
+		/* The relay opening a stream on a route that exposes no
+		 * pipe (or no more): refused. */
 		if ((h->flags & MUX_SYN) &&
 		    mux_decoder_is_remote(mb->dec, h->stream_id)) {
 			mux_header_set(&rst, MUX_WINDOW_UPDATE, MUX_RST,

@@ -22,6 +22,10 @@ struct relay_ops {
 	struct relay *(*open)(struct relay_backend *, const struct route_conf *,
 	    unsigned id, char *err, size_t errlen);
 	void (*drained)(struct relay *);
+	/* Exposed routes only (NULL otherwise). */
+	void (*unexpose)(struct relay_backend *);
+	void (*accept)(struct relay *);
+	void (*refuse)(struct relay *, uint32_t code, const char *message);
 	void (*client_gone)(struct relay *);
 	void (*free)(struct relay *);
 };

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "relay.h"
 #include "session.h"
+#include "unix_connect.h"
 
 /*
  * Refusal lines a route logs a second: a local user can be refused as
@@ -27,10 +28,21 @@
  */
 #define ROUTE_REFUSE_LOG_PER_SEC 5
 
-/* A session in the route's list. */
+/* Win32 ERROR_PIPE_BUSY: what a Windows client over max_connections is
+ * told, as a pipe with no free instance would. */
+#define ROUTE_ERROR_PIPE_BUSY 231
+
+/*
+ * A session in the route's list; on an exposed route first a Windows
+ * client's stream in the pending list while its socket connects, or
+ * while its refusal reaches the relay.
+ */
 struct route_session {
 	struct route *route;
 	struct session *session;
+	struct relay *stream;     /* pending: the Windows client's stream */
+	struct unix_connect *uc;  /* pending: connecting to "connect" */
+	unsigned id;
 	TAILQ_ENTRY(route_session) entry;
 };
 
@@ -58,6 +70,7 @@ struct route {
 	char last_error[256];
 	time_t last_error_at;
 	TAILQ_HEAD(, route_session) sessions;
+	TAILQ_HEAD(, route_session) pending; /* exposed: not sessions yet */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -135,6 +148,10 @@ route_session_gone(struct route *r, struct route_session *rs)
 		r->bytes_up += up;
 		r->bytes_down += down;
 		TAILQ_REMOVE(&r->sessions, rs, entry);
+	} else if (rs->stream != NULL) {
+		unix_connect_cancel(rs->uc);
+		relay_free(rs->stream);
+		TAILQ_REMOVE(&r->pending, rs, entry);
 	}
 	free(rs);
 	r->active--;
@@ -274,6 +291,95 @@ refused:
 	close(fd);
 }
 
+/* A pending Windows client's stream ended (it left, or the relay took
+ * our refusal and closed the instance): nothing more to do for it. */
+static void
+route_pending_ended_cb(struct relay *stream, const struct relay_end *end,
+    void *arg)
+{
+	struct route_session *rs = arg;
+
+	log_debug("route \"%s\" #%u: Windows client's stream %s",
+	    rs->route->conf->name, rs->id, end->how);
+	route_session_gone(rs->route, rs);
+}
+
+/* Tell the Windows client no (CODE, MSG); its stream goes once the
+ * relay has closed the instance, or after the stream's linger. */
+static void
+route_pending_refuse(struct route_session *rs, uint32_t code,
+    const char *msg)
+{
+	relay_refuse(rs->stream, code, msg);
+	relay_drained(rs->stream);
+}
+
+static void
+route_connected_cb(int fd, int err, void *arg)
+{
+	struct route_session *rs = arg;
+	struct route *r = rs->route;
+	char msg[600], why[512];
+
+	rs->uc = NULL;
+	if (fd == -1) {
+		snprintf(msg, sizeof msg, "connect %s: %s",
+		    r->conf->connect_path, strerror(err));
+		log_warn("route \"%s\" #%u: %s; closing the Windows client",
+		    r->conf->name, rs->id, msg);
+		route_set_error(r, "%s", msg);
+		route_pending_refuse(rs, unix_connect_win32(err), msg);
+		return;
+	}
+	rs->session = session_start_exposed(r->base, r->conf, rs->stream, fd,
+	    rs->id, &route_session_hooks, rs, why, sizeof why);
+	if (rs->session == NULL) {
+		snprintf(msg, sizeof msg, "adapter %s: %s", r->conf->adapter,
+		    why);
+		route_pending_refuse(rs, 5, msg); /* ERROR_ACCESS_DENIED */
+		return;
+	}
+	/* The session has the stream now. */
+	relay_accept(rs->stream);
+	rs->stream = NULL;
+	TAILQ_REMOVE(&r->pending, rs, entry);
+	TAILQ_INSERT_TAIL(&r->sessions, rs, entry);
+}
+
+/* A Windows client connected to the exposed pipe (relay.h). */
+static void
+route_exposed_cb(struct relay *stream, void *arg)
+{
+	struct route *r = arg;
+	struct route_session *rs;
+	char msg[256];
+	int full = r->active >= r->conf->max_connections;
+
+	if ((rs = calloc(1, sizeof *rs)) == NULL)
+		fatalx("out of memory");
+	rs->route = r;
+	rs->stream = stream;
+	/* Counted while pending too, a refusal as well (its end is
+	 * reported like a session's): a retired route stays until the
+	 * last of them is gone. */
+	r->active++;
+	rs->id = r->hooks->accepted_cb(r->hooks_arg);
+	relay_set_ended(stream, route_pending_ended_cb, rs);
+	TAILQ_INSERT_TAIL(&r->pending, rs, entry);
+	if (full) {
+		snprintf(msg, sizeof msg, "%u connections open "
+		    "(max_connections)", r->active - 1);
+		route_refuse_log(r, "route \"%s\": refused a Windows client: "
+		    "%s", r->conf->name, msg);
+		r->refused++;
+		route_pending_refuse(rs, ROUTE_ERROR_PIPE_BUSY, msg);
+		return;
+	}
+	r->total++;
+	rs->uc = unix_connect_start(r->base, r->conf->connect_path,
+	    route_connected_cb, rs);
+}
+
 static struct relay_backend *
 route_backend_new(struct route *r, const struct route_conf *rc)
 {
@@ -281,6 +387,7 @@ route_backend_new(struct route *r, const struct route_conf *rc)
 
 	bh.error_cb = route_error_hook_cb;
 	bh.ready_cb = route_ready_hook_cb;
+	bh.exposed_cb = rc->expose_pipe != NULL ? route_exposed_cb : NULL;
 	bh.arg = r;
 	return relay_backend_new(r->base, rc, &bh);
 }
@@ -310,8 +417,16 @@ route_open(struct event_base *base, const struct route_conf *rc,
 	r->hooks = hooks;
 	r->hooks_arg = arg;
 	TAILQ_INIT(&r->sessions);
+	TAILQ_INIT(&r->pending);
 	if ((r->refuse_ev = evtimer_new(base, route_refuse_timer_cb, r)) == NULL)
 		fatalx("out of memory");
+	if (rc->expose_pipe != NULL) {
+		/* No socket of ours: the relay serves the pipe. */
+		r->backend = route_backend_new(r, rc);
+		log_info("route \"%s\": exposing %s to Windows, to reach %s",
+		    rc->name, rc->expose_pipe, rc->connect_path);
+		return r;
+	}
 	if ((fd = activation_take(rc->name)) != -1) {
 		r->activated = 1;
 		evutil_make_socket_nonblocking(fd);
@@ -384,6 +499,7 @@ void
 route_retire(struct route *r)
 {
 	route_close_listener(r);
+	relay_backend_unexpose(r->backend);
 	r->retired = 1;
 }
 
@@ -399,8 +515,15 @@ route_abort_sessions(struct route *r)
 	struct route_session *rs;
 	int last;
 
-	while ((rs = TAILQ_FIRST(&r->sessions)) != NULL) {
+	while ((rs = TAILQ_FIRST(&r->pending)) != NULL) {
 		/* The end of a retired route's last session may free it. */
+		last = TAILQ_NEXT(rs, entry) == NULL &&
+		    TAILQ_EMPTY(&r->sessions);
+		route_session_gone(r, rs);
+		if (last)
+			return;
+	}
+	while ((rs = TAILQ_FIRST(&r->sessions)) != NULL) {
 		last = TAILQ_NEXT(rs, entry) == NULL;
 		session_abort(rs->session);
 		if (last)

@@ -166,9 +166,23 @@ server_find_route(struct server *srv, const char *name)
 	return -1;
 }
 
+/* Exposed routes: the same pipe with the same DACL keeps the relay's
+ * exposure as it is; "connect" and the rest apply to new clients. */
+static int
+server_same_expose(const struct route_conf *a, const struct route_conf *b)
+{
+	return strcmp(a->expose_pipe, b->expose_pipe) == 0 &&
+	    (a->expose_sddl == NULL) == (b->expose_sddl == NULL) &&
+	    (a->expose_sddl == NULL ||
+	    strcmp(a->expose_sddl, b->expose_sddl) == 0);
+}
+
 static int
 server_same_listen(const struct route_conf *a, const struct route_conf *b)
 {
+	if (a->expose_pipe != NULL || b->expose_pipe != NULL)
+		return a->expose_pipe != NULL && b->expose_pipe != NULL &&
+		    server_same_expose(a, b);
 	return strcmp(a->listen_path, b->listen_path) == 0 &&
 	    a->listen_mode == b->listen_mode && a->has_group == b->has_group &&
 	    (!a->has_group || a->listen_gid == b->listen_gid);

@@ -128,13 +128,11 @@ session_relay_ended_cb(struct relay *r, const struct relay_end *end,
 	session_io_relay_ended(s, end); /* may free S */
 }
 
-struct session *
-session_start(struct event_base *base, const struct route_conf *rc,
-    struct relay_backend *backend, int client_fd, unsigned id,
-    const struct ucred *peer, const struct session_hooks *hooks, void *arg)
+static struct session *
+session_alloc(const struct route_conf *rc, unsigned id, int client_fd,
+    const struct session_hooks *hooks, void *arg)
 {
-	struct session *s = NULL;
-	char err[512];
+	struct session *s;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		fatalx("out of memory");
@@ -145,11 +143,31 @@ session_start(struct event_base *base, const struct route_conf *rc,
 	s->id = id;
 	s->hooks = hooks;
 	s->hooks_arg = arg;
-	s->uid = peer->uid;
 	s->client_fd = client_fd;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	s->last_io = s->started;
+	return s;
+}
 
+/* Both sides are there: relay. */
+static void
+session_run(struct session *s, struct event_base *base)
+{
+	s->relay_chan = relay_chan(s->relay);
+	s->client = chan_new(base, s->client_fd, s->client_fd);
+	session_io_start(s);
+	session_watch_start(s, base);
+}
+
+struct session *
+session_start(struct event_base *base, const struct route_conf *rc,
+    struct relay_backend *backend, int client_fd, unsigned id,
+    const struct ucred *peer, const struct session_hooks *hooks, void *arg)
+{
+	struct session *s = session_alloc(rc, id, client_fd, hooks, arg);
+	char err[512];
+
+	s->uid = peer->uid;
 	/* Before the relay starts: an adapter may turn the client away. */
 	s->adapter = adapter_session_open(rc, id, peer, err, sizeof err);
 	if (s->adapter == NULL) {
@@ -166,10 +184,7 @@ session_start(struct event_base *base, const struct route_conf *rc,
 		 * started and failed. */
 		s->relay = relay_open_failed(base, err, session_relay_ended_cb, s);
 	}
-	s->relay_chan = relay_chan(s->relay);
-	s->client = chan_new(base, client_fd, client_fd);
-	session_io_start(s);
-	session_watch_start(s, base);
+	session_run(s, base);
 	return s;
 
 fail:
@@ -178,6 +193,30 @@ fail:
 	config_free(s->conf_ref);
 	free(s);
 	return NULL;
+}
+
+struct session *
+session_start_exposed(struct event_base *base, const struct route_conf *rc,
+    struct relay *stream, int socket_fd, unsigned id,
+    const struct session_hooks *hooks, void *arg, char *err, size_t errlen)
+{
+	struct session *s = session_alloc(rc, id, socket_fd, hooks, arg);
+
+	s->uid = (uid_t)-1; /* a Windows program: no uid to count */
+	s->exposed = 1;
+	/* No credentials: the peer is a Windows program. */
+	if ((s->adapter = adapter_session_open(rc, id, NULL, err,
+	    errlen)) == NULL) {
+		session_log(s, LOG_LEVEL_WARN, "adapter %s: %s", rc->adapter, err);
+		close(socket_fd);
+		config_free(s->conf_ref);
+		free(s);
+		return NULL;
+	}
+	s->relay = stream;
+	relay_set_ended(stream, session_relay_ended_cb, s);
+	session_run(s, base);
+	return s;
 }
 
 uid_t
@@ -189,8 +228,10 @@ session_uid(const struct session *s)
 void
 session_bytes(const struct session *s, uint64_t *up, uint64_t *down)
 {
-	*up = s->up.bytes;
-	*down = s->down.bytes;
+	/* Up is what the client that connected sent: on an exposed route
+	 * the Windows program, on the session's relay side. */
+	*up = s->exposed ? s->down.bytes : s->up.bytes;
+	*down = s->exposed ? s->up.bytes : s->down.bytes;
 }
 
 void

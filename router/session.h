@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 struct event_base;
+struct relay;
 struct relay_backend;
 struct route_conf;
 struct session;
@@ -30,6 +31,20 @@ struct session_hooks {
 struct session *session_start(struct event_base *, const struct route_conf *rc,
     struct relay_backend *backend, int client_fd, unsigned id,
     const struct ucred *peer, const struct session_hooks *, void *arg);
+
+/*
+ * The other way round, on an exposed route (DESIGN.md §10): a Windows
+ * client's STREAM (relay_accept() not called yet) and SOCKET_FD, already
+ * connected to the route's "connect" socket. The session's client chan
+ * is SOCKET_FD and its relay side STREAM, so half-close, credit and
+ * lingering work as for a route that listens; its adapter sees the
+ * Windows side as the client (adapter.h). NULL when the adapter refused
+ * (the reason in ERR, SOCKET_FD closed; STREAM stays the caller's).
+ */
+struct session *session_start_exposed(struct event_base *,
+    const struct route_conf *rc, struct relay *stream, int socket_fd,
+    unsigned id, const struct session_hooks *, void *arg, char *err,
+    size_t errlen);
 
 /* The client's uid, for max_connections_per_uid. */
 uid_t session_uid(const struct session *);

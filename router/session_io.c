@@ -37,6 +37,14 @@ session_dir_to(struct session *s, struct chan *c)
 	return c == s->up.dst ? &s->up : &s->down;
 }
 
+/* Whether D carries what the adapter calls the client's bytes: on an
+ * exposed route the client is the Windows program, on the relay side. */
+static int
+session_from_client(const struct session *s, const struct session_dir *d)
+{
+	return (d == &s->up) != (s->exposed != 0);
+}
+
 int
 session_dir_finished(const struct session_dir *d)
 {
@@ -213,8 +221,10 @@ session_io_relay_ended(struct session *s, const struct relay_end *end)
 static void
 session_sync_held(struct session *s)
 {
-	unsigned up = adapter_session_pending(s->adapter, 1) != 0;
-	unsigned down = adapter_session_pending(s->adapter, 0) != 0;
+	unsigned up = adapter_session_pending(s->adapter,
+	    session_from_client(s, &s->up)) != 0;
+	unsigned down = adapter_session_pending(s->adapter,
+	    session_from_client(s, &s->down)) != 0;
 
 	if (s->closing)
 		return;
@@ -253,8 +263,8 @@ session_read_cb(struct chan *c, void *arg)
 		return;
 	}
 	out = chan_output(d->dst);
-	if (adapter_session_input(s->adapter, d == &s->up, in, out,
-	    chan_output(c), err, sizeof err) != 0) {
+	if (adapter_session_input(s->adapter, session_from_client(s, d), in,
+	    out, chan_output(c), err, sizeof err) != 0) {
 		session_refuse(s, err);
 		return;
 	}
@@ -325,7 +335,7 @@ session_event_cb(struct chan *c, short what, void *arg)
 			return;
 		}
 		if (!d->dead && !d->drop && adapter_session_eof(s->adapter,
-		    d == &s->up, err, sizeof err) != 0) {
+		    session_from_client(s, d), err, sizeof err) != 0) {
 			session_refuse(s, err);
 			return;
 		}
@@ -352,6 +362,9 @@ session_io_start(struct session *s)
 {
 	s->up.src = s->down.dst = s->client;
 	s->up.dst = s->down.src = s->relay_chan;
+	/* An exposed route's stream may hold what the Windows client sent
+	 * behind its open request, before the session existed. */
+	s->down.bytes = evbuffer_get_length(chan_input(s->relay_chan));
 	if (evbuffer_add_cb(chan_input(s->client), session_count_cb,
 	    &s->up) == NULL || evbuffer_add_cb(chan_input(s->relay_chan),
 	    session_count_cb, &s->down) == NULL)

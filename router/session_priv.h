@@ -60,6 +60,9 @@ struct session {
 	uid_t uid;     /* the client's, for max_connections_per_uid */
 	int client_fd; /* owned by client; polled for a client gone for good */
 	int relay_ended;
+	/* An exposed route's session: the client chan is the Linux socket
+	 * we connected to, the relay side the Windows client. */
+	int exposed;
 	/* Probes a half-closed client until it is gone (session_watch.c). */
 	struct event *ev_probe;
 	int client_gone;   /* the client will neither send nor read again */

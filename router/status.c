@@ -25,6 +25,31 @@ status_mux_text(const struct route_stats *st, struct evbuffer *out)
 	    st->relay.uptime, st->relay.restarts, st->relay.streams);
 }
 
+/* An exposed route: where its Windows clients go, and the pipe's state. */
+static void
+status_expose_text(const struct route_conf *rc, const struct route_stats *st,
+    struct evbuffer *out)
+{
+	if (rc->expose_pipe == NULL)
+		return;
+	evbuffer_add_printf(out, "  exposed to Windows: %s -> %s (%s)\n",
+	    rc->expose_pipe, rc->connect_path, st->relay.expose_state != NULL ?
+	    st->relay.expose_state : "not started");
+	if (st->relay.expose_error != NULL)
+		evbuffer_add_printf(out, "  the relay cannot expose it: %s\n",
+		    st->relay.expose_error);
+}
+
+/* A string, or null. */
+static void
+status_json_nstring(struct evbuffer *out, const char *s)
+{
+	if (s != NULL)
+		status_json_string(out, s);
+	else
+		evbuffer_add_printf(out, "null");
+}
+
 void
 status_render_text(const struct server *srv, struct evbuffer *out)
 {
@@ -50,7 +75,9 @@ status_render_text(const struct server *srv, struct evbuffer *out)
 		    (unsigned long long)st.bytes_up,
 		    (unsigned long long)st.bytes_down,
 		    (unsigned long long)st.relay_starts,
-		    (unsigned long long)st.relay_failures, rc->listen_path);
+		    (unsigned long long)st.relay_failures,
+		    rc->expose_pipe != NULL ? rc->expose_pipe : rc->listen_path);
+		status_expose_text(rc, &st, out);
 		status_mux_text(&st, out);
 		if (st.last_error != NULL)
 			evbuffer_add_printf(out, "  last error (%lds ago): %s\n",
@@ -93,10 +120,20 @@ status_render_json(const struct server *srv, struct evbuffer *out)
 		route_stats(routes[i], &st);
 		evbuffer_add_printf(out, "%s{\"name\":", i == 0 ? "" : ",");
 		status_json_string(out, rc->name);
+		/* An exposed route: no socket of ours; "pipe" is the one
+		 * Windows clients connect to, "connect" where they go. */
 		evbuffer_add_printf(out, ",\"socket\":");
-		status_json_string(out, rc->listen_path);
+		status_json_nstring(out, rc->listen_path);
 		evbuffer_add_printf(out, ",\"pipe\":");
-		status_json_string(out, rc->pipe);
+		status_json_nstring(out, rc->expose_pipe != NULL ?
+		    rc->expose_pipe : rc->pipe);
+		evbuffer_add_printf(out, ",\"exposed\":%s,\"connect\":",
+		    rc->expose_pipe != NULL ? "true" : "false");
+		status_json_nstring(out, rc->connect_path);
+		evbuffer_add_printf(out, ",\"expose_state\":");
+		status_json_nstring(out, st.relay.expose_state);
+		evbuffer_add_printf(out, ",\"expose_error\":");
+		status_json_nstring(out, st.relay.expose_error);
 		evbuffer_add_printf(out, ",\"adapter\":");
 		status_json_string(out, rc->adapter);
 		evbuffer_add_printf(out, ",\"mode_configured\":\"%s\"",
@@ -137,10 +174,11 @@ status_render_env(const struct server *srv, struct evbuffer *out)
 
 	routes = server_routes(srv, &n);
 	for (size_t i = 0; i < n; i++) {
-		/* Retired routes finish their sessions but no longer listen. */
-		if (route_retired(routes[i]))
-			continue;
+		/* Retired routes finish their sessions but no longer listen;
+		 * exposed ones never do (their clients are on Windows). */
 		rc = route_conf(routes[i]);
+		if (route_retired(routes[i]) || rc->listen_path == NULL)
+			continue;
 		if ((var = shellenv_var(rc)) == NULL ||
 		    shellenv_value(var, rc->listen_path, value,
 		    sizeof value) != 0)
@@ -152,5 +190,30 @@ status_render_env(const struct server *srv, struct evbuffer *out)
 		if (nseen < sizeof seen / sizeof *seen)
 			seen[nseen++] = var;
 		evbuffer_add_printf(out, "%s\t%s\t%s\n", rc->name, var, value);
+	}
+}
+
+void
+status_render_exposures(const struct server *srv, struct evbuffer *out)
+{
+	struct route *const *routes;
+	const struct route_conf *rc;
+	struct route_stats st;
+	const char *e;
+	size_t n;
+
+	routes = server_routes(srv, &n);
+	for (size_t i = 0; i < n; i++) {
+		rc = route_conf(routes[i]);
+		if (rc->expose_pipe == NULL || route_retired(routes[i]))
+			continue;
+		route_stats(routes[i], &st);
+		evbuffer_add_printf(out, "%s\t%s\t", rc->name,
+		    st.relay.expose_state != NULL ? st.relay.expose_state :
+		    "opening");
+		for (e = st.relay.expose_error; e != NULL && *e != '\0'; e++)
+			evbuffer_add_printf(out, "%c", *e == '\t' ||
+			    *e == '\n' ? ' ' : *e);
+		evbuffer_add_printf(out, "\n");
 	}
 }

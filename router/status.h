@@ -10,6 +10,9 @@ void status_render_json(const struct server *, struct evbuffer *);
 /* `npiperouter env`: "ROUTE\tVAR\tVALUE" for each route that listens and
  * has a variable (shellenv.h), the first route of each variable. */
 void status_render_env(const struct server *, struct evbuffer *);
+/* One line per exposed route, "NAME<TAB>STATE<TAB>ERROR" (ERROR empty
+ * when none; tabs and newlines in it become spaces), for `doctor`. */
+void status_render_exposures(const struct server *, struct evbuffer *);
 /* S as a JSON string, quoted and escaped. */
 void status_json_string(struct evbuffer *, const char *s);
 

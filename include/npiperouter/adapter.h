@@ -55,9 +55,33 @@ extern "C" {
 
 /* Which side a span of bytes came from. */
 enum npr_side {
-	NPR_FROM_CLIENT = 0, /* the program connected to the unix socket */
-	NPR_FROM_RELAY = 1,  /* the relay child, i.e. the Windows side */
+	/* The program that connected: to the unix socket (a route that
+	 * listens), or to the exposed pipe on Windows (host->
+	 * session_direction says which). */
+	NPR_FROM_CLIENT = 0,
+	/* The side it reached: the Windows pipe through the relay, or the
+	 * route's Linux socket ("connect") for an exposed route. */
+	NPR_FROM_RELAY = 1,
 };
+
+/*
+ * Which way a session goes (host->session_direction, minor 1). An adapter
+ * serves NPR_DIR_EXPOSE sessions only when it says so in its flags.
+ */
+enum npr_direction {
+	/* A Linux program connected to the route's unix socket and reaches
+	 * a Windows named pipe (a route with "listen"). */
+	NPR_DIR_LISTEN = 0,
+	/* A Windows program connected to the pipe the relay exposes and
+	 * reaches the route's Linux socket (a route with "expose"). */
+	NPR_DIR_EXPOSE = 1,
+};
+
+/* npr_adapter.flags (minor 1). */
+/* The adapter serves exposed routes too: it reads the direction
+ * (host->session_direction) where it matters. Without it, `check`
+ * refuses the adapter on a route with "expose". */
+#define NPR_ADAPTER_EXPOSED 0x1u
 
 /* What the data callback decided about the start of what it was shown. */
 enum npr_verdict {
@@ -212,6 +236,16 @@ struct npr_host {
 	/* Give the reason the session ends; returns NPR_CLOSE. */
 	enum npr_verdict (*fail)(struct npr_io *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+	/* ---- minor 1 ---- */
+
+	/*
+	 * Which way the session's connection was made (enum npr_direction).
+	 * NPR_FROM_CLIENT is the side that connected, NPR_FROM_RELAY the one
+	 * it reached, in either direction: on an exposed route the client is
+	 * the Windows program and the relay side the Linux socket.
+	 */
+	enum npr_direction (*session_direction)(const struct npr_session *);
 };
 
 /*
@@ -273,6 +307,9 @@ struct npr_adapter {
 	 */
 	enum npr_verdict (*relay_failed)(struct npr_session *s,
 	    const struct npr_relay_failure *f, struct npr_io *io);
+
+	/* NPR_ADAPTER_* flags: NPR_ADAPTER_EXPOSED. */
+	uint32_t flags;
 };
 
 /* The one symbol a plugin exports (NPR_ADAPTER_ENTRY_NAME). */

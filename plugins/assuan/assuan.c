@@ -229,6 +229,8 @@ static const struct npr_adapter assuan_adapter = {
 	.open = assuan_open,
 	.data = assuan_data,
 	.close = assuan_close,
+	/* Works the same way round: the client asks, the other side answers. */
+	.flags = NPR_ADAPTER_EXPOSED,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *

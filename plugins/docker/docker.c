@@ -22,6 +22,7 @@
  * docker_phase(). Bodies pass as they arrive; those with bind sources
  * are held up to max_body bytes, never refused for their size.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,12 @@ docker_open(struct npr_session *s, char *err, size_t errlen)
 	}
 	dh_init(&ds->dir[NPR_FROM_CLIENT], HTTP_REQUEST);
 	dh_init(&ds->dir[NPR_FROM_RELAY], HTTP_RESPONSE);
-	if (((const struct docker_route *)s->route_state)->rewrite)
+	/* A host before ABI minor 1 serves only routes that listen. */
+	ds->to_wsl = s->host->size >= offsetof(struct npr_host,
+	    session_direction) + sizeof s->host->session_direction &&
+	    s->host->session_direction(s) == NPR_DIR_EXPOSE;
+	if (((const struct docker_route *)s->route_state)->rewrite &&
+	    !ds->to_wsl)
 		ds->cwd = docker_rewrite_cwd(s->pid);
 	s->state = ds;
 	return 0;
@@ -466,6 +472,9 @@ static const struct npr_adapter docker_adapter = {
 	.data = docker_data,
 	.close = docker_close,
 	.relay_failed = docker_relay_failed,
+	/* Works the same way round: the client asks, the other side answers;
+	 * bind paths are rewritten the other way (docker_path.c). */
+	.flags = NPR_ADAPTER_EXPOSED,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *

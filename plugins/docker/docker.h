@@ -101,6 +101,8 @@ struct docker_session {
 	                                 * relative sources; NULL: unknown */
 	int fail_status;                /* the relay failed: answer the next
 	                                 * request with this (docker_fail.c) */
+	int to_wsl;                     /* an exposed route: the client is
+	                                 * on Windows (docker_path_to_wsl) */
 	int answer_status;              /* PH_ANSWER: what to answer */
 	int answer_due;                 /* PH_DISCARD: the refusal comes at
 	                                 * the body's end */

@@ -110,6 +110,12 @@ docker_source(const struct docker_body_ctx *ctx, const char *src,
 
 	if (len > DOCKER_PATH_MAX)
 		return 0;
+	if (ctx->to_wsl) {
+		/* A Windows client: only its drive paths are host paths we
+		 * know; it has no Linux folder for relative ones. */
+		n = docker_path_to_wsl(ctx->dp, src, len, out, outlen);
+		return n > 0 ? n : 0;
+	}
 	if (!docker_relative(src, len, rel_any)) {
 		n = docker_path_rewrite(ctx->dp, src, len, out, outlen);
 		return n > 0 ? n : 0;
@@ -165,14 +171,15 @@ docker_rewrite_string(struct docker_rewrite *rw, const char *where,
 	rw->changed = 1;
 }
 
-/* "SRC:DST[:OPTIONS]": the source ends at the first ":". A bind without
+/* "SRC:DST[:OPTIONS]": the source ends at the first ":" (after a drive
+ * letter's, on an exposed route). A bind without
  * ":" names only a container path (an anonymous volume). */
 static void
 docker_rewrite_binds(struct docker_rewrite *rw, json_t *binds)
 {
 	json_t *e = NULL, *nv = NULL;
 	const char *s = NULL, *colon = NULL;
-	size_t i;
+	size_t i, skip;
 
 	if (!json_is_array(binds))
 		return;
@@ -180,7 +187,11 @@ docker_rewrite_binds(struct docker_rewrite *rw, json_t *binds)
 		if (!json_is_string(e))
 			continue;
 		s = json_string_value(e);
-		colon = memchr(s, ':', json_string_length(e));
+		/* "C:\\src:/app" from a Windows client: the drive's colon
+		 * is the source's. */
+		skip = rw->ctx->to_wsl && docker_path_is_windows(s,
+		    json_string_length(e)) ? 2 : 0;
+		colon = memchr(s + skip, ':', json_string_length(e) - skip);
 		if (colon == NULL)
 			continue;
 		docker_rewrite_string(rw, "HostConfig.Binds", e,

@@ -41,6 +41,9 @@ struct docker_body_ctx {
 	const char *cwd;          /* the client's working folder, or NULL */
 	docker_rewrite_fn fn;     /* may be NULL */
 	void *arg;
+	/* An exposed route: Windows sources become WSL paths (the rules
+	 * the other way, docker_path_to_wsl()). */
+	int to_wsl;
 };
 
 /* The member paths of KIND's bodies to hold (for docker_jscan_new()). */

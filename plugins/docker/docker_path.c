@@ -4,6 +4,7 @@
  * otherwise), and a Windows Docker engine wants "C:/..." for the same
  * folder. Named volumes and relative paths never match.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,4 +205,83 @@ docker_path_rewrite(const struct docker_paths *dp, const char *src,
 	drive[3] = '\0';
 	return docker_join(drive, 3, src + rlen + 1, len - rlen - 1, out,
 	    outlen);
+}
+
+int
+docker_path_is_windows(const char *src, size_t len)
+{
+	return len >= 3 && ((src[0] >= 'A' && src[0] <= 'Z') ||
+	    (src[0] >= 'a' && src[0] <= 'z')) && src[1] == ':' &&
+	    (src[2] == '\\' || src[2] == '/');
+}
+
+/* Does the Windows path WIN (forward slashes) start with the whole of
+ * TO, compared without case and with either slash? Its length if so. */
+static size_t
+docker_win_prefix(const char *win, size_t len, const char *to)
+{
+	size_t n = strlen(to), i;
+
+	while (n > 1 && (to[n - 1] == '/' || to[n - 1] == '\\'))
+		n--;
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (to[i] == '\\' || to[i] == '/') {
+			if (win[i] != '/')
+				return 0;
+		} else if (tolower((unsigned char)to[i]) !=
+		    tolower((unsigned char)win[i]))
+			return 0;
+	}
+	return len == n || win[n] == '/' ? n : 0;
+}
+
+int
+docker_path_to_wsl(const struct docker_paths *dp, const char *src,
+    size_t len, char *out, size_t outlen)
+{
+	char win[DOCKER_PATH_MAX + 2], rest[DOCKER_PATH_MAX + 2];
+	char clean[DOCKER_PATH_MAX + 1], drive[4];
+	const struct docker_rule *r = NULL;
+	size_t i, n;
+	int c;
+
+	if (len > DOCKER_PATH_MAX || !docker_path_is_windows(src, len))
+		return 0;
+	for (i = 0; i < len; i++)
+		win[i] = src[i] == '\\' ? '/' : src[i];
+	win[len] = '\0';
+	for (i = 0; i < dp->nrules; i++) {
+		r = &dp->rules[i];
+		if ((n = docker_win_prefix(win, len, r->to)) == 0)
+			continue;
+		/* The rest below the rule's folder, resolved within it. */
+		rest[0] = '/';
+		memcpy(rest + 1, win + n, len - n);
+		if ((c = docker_path_clean(rest, len - n + 1, clean,
+		    sizeof clean)) < 0)
+			return 0;
+		return docker_join(r->from, strlen(r->from), clean,
+		    c == 1 ? 0 : (size_t)c, out, outlen);
+	}
+	if (!dp->drives || dp->root == NULL)
+		return 0;
+	/* "C:" + "/x/y": the part after the drive, resolved on the drive. */
+	if ((c = docker_path_clean(win + 2, len - 2, clean, sizeof clean)) < 0)
+		return 0;
+	drive[0] = (char)tolower((unsigned char)win[0]);
+	drive[1] = '\0';
+	n = strlen(dp->root);
+	if (n + 1 + (size_t)c + 1 > outlen || n + 1 + (size_t)c >
+	    DOCKER_PATH_MAX)
+		return -1;
+	memcpy(out, dp->root, n);
+	out[n++] = drive[0];
+	if (!(c == 1 && clean[0] == '/')) {
+		memcpy(out + n, clean, (size_t)c);
+		n += (size_t)c;
+	}
+	out[n] = '\0';
+	return (int)n;
 }

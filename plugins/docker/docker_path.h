@@ -1,5 +1,6 @@
 /*
- * WSL paths to Windows paths, for the bind mounts of the docker adapter:
+ * WSL paths to Windows paths, for the bind mounts of the docker adapter
+ * (and back, on an exposed route, where the client is on Windows):
  * the drive rule (the automount root from wsl.conf, "/mnt/" unless it says
  * otherwise: "/mnt/c/rest" becomes "C:/rest") and a route's own prefix
  * rules. Pure functions: no logging, errors go to the caller.
@@ -66,5 +67,22 @@ int docker_path_clean(const char *src, size_t len, char *out, size_t outlen);
  */
 int docker_path_rewrite(const struct docker_paths *, const char *src,
     size_t len, char *out, size_t outlen);
+
+/*
+ * The other way, for an exposed route (the client is a Windows program):
+ * the WSL form of the Windows path SRC (LEN bytes) into OUT. "C:\\x\\y",
+ * "C:/x/y" and "c:/x/y" are the drive's path "/x/y", resolved lexically
+ * (".." may not climb above the drive's root), then the first prefix
+ * rule whose Windows side (TO, compared without case, either slash)
+ * starts it gives FROM + the rest, else the drive rule ROOT + "c" +
+ * "/x/y". Returns the length written, 0 when SRC is no Windows drive
+ * path or no rule matches (it stays), -1 when the result would not fit.
+ */
+int docker_path_to_wsl(const struct docker_paths *, const char *src,
+    size_t len, char *out, size_t outlen);
+
+/* 1 when SRC (LEN bytes) starts like a Windows drive path: "C:\\" or
+ * "C:/" (a bind "C:\\src:/app" has its source end at the next ":"). */
+int docker_path_is_windows(const char *src, size_t len);
 
 #endif

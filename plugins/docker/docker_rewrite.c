@@ -58,7 +58,7 @@ docker_held_cb(void *arg, size_t which, const char *held, size_t len,
 	const struct docker_route *dr = s->route_state;
 	struct docker_session *ds = s->state;
 	struct docker_body_ctx ctx = { &dr->paths, ds->cwd,
-		docker_rewrite_log_cb, s };
+		docker_rewrite_log_cb, s, ds->to_wsl };
 
 	return docker_body_value(&ctx, ds->target.body, which, held, len, out,
 	    outlen);

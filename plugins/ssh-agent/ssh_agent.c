@@ -282,6 +282,8 @@ static const struct npr_adapter agent_adapter = {
 	.open = agent_open,
 	.data = agent_data,
 	.close = agent_close,
+	/* Works the same way round: the client asks, the other side answers. */
+	.flags = NPR_ADAPTER_EXPOSED,
 };
 
 NPR_ADAPTER_EXPORT const struct npr_adapter *

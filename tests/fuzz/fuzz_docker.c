@@ -89,7 +89,7 @@ fuzz_direct(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t tlen = nul ? (size_t)(nul - data) : size;
-	struct docker_body_ctx ctx = { &fuzz_paths, "/home/me/cwd", NULL, NULL };
+	struct docker_body_ctx ctx = { &fuzz_paths, "/home/me/cwd", NULL, NULL, 0 };
 	enum docker_body_kind kind;
 	struct docker_target t;
 	char *out = NULL, err[256];

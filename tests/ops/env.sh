@@ -2,7 +2,8 @@
 # `npiperouter env` and `start --env` with a config file: each route's
 # variable is its "env" key, else the one its adapter implies (docker:
 # DOCKER_HOST with unix://, ssh-agent: SSH_AUTH_SOCK), none for assuan or
-# env = ""; the first route of a variable wins; only routes that listen;
+# env = ""; the first route of a variable wins; only routes that listen
+# (not an exposed one);
 # ROUTE arguments pick routes; nothing runs: exit 3 and no line. A file
 # named with -c that does not exist is an error, never the built-in
 # routes. `config --print` of a main file and a drop-in is one file that
@@ -18,6 +19,10 @@ r() { # r NAME SETTINGS: one route
 write_conf() {
 	{
 		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
+		# An exposed docker route first: its clients are on Windows, it
+		# has no socket here, and so no DOCKER_HOST.
+		printf '  { name = "e"; expose = { pipe = "//./pipe/npr-env-e"; }; connect = "%s"; adapter = { name = "docker"; }; },\n' \
+			"$T/backend.sock"
 		[[ ${1:-} == d ]] && r d 'adapter = { name = "docker"; };' && echo ,
 		r d2 'adapter = { name = "docker"; };'; echo ,
 		r g 'adapter = { name = "assuan"; };'; echo ,

@@ -119,6 +119,8 @@ mr_args_parse(struct mr_chan *c, const struct mux_open_request *req,
 			flag = &c->opt_ei;
 		else if (strcmp(name, "p") == 0)
 			flag = &c->opt_p;
+		else if (strcmp(name, "expose") == 0)
+			flag = &c->opt_expose;
 		else if (strcmp(name, "a") == 0 || strcmp(name, "v") == 0 ||
 		    strcmp(name, "bg") == 0)
 			flag = &ignored;
@@ -127,6 +129,22 @@ mr_args_parse(struct mr_chan *c, const struct mux_open_request *req,
 				*flag = 1;
 			else if (mr_arg_bool(val, flag) != 0)
 				goto bad_value;
+			continue;
+		}
+		if (strcmp(name, "expose-sddl") == 0) {
+			if (val == NULL) {
+				if (++i == req->argc) {
+					snprintf(err, errlen, "flag needs an "
+					    "argument: -expose-sddl");
+					return -1;
+				}
+				val = (char *)req->argv[i].ptr;
+				if (req->argv[i].len >= sizeof c->sddl)
+					goto bad_value;
+				memcpy(c->sddl, val, req->argv[i].len);
+				c->sddl[req->argv[i].len] = '\0';
+			} else
+				snprintf(c->sddl, sizeof c->sddl, "%s", val);
 			continue;
 		}
 		if (strcmp(name, "l") != 0) {

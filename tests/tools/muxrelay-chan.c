@@ -42,6 +42,7 @@ mr_chan_new(struct mr *r, uint32_t id, int here)
 	c->id = id;
 	c->here = here;
 	c->fd = -1;
+	c->expose_fd = -1;
 	mux_stream_init(&c->st, here);
 	c->next = r->bucket[b];
 	r->bucket[b] = c;
@@ -96,6 +97,7 @@ mr_chan_free(struct mr *r, struct mr_chan *c)
 		c->all_next->all_prev = c->all_prev;
 	r->nchans--;
 	mr_chan_close_fd(c);
+	mr_expose_close(c);
 	mux_outq_free(&c->in);
 	mr_chan_head_clear(c);
 	free(c->pre);
@@ -258,6 +260,13 @@ mr_chan_remote_fin(struct mr_chan *c)
 	    c->waiting || mux_outq_pending(&c->in) > 0)
 		return;
 	c->fin_handled = 1;
+	if (c->expose_fd >= 0) {
+		/* The router ends the exposure: the name goes, our FIN
+		 * answers (protocol point 4). */
+		mr_expose_close(c);
+		c->fin_due = 1;
+		return;
+	}
 	if (c->fd >= 0 && !c->broken && (c->opt_s || c->here))
 		(void)shutdown(c->fd, SHUT_WR);
 	/* -ei: the relay would exit here. Our FIN closes the stream, which

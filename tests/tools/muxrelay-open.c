@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "muxrelay.h"
@@ -84,6 +85,82 @@ mr_chan_connect(struct mr *r, struct mr_chan *c, int64_t now)
 	mr_chan_reply(r, c, status, code, msg);
 }
 
+void
+mr_expose_close(struct mr_chan *c)
+{
+	if (c->expose_fd < 0)
+		return;
+	close(c->expose_fd);
+	c->expose_fd = -1;
+	unlink(c->expose_path);
+}
+
+/* A socket file nobody accepts on is what a dead relay left: Windows
+ * removes a pipe with its last handle, so it does not count as taken. */
+static int
+mr_expose_stale(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int stale;
+
+	if (fd < 0)
+		return 0;
+	stale = connect(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	return stale;
+}
+
+/* Protocol point 7: --expose //./pipe/NAME listens on DIR/NAME; a name
+ * someone holds fails as CreateNamedPipe with FIRST_PIPE_INSTANCE. */
+static void
+mr_expose_open(struct mr *r, struct mr_chan *c)
+{
+	char msg[MUX_OPEN_MESSAGE_MAX], name[256], *p;
+	struct sockaddr_un sa;
+	int fd, tries;
+
+	if (r->expose_dir == NULL) {
+		mr_chan_reply(r, c, 2, 0, "--expose: this stand-in was started "
+		    "without --expose-dir");
+		return;
+	}
+	/* The part after //./pipe/, one file name. */
+	snprintf(name, sizeof name, "%s", strlen(c->pipe) > 9 ? c->pipe + 9 :
+	    c->pipe);
+	for (p = name; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			*p = '_';
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s",
+	    r->expose_dir, name) >= sizeof sa.sun_path) {
+		snprintf(msg, sizeof msg, "%s: cannot create pipe: the stand-in's "
+		    "socket path is too long (error 123)", c->pipe);
+		mr_chan_reply(r, c, 3, 123, msg);
+		return;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		mr_die(MR_EXIT_FAIL, "socket: %s", strerror(errno));
+	for (tries = 0; bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0;
+	    tries++) {
+		if (errno == EADDRINUSE && tries == 0 && mr_expose_stale(&sa) &&
+		    unlink(sa.sun_path) == 0)
+			continue;
+		close(fd);
+		snprintf(msg, sizeof msg, "%s: pipe name already in use by "
+		    "another process (error 5)", c->pipe);
+		mr_chan_reply(r, c, 3, 5, msg);
+		return;
+	}
+	if (listen(fd, 128) != 0)
+		mr_die(MR_EXIT_FAIL, "listen: %s", strerror(errno));
+	c->expose_fd = fd;
+	snprintf(c->expose_path, sizeof c->expose_path, "%s", sa.sun_path);
+	mr_chan_reply(r, c, 0, 0, NULL);
+}
+
 static void
 mr_chan_request(struct mr *r, struct mr_chan *c,
     const struct mux_open_request *req)
@@ -92,6 +169,10 @@ mr_chan_request(struct mr *r, struct mr_chan *c,
 
 	if (mr_args_parse(c, req, msg, sizeof msg) != 0) {
 		mr_chan_reply(r, c, 2, 0, msg);
+		return;
+	}
+	if (c->opt_expose) {
+		mr_expose_open(r, c);
 		return;
 	}
 	mr_chan_connect(r, c, mr_now_ms());
@@ -199,9 +280,9 @@ mr_chan_timer(struct mr *r, struct mr_chan *c, int64_t now)
 /* A client of the exposed socket: a stream we open, whose request names
  * the pipe a Windows client would have connected to. */
 void
-mr_expose_accept(struct mr *r)
+mr_expose_accept(struct mr *r, int listen_fd, const char *pipe)
 {
-	const char *argv[1] = { r->expose_pipe };
+	const char *argv[1] = { pipe };
 	uint8_t req[MUX_OPEN_REQUEST_MAX];
 	struct mr_chan *c;
 	size_t n;
@@ -209,7 +290,7 @@ mr_expose_accept(struct mr *r)
 	uint32_t id;
 	int fd;
 
-	while ((fd = accept4(r->listen_fd, NULL, NULL,
+	while ((fd = accept4(listen_fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		if (mux_decoder_new_id(r->dec, &id, err, sizeof err) !=
 		    MUX_OK) {

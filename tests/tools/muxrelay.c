@@ -1,5 +1,6 @@
 /*
  * nptest-muxrelay --mux [--fault NAME[=ARG]]... [--expose-listen PATH]
+ *                 [--expose-dir DIR]
  *
  * The session: options, the hello, stdin through the codec's decoder,
  * frames to stdout, and the poll() loop over stdin, stdout, the expose
@@ -28,6 +29,7 @@ mr_usage(FILE *f)
 	fputs(
 "usage: nptest-muxrelay --mux [--fault NAME[=ARG]]... [--fault-text TEXT]\n"
 "                       [--expose-listen PATH [--expose-pipe NAME]]\n"
+"                       [--expose-dir DIR]\n"
 "\n"
 "A stand-in for `nprelay.exe --mux` (docs/mux.md) on Linux: stdin and\n"
 "stdout are the mux session; each stream's open request is a relay\n"
@@ -36,7 +38,10 @@ mr_usage(FILE *f)
 "-p and -l (wait for a missing or busy socket); -a, -v, -bg are accepted\n"
 "and ignored. --expose-listen accepts unix connections on PATH and opens\n"
 "a stream toward the router for each, its request naming --expose-pipe\n"
-"(default //./pipe/ and PATH's last component).\n"
+"(default //./pipe/ and PATH's last component). --expose-dir DIR serves\n"
+"the router's exposure requests (--expose [--expose-sddl S] //./pipe/NAME)\n"
+"with a socket DIR/NAME, each client a stream as above; a NAME someone\n"
+"accepts on already fails with error 5, as a pipe name in use would.\n"
 "\n"
 "Exit status: 0 stdin ended, 1 I/O error or --fault exit-after,\n"
 "2 usage, 3 the router broke the protocol.\n", f);
@@ -231,8 +236,8 @@ mr_polls_fill(struct mr *r, struct mr_polls *p, int *timeout)
 	size_t n = 0;
 	short ev;
 
-	if (r->nchans + 3 > p->cap) {
-		p->cap = (r->nchans + 3) * 2;
+	if (2 * r->nchans + 3 > p->cap) {
+		p->cap = (2 * r->nchans + 3) * 2;
 		p->pfd = realloc(p->pfd, p->cap * sizeof *p->pfd);
 		p->ids = realloc(p->ids, p->cap * sizeof *p->ids);
 		if (p->pfd == NULL || p->ids == NULL)
@@ -247,6 +252,11 @@ mr_polls_fill(struct mr *r, struct mr_polls *p, int *timeout)
 	for (c = r->all; c != NULL; c = c->all_next) {
 		if ((t = mr_chan_next_timer(c)) >= 0 && (next < 0 || t < next))
 			next = t;
+		if (c->expose_fd >= 0 && !r->go_away_seen &&
+		    mux_outq_pending(&r->out) < MR_OUT_HIGH) {
+			p->ids[n] = c->id;
+			p->pfd[n++] = (struct pollfd){ c->expose_fd, POLLIN, 0 };
+		}
 		if (c->fd < 0)
 			continue;
 		/* Nothing wanted: not polled, or a hangup would spin. */
@@ -282,16 +292,21 @@ mr_run(struct mr *r)
 			    errno != EINTR)
 				break;	/* the router is gone */
 		}
-		for (i = 3; i < n; i++)
-			if (p.pfd[i].revents &&
-			    (c = mr_chan_find(r, p.ids[i])) != NULL)
+		for (i = 3; i < n; i++) {
+			if (!p.pfd[i].revents ||
+			    (c = mr_chan_find(r, p.ids[i])) == NULL)
+				continue;
+			if (p.pfd[i].fd == c->expose_fd)
+				mr_expose_accept(r, c->expose_fd, c->pipe);
+			else
 				mr_chan_pump(r, c, p.pfd[i].revents);
+		}
 		for (c = r->all; c != NULL; c = nc) {
 			nc = c->all_next;
 			mr_chan_timer(r, c, mr_now_ms());
 		}
 		if (p.pfd[2].revents & POLLIN)
-			mr_expose_accept(r);
+			mr_expose_accept(r, r->listen_fd, r->expose_pipe);
 		if (!(p.pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		got = read(0, buf, sizeof buf);
@@ -344,6 +359,9 @@ main(int argc, char **argv)
 		} else if (i + 1 < argc &&
 		    strcmp(argv[i], "--expose-listen") == 0) {
 			r.expose_path = argv[++i];
+		} else if (i + 1 < argc &&
+		    strcmp(argv[i], "--expose-dir") == 0) {
+			r.expose_dir = argv[++i];
 		} else if (i + 1 < argc &&
 		    strcmp(argv[i], "--expose-pipe") == 0) {
 			r.expose_pipe = argv[++i];

@@ -41,6 +41,12 @@ struct mr_chan {
 	/* flags of the open request (docs/nprelay.md) */
 	int opt_s, opt_ep, opt_ei, opt_p;
 	unsigned opt_l;
+	/* --expose [--expose-sddl S]: this is an exposure stream (protocol
+	 * point 7): its listening socket in --expose-dir, -1 if none */
+	int opt_expose;
+	char sddl[256];
+	int expose_fd;
+	char expose_path[108];
 	int64_t wait_until, retry_at, retry_ms;	/* -p */
 	char pipe[256];
 	/* the request or reply read so far; freed once parsed (an idle
@@ -79,6 +85,7 @@ struct mr {
 	int listen_fd;		/* --expose-listen, -1 if none */
 	const char *expose_path;
 	const char *expose_pipe;
+	const char *expose_dir;	/* --expose-dir: where exposed pipes listen */
 	int go_away_seen;	/* the router's Go Away: no new streams */
 	int in_eof;
 	unsigned long streams_served;
@@ -124,7 +131,9 @@ void mr_chan_data(struct mr *, struct mr_chan *, const uint8_t *, size_t);
 void mr_chan_connected(struct mr *, struct mr_chan *);
 void mr_chan_timer(struct mr *, struct mr_chan *, int64_t now);
 int64_t mr_chan_next_timer(const struct mr_chan *);
-void mr_expose_accept(struct mr *);
+void mr_expose_accept(struct mr *, int listen_fd, const char *pipe);
+/* An exposure stream's socket goes (the router's FIN or RST, the end). */
+void mr_expose_close(struct mr_chan *);
 
 /* muxrelay-args.c */
 int mr_args_parse(struct mr_chan *, const struct mux_open_request *,

@@ -74,6 +74,70 @@ test_drive_rule(void **state)
 	docker_paths_clear(&dp);
 }
 
+/* TO_WSL(dp, src) as a string; "" when it stays. */
+static const char *
+to_wsl(const struct docker_paths *dp, const char *src)
+{
+	static char out[DOCKER_PATH_MAX + 1];
+	int n = docker_path_to_wsl(dp, src, strlen(src), out, sizeof out);
+
+	assert_true(n >= 0);
+	if (n == 0)
+		return "";
+	assert_int_equal((size_t)n, strlen(out));
+	return out;
+}
+
+/* The mirror of test_drive_rule and test_custom_root_and_rules, for an
+ * exposed route: Windows sources become WSL paths. */
+static void
+test_drive_rule_to_wsl(void **state)
+{
+	struct docker_paths dp;
+	char out[16];
+
+	paths_init(&dp, "/mnt/");
+	assert_string_equal(to_wsl(&dp, "C:\\Users\\me\\src"),
+	    "/mnt/c/Users/me/src");
+	assert_string_equal(to_wsl(&dp, "C:/Users/me/src"), "/mnt/c/Users/me/src");
+	assert_string_equal(to_wsl(&dp, "c:/Users/me/src"), "/mnt/c/Users/me/src");
+	assert_string_equal(to_wsl(&dp, "C:\\"), "/mnt/c");
+	assert_string_equal(to_wsl(&dp, "C:/"), "/mnt/c");
+	assert_string_equal(to_wsl(&dp, "Z:/a b/\xc3\xbc/"), "/mnt/z/a b/\xc3\xbc");
+	assert_string_equal(to_wsl(&dp, "D:\\\\x\\.\\y"), "/mnt/d/x/y");
+	/* Resolved on the drive: ".." never leaves it. */
+	assert_string_equal(to_wsl(&dp, "C:\\x\\..\\y"), "/mnt/c/y");
+	assert_string_equal(to_wsl(&dp, "C:\\..\\Windows"), "");
+	assert_string_equal(to_wsl(&dp, "C:/x/../../etc"), "");
+	/* Not a drive path: Linux paths, volumes, drive-relative, UNC. */
+	assert_string_equal(to_wsl(&dp, "/home/me"), "");
+	assert_string_equal(to_wsl(&dp, "/mnt/c/x"), "");
+	assert_string_equal(to_wsl(&dp, "myvolume"), "");
+	assert_string_equal(to_wsl(&dp, "C:src"), "");
+	assert_string_equal(to_wsl(&dp, "C:"), "");
+	assert_string_equal(to_wsl(&dp, "\\\\server\\share\\x"), "");
+	assert_string_equal(to_wsl(&dp, "1:/x"), "");
+	dp.drives = 0;
+	assert_string_equal(to_wsl(&dp, "C:/x"), "");
+	docker_paths_clear(&dp);
+
+	/* wsl.conf's root, and a route's rules the other way round. */
+	paths_init(&dp, "/windows/");
+	assert_int_equal(docker_paths_add_rule(&dp, "/home/me/code/", "D:/code"),
+	    0);
+	assert_int_equal(docker_paths_add_rule(&dp, "/srv", "E:\\srv\\"), 0);
+	assert_string_equal(to_wsl(&dp, "C:/Users"), "/windows/c/Users");
+	assert_string_equal(to_wsl(&dp, "d:\\CODE\\a\\b"), "/home/me/code/a/b");
+	assert_string_equal(to_wsl(&dp, "D:/code"), "/home/me/code");
+	assert_string_equal(to_wsl(&dp, "D:/codes"), "/windows/d/codes");
+	assert_string_equal(to_wsl(&dp, "E:/srv/x"), "/srv/x");
+	assert_string_equal(to_wsl(&dp, "D:/code/../../x"), "");
+	/* A result that does not fit is an error, not a cut path. */
+	assert_int_equal(docker_path_to_wsl(&dp, "E:/srv/0123456789x", 18, out,
+	    sizeof out), -1);
+	docker_paths_clear(&dp);
+}
+
 static void
 test_custom_root_and_rules(void **state)
 {
@@ -189,7 +253,7 @@ body_kind(const struct docker_paths *dp, enum docker_body_kind kind,
     const char *cwd, const char *in, const char *want, const char *log)
 {
 	struct log_cap cap = { "" };
-	struct docker_body_ctx ctx = { dp, cwd, log_cb, &cap };
+	struct docker_body_ctx ctx = { dp, cwd, log_cb, &cap, 0 };
 	char *out = NULL, err[256];
 	size_t outlen;
 	int rc;
@@ -210,6 +274,83 @@ body_kind(const struct docker_paths *dp, enum docker_body_kind kind,
 	free(out);
 }
 
+/* BODY of KIND from a Windows client (an exposed route). */
+static void
+body_to_wsl(const struct docker_paths *dp, enum docker_body_kind kind,
+    const char *in, const char *want, const char *log)
+{
+	struct log_cap cap = { "" };
+	struct docker_body_ctx ctx = { dp, NULL, log_cb, &cap, 1 };
+	char *out = NULL, err[256];
+	size_t outlen;
+	int rc;
+
+	rc = docker_body_rewrite(&ctx, kind, in, strlen(in), &out, &outlen, err,
+	    sizeof err);
+	if (want == NULL) {
+		if (rc != 0)
+			fail_msg("%s: rc %d (%s), out %s", in, rc, err, out);
+		assert_null(out);
+	} else {
+		if (rc != 1)
+			fail_msg("%s: rc %d (%s), not rewritten", in, rc, err);
+		assert_string_equal(out, want);
+	}
+	assert_string_equal(cap.lines, log ? log : "");
+	free(out);
+}
+
+/* Every body the rewrite knows, from a Windows client: the mirror of
+ * test_create_bodies and test_other_bodies. */
+static void
+test_bodies_to_wsl(void **state)
+{
+	struct docker_paths dp;
+
+	paths_init(&dp, "/mnt/");
+	/* Binds: the drive's colon belongs to the source; options kept;
+	 * volumes, Linux paths and relative ones stay. */
+	body_to_wsl(&dp, DB_CONTAINER, "{\"HostConfig\":{\"Binds\":["
+	    "\"C:\\\\Users\\\\me\\\\src:/src:ro\",\"c:/x:/x\",\"D:\\\\:/d\","
+	    "\"data:/data\",\"/home/me:/h\",\"./rel:/r\",\"/anon\"]}}",
+	    "{\"HostConfig\":{\"Binds\":[\"/mnt/c/Users/me/src:/src:ro\","
+	    "\"/mnt/c/x:/x\",\"/mnt/d:/d\",\"data:/data\",\"/home/me:/h\","
+	    "\"./rel:/r\",\"/anon\"]}}",
+	    "HostConfig.Binds C:\\Users\\me\\src -> /mnt/c/Users/me/src\n"
+	    "HostConfig.Binds c:/x -> /mnt/c/x\nHostConfig.Binds D:\\ -> /mnt/d\n");
+	/* --mount: Mounts of Type bind only. */
+	body_to_wsl(&dp, DB_CONTAINER, "{\"HostConfig\":{\"Mounts\":[{\"Type\":"
+	    "\"bind\",\"Source\":\"C:/w\",\"Target\":\"/w\"},{\"Type\":\"volume\","
+	    "\"Source\":\"C:/v\"}]}}",
+	    "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":"
+	    "\"/mnt/c/w\",\"Target\":\"/w\"},{\"Type\":\"volume\",\"Source\":"
+	    "\"C:/v\"}]}}", "HostConfig.Mounts C:/w -> /mnt/c/w\n");
+	/* ".." does not climb out of the drive: left alone. */
+	body_to_wsl(&dp, DB_CONTAINER, "{\"HostConfig\":{\"Binds\":["
+	    "\"C:\\\\..\\\\..\\\\etc:/e\"]}}", NULL, NULL);
+	/* Volume create, service, libpod. */
+	body_to_wsl(&dp, DB_VOLUME, "{\"DriverOpts\":{\"o\":\"bind\","
+	    "\"device\":\"C:\\\\data\"}}",
+	    "{\"DriverOpts\":{\"o\":\"bind\",\"device\":\"/mnt/c/data\"}}",
+	    "DriverOpts.device C:\\data -> /mnt/c/data\n");
+	body_to_wsl(&dp, DB_SERVICE, "{\"TaskTemplate\":{\"ContainerSpec\":{"
+	    "\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"E:/w\"}]}}}",
+	    "{\"TaskTemplate\":{\"ContainerSpec\":{\"Mounts\":[{\"Type\":"
+	    "\"bind\",\"Source\":\"/mnt/e/w\"}]}}}",
+	    "TaskTemplate.ContainerSpec.Mounts E:/w -> /mnt/e/w\n");
+	body_to_wsl(&dp, DB_LIBPOD, "{\"mounts\":[{\"type\":\"bind\","
+	    "\"source\":\"C:/w\",\"destination\":\"/w\"}],\"overlay_volumes\":"
+	    "[{\"source\":\"D:\\\\o\",\"destination\":\"/o\"}]}",
+	    "{\"mounts\":[{\"type\":\"bind\",\"source\":\"/mnt/c/w\","
+	    "\"destination\":\"/w\"}],\"overlay_volumes\":[{\"source\":"
+	    "\"/mnt/d/o\",\"destination\":\"/o\"}]}",
+	    "mounts C:/w -> /mnt/c/w\noverlay_volumes D:\\o -> /mnt/d/o\n");
+	/* WSL sources from a Windows client are not rewritten to Windows. */
+	body_to_wsl(&dp, DB_CONTAINER, "{\"HostConfig\":{\"Binds\":["
+	    "\"/mnt/c/x:/x\"]}}", NULL, NULL);
+	docker_paths_clear(&dp);
+}
+
 static void
 body(const struct docker_paths *dp, const char *in, const char *want,
     const char *log)
@@ -221,7 +362,7 @@ static void
 test_create_bodies(void **state)
 {
 	struct docker_paths dp;
-	struct docker_body_ctx ctx = { NULL, NULL, NULL, NULL };
+	struct docker_body_ctx ctx = { NULL, NULL, NULL, NULL, 0 };
 	char *out = NULL, err[256];
 	size_t outlen;
 
@@ -908,9 +1049,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drive_rule),
+		cmocka_unit_test(test_drive_rule_to_wsl),
 		cmocka_unit_test(test_custom_root_and_rules),
 		cmocka_unit_test(test_wsl_conf),
 		cmocka_unit_test(test_create_bodies),
+		cmocka_unit_test(test_bodies_to_wsl),
 		cmocka_unit_test(test_clean_paths),
 		cmocka_unit_test(test_other_bodies),
 		cmocka_unit_test(test_relative_sources),

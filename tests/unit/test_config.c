@@ -152,6 +152,14 @@ load_ok(const char *file)
 #define ROUTE_WITH(x) RELAY OPEN NAME LISTEN PIPE x CLOSE
 #define LISTEN_WITH(x) RELAY OPEN NAME "  listen = { " x " };\n" PIPE CLOSE
 
+/* An exposed route: NAME, then expose (line 4), connect (line 5), and
+ * X at line 6. */
+#define EXPOSE "  expose = { pipe = \"//./pipe/a\"; };\n"
+#define CONNECT "  connect = \"/tmp/npr-a.sock\";\n"
+#define EXPOSED_WITH(x) RELAY OPEN NAME EXPOSE CONNECT x CLOSE
+#define EXPOSE_PIPE(p) RELAY OPEN NAME "  expose = { pipe = \"" p "\"; };\n" \
+    CONNECT CLOSE
+
 #define X10 "xxxxxxxxxx"
 #define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 #define A65 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -527,6 +535,97 @@ static const struct bad_case bad_cases[] = {
 	  "routes = ( { name = \"b\"; listen = { path = \"/tmp/b\"; }; } );\n", 2,
 	  { "main.conf:2: syntax error",
 	    "routes.d/10-x.conf:1: route \"b\": missing \"pipe\"" } },
+	/* Exposed routes (DESIGN.md §10). */
+	{ "listen and expose",
+	  RELAY OPEN NAME LISTEN EXPOSE CONNECT CLOSE, NULL, 1,
+	  { "main.conf:4: route \"a\": \"listen\" and \"expose\" exclude each "
+	    "other: a route listens on a unix socket or exposes a pipe" } },
+	{ "exposed route without connect",
+	  RELAY OPEN NAME EXPOSE CLOSE, NULL, 1,
+	  { "main.conf:2: route \"a\": missing \"connect\" (the unix socket "
+	    "the exposed pipe's clients reach)" } },
+	{ "connect on a route that listens",
+	  ROUTE_WITH(CONNECT), NULL, 1,
+	  { "main.conf:6: route \"a\": \"connect\" is only for a route with "
+	    "\"expose\" (a route that listens reaches its \"pipe\")" } },
+	{ "connect relative",
+	  RELAY OPEN NAME EXPOSE "  connect = \"x.sock\";\n" CLOSE, NULL, 1,
+	  { "main.conf:5: route \"a\": connect \"x.sock\" is not an absolute "
+	    "path" } },
+	{ "pipe on an exposed route",
+	  EXPOSED_WITH(PIPE), NULL, 1,
+	  { "main.conf:6: route \"a\": \"pipe\" is for a route that listens; "
+	    "an exposed route serves \"expose.pipe\"" } },
+	{ "relay_args on an exposed route",
+	  EXPOSED_WITH("  relay_args = [ \"-s\" ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"relay_args\" are for a route that "
+	    "listens; an exposed route's relay takes none" } },
+	{ "env on an exposed route",
+	  EXPOSED_WITH("  env = \"DOCKER_HOST\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"env\" is for a route that listens: "
+	    "Linux programs find an exposed route's service at \"connect\", "
+	    "not through npiperouter env" } },
+	{ "mode spawn on an exposed route",
+	  EXPOSED_WITH("  mode = \"spawn\";\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": mode \"spawn\" cannot expose a pipe; "
+	    "exposed routes need the mux relay (\"mux\" or \"auto\")" } },
+	{ "allow_uids on an exposed route",
+	  EXPOSED_WITH("  allow_uids = [ 1000 ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_uids\" does not apply to an "
+	    "exposed route: its clients are Windows programs, let in by the "
+	    "pipe's DACL (expose.sddl)" } },
+	{ "allow_groups on an exposed route",
+	  EXPOSED_WITH("  allow_groups = [ 0 ];\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"allow_groups\" does not apply to an "
+	    "exposed route: its clients are Windows programs, let in by the "
+	    "pipe's DACL (expose.sddl)" } },
+	{ "max_connections_per_uid on an exposed route",
+	  EXPOSED_WITH("  max_connections_per_uid = 2;\n"), NULL, 1,
+	  { "main.conf:6: route \"a\": \"max_connections_per_uid\" does not "
+	    "apply to an exposed route: its clients are Windows programs, let "
+	    "in by the pipe's DACL (expose.sddl)" } },
+	{ "expose that is a string",
+	  RELAY OPEN NAME "  expose = \"//./pipe/a\";\n" CONNECT CLOSE, NULL, 1,
+	  { "main.conf:4: route \"a\": \"expose\" must be a group like { pipe "
+	    "= \"//./pipe/NAME\"; }, not a string" } },
+	{ "expose without a pipe, and a typo",
+	  RELAY OPEN NAME "  expose = { sdl = \"D:P\"; };\n" CONNECT CLOSE,
+	  NULL, 2,
+	  { "main.conf:4: route \"a\": unknown setting \"expose.sdl\" (did you "
+	    "mean \"expose.sddl\"?)",
+	    "main.conf:4: route \"a\": missing \"expose.pipe\"" } },
+	{ "expose.sddl empty",
+	  RELAY OPEN NAME "  expose = { pipe = \"//./pipe/a\"; sddl = \"\"; };\n"
+	  CONNECT CLOSE, NULL, 1,
+	  { "main.conf:4: route \"a\": \"expose.sddl\" must not be empty" } },
+	{ "expose.pipe on another computer",
+	  EXPOSE_PIPE("//server/pipe/a"), NULL, 1,
+	  { "main.conf:4: route \"a\": expose.pipe \"//server/pipe/a\": not a "
+	    "local pipe name: want //./pipe/NAME or \\\\.\\pipe\\NAME" } },
+	{ "expose.pipe outside the pipe namespace",
+	  EXPOSE_PIPE("//./mailslot/a"), NULL, 1,
+	  { "main.conf:4: route \"a\": expose.pipe \"//./mailslot/a\": not in "
+	    "the pipe namespace: want //./pipe/NAME" } },
+	{ "expose.pipe without a name",
+	  EXPOSE_PIPE("//./pipe/"), NULL, 1,
+	  { "main.conf:4: route \"a\": expose.pipe \"//./pipe/\": the pipe "
+	    "NAME is empty" } },
+	{ "expose.pipe with a dot-dot part",
+	  EXPOSE_PIPE("//./pipe/a/../b"), NULL, 1,
+	  { "main.conf:4: route \"a\": expose.pipe \"//./pipe/a/../b\": the "
+	    "pipe NAME has an empty part or one of dots and spaces only (\".\", "
+	    "\"..\"), which Windows resolves as a path" } },
+	{ "expose.pipe that is a path",
+	  EXPOSE_PIPE("C:/pipe/a"), NULL, 1,
+	  { "main.conf:4: route \"a\": expose.pipe \"C:/pipe/a\": not a local "
+	    "pipe name: want //./pipe/NAME or \\\\.\\pipe\\NAME" } },
+	{ "duplicate exposed pipe across files, another spelling",
+	  EXPOSED_WITH(""),
+	  "routes = ( { name = \"b\";\n"
+	  "  expose = { pipe = \"\\\\\\\\.\\\\PIPE\\\\A\"; }; connect = \"/tmp/b\"; } );\n",
+	  1,
+	  { "routes.d/10-x.conf:2: route \"b\": expose.pipe \"\\\\.\\PIPE\\A\" "
+	    "is already exposed by route \"a\" (main.conf:4)" } },
 	{ "syntax error in a drop-in",
 	  ROUTE_WITH(""), "routes = ( { name = \"b\" ",
 	  1, { "routes.d/10-x.conf:1: syntax error" } },
@@ -1148,6 +1247,50 @@ test_include_checked(void **state)
 
 /* ---- the summary line of `npiperouter check` ---- */
 
+/* An exposed route: its pipe as written (either spelling), its DACL,
+ * its connect path expanded, and how `check` lists it. */
+static void
+test_exposed_route(void **state)
+{
+	struct config *cfg = NULL;
+	const struct route_conf *r;
+	char buf[512];
+
+	write_file("main.conf",
+	    "relay = { path = \"/mnt/c/x/nprelay.exe\"; };\n"
+	    "routes = (\n"
+	    "  { name = \"podman\";\n"
+	    "    expose = { pipe = \"//./pipe/podman-wsl\"; };\n"
+	    "    connect = \"${NPR_TEST_DIR}/podman.sock\";\n"
+	    "    adapter = { name = \"raw\"; }; },\n"
+	    "  { name = \"agent\"; mode = \"mux\"; max_connections = 9;\n"
+	    "    expose = { pipe = \"\\\\\\\\.\\\\pipe\\\\agent\"; sddl = \"D:P(A;;GA;;;WD)\"; };\n"
+	    "    connect = \"/run/a.sock\"; idle_timeout = 60; }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 2);
+	r = &cfg->routes[0];
+	assert_string_equal(r->expose_pipe, "//./pipe/podman-wsl");
+	assert_null(r->expose_sddl);
+	assert_string_equal(r->connect_path, "/tmp/npr-test/podman.sock");
+	assert_null(r->listen_path);
+	assert_null(r->pipe);
+	assert_int_equal(r->mode, ROUTE_MODE_AUTO);
+	config_route_summary(r, buf, sizeof buf);
+	assert_string_equal(buf, "podman: //./pipe/podman-wsl (exposed) -> "
+	    "/tmp/npr-test/podman.sock via /mnt/c/x/nprelay.exe [adapter raw, "
+	    "auto, max 256]");
+	r = &cfg->routes[1];
+	assert_string_equal(r->expose_pipe, "\\\\.\\pipe\\agent");
+	assert_string_equal(r->expose_sddl, "D:P(A;;GA;;;WD)");
+	assert_int_equal(r->idle_timeout, 60);
+	config_route_summary(r, buf, sizeof buf);
+	assert_string_equal(buf, "agent: \\\\.\\pipe\\agent (exposed, own "
+	    "sddl) -> /run/a.sock via /mnt/c/x/nprelay.exe [adapter raw, mux, "
+	    "max 9]");
+	config_free(cfg);
+}
+
 static void
 test_summary(void **state)
 {
@@ -1333,6 +1476,7 @@ main(void)
 		TEST(test_include_beside_main),
 		TEST(test_include_checked),
 		TEST(test_summary),
+		TEST(test_exposed_route),
 		TEST(test_default_path),
 		TEST(test_examples),
 	};

@@ -255,7 +255,7 @@ test_find_interop(void **state)
 static int
 run(const char *conf, unsigned timeout_ms, char **out)
 {
-	struct doctor_opts opts = { root, timeout_ms };
+	struct doctor_opts opts = { root, timeout_ms, NULL };
 	struct config_errors errs = { NULL, 0 };
 	struct config *cfg = NULL;
 	size_t len = 0;
@@ -292,7 +292,7 @@ test_run_no_config(void **state)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	struct doctor_opts opts = { root, 1000 };
+	struct doctor_opts opts = { root, 1000, NULL };
 
 	assert_int_equal(doctor_run_opts(&opts, NULL, "/x/y.conf", f), 1);
 	fclose(f);

@@ -61,7 +61,7 @@ put(const char *rel, const char *content, mode_t mode)
 static void
 run(const char *relay, char **out)
 {
-	struct doctor_opts opts = { root, 1000 };
+	struct doctor_opts opts = { root, 1000, NULL };
 	struct config_errors errs = { NULL, 0 };
 	struct config *cfg = NULL;
 	char conf[1024];
