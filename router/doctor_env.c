@@ -280,7 +280,8 @@ doctor_routes_with(const struct config *cfg, const char *adapter,
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct route_conf *r = &cfg->routes[i];
 
-		if (strcmp(r->adapter, adapter) != 0)
+		/* An exposed route serves Windows: nothing here uses it. */
+		if (strcmp(r->adapter, adapter) != 0 || r->listen_path == NULL)
 			continue;
 		if (first == NULL)
 			first = r;

@@ -119,8 +119,11 @@ doctor_socket_holders(const char *path, struct doctor_holder *h, size_t max,
 static int
 doctor_route_is_gpg(const struct route_conf *r)
 {
-	const char *base = strrchr(r->listen_path, '/');
+	const char *base = NULL;
 
+	if (r->listen_path == NULL) /* exposed: gpg does not look there */
+		return 0;
+	base = strrchr(r->listen_path, '/');
 	base = base != NULL ? base + 1 : r->listen_path;
 	return strcmp(r->adapter, "assuan") == 0 ||
 	    strncmp(base, "S.gpg-agent", 11) == 0;

@@ -32,7 +32,9 @@ $out"
 	out=$(env -u XDG_RUNTIME_DIR "$NPIPEROUTER" check -c "$f" 2>&1) ||
 		fail "check -c $f as root without XDG_RUNTIME_DIR failed:
 $out"
-	[[ $out == *": /run/docker.sock (mode "* ]] ||
+	# A socket it listens on (": PATH (mode"), or an exposed route's
+	# connect ("-> PATH").
+	[[ $out == *": /run/"* || $out == *"-> /run/"* ]] ||
 		fail "as root without XDG_RUNTIME_DIR, \${XDG_RUNTIME_DIR} is not /run:
 $out"
 
@@ -40,7 +42,7 @@ $out"
 		--regid="$uid" --clear-groups "$NPIPEROUTER" check -c "$f" 2>&1) ||
 		fail "check -c $f as uid $uid without XDG_RUNTIME_DIR failed:
 $out"
-	[[ $out == *": $private/docker.sock (mode "* ]] ||
+	[[ $out == *": $private/"* || $out == *"-> $private/"* ]] ||
 		fail "as uid $uid without XDG_RUNTIME_DIR, \${XDG_RUNTIME_DIR} is not $private:
 $out"
 	[[ $(stat -c '%u %a %F' "$private") == "$uid 700 directory" ]] ||
