@@ -390,6 +390,9 @@ mux_stream_free(struct relay *r)
 	evbuffer_free(s->reply);
 	free(s->how);
 	free(s->failure);
+	/* Streams nobody's session owns (an exposure, an inbound stream
+	 * never handed over) come here without relay_free(). */
+	free(s->base.fail_message);
 	event_free(s->ev_end);
 	event_free(s->ev_linger);
 	free(s);
@@ -571,11 +574,14 @@ mux_stream_input(struct mux_relay *s, const uint8_t *p, size_t len,
 		    (unsigned long)rep.code, (int)rep.message_len,
 		    (const char *)rep.message) == -1)
 			fatalx("out of memory");
-		if (!s->exposure) /* counted once per cause there */
+		/* An exposure has no session to tell, and counts its failures
+		 * once per cause (relay_mux_expose.c). */
+		if (!s->exposure) {
 			relay_backend_count_failure(&s->mb->base, "%s",
 			    s->failure);
-		relay_set_failure(&s->base, rep.status, rep.code,
-		    (const char *)rep.message, rep.message_len);
+			relay_set_failure(&s->base, rep.status, rep.code,
+			    (const char *)rep.message, rep.message_len);
+		}
 		/* The rest is dropped; our FIN ends the stream. */
 		rc = mux_stream_consumed(&s->st, (uint32_t)have, err, errlen);
 		evbuffer_drain(s->reply, have);
