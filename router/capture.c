@@ -106,8 +106,11 @@ capture_run(char *const argv[], const char *cwd, unsigned timeout_ms,
 	memcpy(av, argv, n * sizeof *av);
 	av[0] = prog;
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    pipe2(po, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	    pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0 ||
+	    /* Our ends only: the child's must block (a full pipe is no
+	     * write error). */
+	    fcntl(po[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(pe[0], F_SETFL, O_NONBLOCK) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto out;
 	}
