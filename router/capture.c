@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "escape.h"
 
 /* How often the wait looks whether the program has exited. */
 #define CAPTURE_POLL_MS 20
@@ -163,8 +164,9 @@ capture_run(char *const argv[], const char *cwd, unsigned timeout_ms,
 		snprintf(err, errlen, "%s %s", argv[0], errbuf);
 		goto out;
 	}
-	errbuf[strcspn(errbuf, "\r\n")] = '\0';
-	snprintf(err, errlen, "%s", errbuf);
+	/* Its first line goes into log lines: no control byte passes. */
+	escape_bytes(err, errlen, errbuf, strcspn(errbuf, "\r\n"), ESCAPE_ALL,
+	    ESCAPE_KEEP_8BIT);
 	rc = WEXITSTATUS(ws);
 out:
 	if (pid > 0) {

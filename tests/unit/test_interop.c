@@ -290,6 +290,27 @@ test_child_output_blocks(void **state)
 	check_blocking(out);
 }
 
+/*
+ * What a program run by capture_run says on stderr goes into log lines
+ * ("cannot probe ...: LINE"): a terminal showing them must obey none of
+ * its control bytes, as with a relay's stderr (relay_err.c).
+ */
+static void
+test_capture_stderr_escaped(void **state)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)
+		"printf '\\033]0;title\\007\\033[31mred\\rx\\n2nd' >&2; "
+		"exit 3", NULL };
+	char out[64], err[256] = "";
+
+	assert_int_equal(capture_run(argv, NULL, 10000, out, sizeof out, err,
+	    sizeof err), 3);
+	for (const char *p = err; *p != '\0'; p++)
+		assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
+	assert_non_null(strstr(err, "red"));
+	assert_null(strstr(err, "2nd"));
+}
+
 static void
 test_path_converter(void **state)
 {
@@ -420,6 +441,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_child_output_blocks),
+		cmocka_unit_test(test_capture_stderr_escaped),
 		cmocka_unit_test(test_path_converter),
 		cmocka_unit_test(test_system32_path),
 		cmocka_unit_test(test_run_local),
