@@ -138,14 +138,19 @@ builtin_add(struct builtin_set *set, const char *name, const char *listen,
 /*
  * Where Linux's gpg looks for KEY (agent-socket, agent-extra-socket):
  * what its gpgconf says, else the usual place under the runtime folder.
+ * -1 when gpgconf's path holds "${", which the config text cannot say:
+ * a listen path's "${VAR}" is expanded (a GNUPGHOME so named).
  */
-static void
+static int
 builtin_linux_gpg(const char *dirs, const char *key, const char *fallback,
     char *out, size_t outlen)
 {
 	if (dirs == NULL || builtin_gpgconf_value(dirs, key, out, outlen) != 0
 	    || out[0] != '/')
 		snprintf(out, outlen, "%s", fallback);
+	else if (strstr(out, "${") != NULL)
+		return -1;
+	return 0;
 }
 
 /* Gpg4win's sockets, from gpgconf.exe over interop. */
@@ -189,8 +194,14 @@ builtin_find_gpg(struct builtin_set *set)
 	rc = capture_run(largv, NULL, BUILTIN_GPGCONF_TIMEOUT_MS, ldirs,
 	    sizeof ldirs, err, sizeof err);
 	have_linux = rc == 0;
-	builtin_linux_gpg(have_linux ? ldirs : NULL, "agent-socket",
-	    "${XDG_RUNTIME_DIR}/gnupg/S.gpg-agent", lagent, sizeof lagent);
+	if (builtin_linux_gpg(have_linux ? ldirs : NULL, "agent-socket",
+	    "${XDG_RUNTIME_DIR}/gnupg/S.gpg-agent", lagent,
+	    sizeof lagent) != 0) {
+		log_info("built-in routes \"gpg-agent\", \"gpg-agent-extra\": "
+		    "skipped: gpgconf's agent-socket %s holds \"${\", which a "
+		    "config path cannot say", lagent);
+		return;
+	}
 	builtin_add(set, "gpg-agent", lagent, agent,
 	    "[ \"-ei\", \"-a\" ]", "{ name = \"assuan\"; }");
 	if (builtin_gpgconf_value(wdirs, "agent-extra-socket", extra,
@@ -199,9 +210,14 @@ builtin_find_gpg(struct builtin_set *set)
 		    "--list-dirs names no agent-extra-socket", wargv[0]);
 		return;
 	}
-	builtin_linux_gpg(have_linux ? ldirs : NULL, "agent-extra-socket",
+	if (builtin_linux_gpg(have_linux ? ldirs : NULL, "agent-extra-socket",
 	    "${XDG_RUNTIME_DIR}/gnupg/S.gpg-agent.extra", lextra,
-	    sizeof lextra);
+	    sizeof lextra) != 0) {
+		log_info("built-in route \"gpg-agent-extra\": skipped: "
+		    "gpgconf's agent-extra-socket %s holds \"${\", which a "
+		    "config path cannot say", lextra);
+		return;
+	}
 	builtin_add(set, "gpg-agent-extra", lextra, extra,
 	    "[ \"-ei\", \"-a\" ]", "{ name = \"assuan\"; allow_commands = "
 	    BUILTIN_EXTRA_ALLOW "; }");

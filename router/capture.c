@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "escape.h"
 
 /* How often the wait looks whether the program has exited. */
 #define CAPTURE_POLL_MS 20
@@ -106,8 +107,11 @@ capture_run(char *const argv[], const char *cwd, unsigned timeout_ms,
 	memcpy(av, argv, n * sizeof *av);
 	av[0] = prog;
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    pipe2(po, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	    pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0 ||
+	    /* Our ends only: the child's must block (a full pipe is no
+	     * write error). */
+	    fcntl(po[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(pe[0], F_SETFL, O_NONBLOCK) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto out;
 	}
@@ -160,8 +164,9 @@ capture_run(char *const argv[], const char *cwd, unsigned timeout_ms,
 		snprintf(err, errlen, "%s %s", argv[0], errbuf);
 		goto out;
 	}
-	errbuf[strcspn(errbuf, "\r\n")] = '\0';
-	snprintf(err, errlen, "%s", errbuf);
+	/* Its first line goes into log lines: no control byte passes. */
+	escape_bytes(err, errlen, errbuf, strcspn(errbuf, "\r\n"), ESCAPE_ALL,
+	    ESCAPE_KEEP_8BIT);
 	rc = WEXITSTATUS(ws);
 out:
 	if (pid > 0) {

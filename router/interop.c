@@ -302,8 +302,11 @@ interop_exec(const char *name, char *const argv[], int wide,
 	 * live one, as relays do. */
 	interop_var = (char *)doctor_relay_interop("", var, sizeof var);
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    pipe2(po, O_CLOEXEC | O_NONBLOCK) != 0 ||
-	    pipe2(pe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	    pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0 ||
+	    /* Our ends only: the child's must block (a full pipe is no
+	     * write error). */
+	    fcntl(po[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(pe[0], F_SETFL, O_NONBLOCK) != 0) {
 		snprintf(err, errlen, "cannot run %s: %s", name,
 		    strerror(errno));
 		goto out;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "escape.h"
 
 /* Lines of at most a name, a word, a number and a message each. */
 #define RELAY_PROBE_OUT_MAX (64 * 1024)
@@ -20,7 +21,7 @@ relay_probe_line(const char *line, size_t len, const char *name,
 {
 	const char *f[4], *end = line + len, *p = line, *tab;
 	size_t flen[4], i;
-	char num[16], *nend = NULL;
+	char num[16], *nend = NULL, shown[200];
 
 	for (i = 0; i < 4; i++) {
 		tab = i < 3 ? memchr(p, '\t', (size_t)(end - p)) : end;
@@ -43,20 +44,23 @@ relay_probe_line(const char *line, size_t len, const char *name,
 			break;
 	}
 	if (i == 3) {
-		snprintf(err, errlen, "unknown state \"%.*s\"", (int)flen[1],
-		    f[1]);
+		snprintf(err, errlen, "unknown state \"%s\"", escape_bytes(
+		    shown, sizeof shown, f[1], flen[1], 40, ESCAPE_QUOTES));
 		return -1;
 	}
 	res->state = (enum relay_probe_state)i;
 	if (flen[2] == 0 || flen[2] >= sizeof num ||
 	    strspn(f[2], "0123456789") < flen[2]) {
-		snprintf(err, errlen, "bad code \"%.*s\"", (int)flen[2], f[2]);
+		snprintf(err, errlen, "bad code \"%s\"", escape_bytes(shown,
+		    sizeof shown, f[2], flen[2], 40, ESCAPE_QUOTES));
 		return -1;
 	}
 	memcpy(num, f[2], flen[2]);
 	num[flen[2]] = '\0';
 	res->code = strtoul(num, &nend, 10);
-	snprintf(res->msg, sizeof res->msg, "%.*s", (int)flen[3], f[3]);
+	/* The relay's words go into log lines: no control byte passes. */
+	escape_bytes(res->msg, sizeof res->msg, f[3], flen[3], ESCAPE_ALL,
+	    ESCAPE_KEEP_8BIT);
 	return 0;
 }
 

@@ -48,6 +48,42 @@ docker_fail_hint(const struct npr_relay_failure *f)
 	return "is Docker Desktop running?";
 }
 
+/*
+ * S made fit for the JSON answer and the CLI's terminal, in place: what
+ * the relay said may be any bytes (a third-party relay, a line cut
+ * mid-character at a bound), and jansson takes only valid UTF-8. Each
+ * byte of a control character or of an invalid sequence becomes '?'.
+ */
+static void
+docker_fail_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	unsigned long cp;
+	size_t n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 && *p < 0xf0 ? 3 :
+		    *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+		cp = n == 4 ? *p & 0x07u : n == 3 ? *p & 0x0fu : *p & 0x1fu;
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			cp = cp << 6 | (p[i] & 0x3fu);
+		/* Whole, not overlong, not a surrogate, not past U+10FFFF. */
+		if (n == 0 || i < n || (n == 3 && cp < 0x800) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp < 0xe000)) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 enum npr_verdict
 docker_fail_answer(struct npr_session *s, struct docker_req *r,
     struct npr_io *io)
@@ -82,6 +118,7 @@ docker_relay_failed(struct npr_session *s, const struct npr_relay_failure *f,
 	    msg, docker_fail_hint(f));
 	if (n < 0)
 		return NPR_CLOSE;
+	docker_fail_clean(ds->answer);
 	ds->fail_status = docker_fail_status(f);
 	/* The oldest request waits for the answer the engine will never
 	 * send (the relay sent nothing: none has begun). */

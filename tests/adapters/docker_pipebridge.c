@@ -36,7 +36,10 @@ pipe_io(HANDLE pipe, BOOL write, char *buf, DWORD len, DWORD *n)
 	ov.hEvent = CreateEvent(NULL, TRUE, FALSE, NULL);
 	ok = write ? WriteFile(pipe, buf, len, NULL, &ov) :
 	    ReadFile(pipe, buf, len, NULL, &ov);
-	if (ok || GetLastError() == ERROR_IO_PENDING)
+	/* A read that fails at once with ERROR_MORE_DATA has read too:
+	 * its count, like the others', comes from the overlapped result. */
+	if (ok || GetLastError() == ERROR_IO_PENDING ||
+	    (!write && GetLastError() == ERROR_MORE_DATA))
 		ok = GetOverlappedResult(pipe, &ov, n, TRUE);
 	/* A message longer than BUF comes in pieces. */
 	if (!ok && !write && GetLastError() == ERROR_MORE_DATA)

@@ -88,3 +88,32 @@ st=0
 ((st == 1)) && grep -q "none.conf: cannot read" "$T/none.out" ||
 	fail "check -c of a missing file: exit $st: $(cat "$T/none.out")"
 log "-c of a missing file is an error, not the built-in routes"
+
+# A socket path each shell must take as it is, in the form the docs give
+# for it (README.md, npiperouter(1)): a quote of each kind, two spaces,
+# "$", a backquote, glob and brace characters, "~" and csh's "!". csh
+# splits and globs an unquoted `...`, so its eval line quotes it.
+need dash
+need fish
+need csh
+H="$T/h  'q\"\$x\`*?[a]{b,c}~!1.sock"
+hq=${H//\\/\\\\}
+hq=${hq//\"/\\\"}
+write_conf
+sed -i '$d' "$T/r.conf"
+printf ',\n  { name = "h"; listen = { path = "%s"; }; %s env = "NPR_H"; }\n);\n' \
+	"$hq" "$(relay_route "$T/backend.sock")" >>"$T/r.conf"
+"$NPIPEROUTER" reload -c "$T/r.conf" >/dev/null || fail "reload with route h failed"
+wait_until 10 "route h listening on $H" test -S "$H"
+"$NPIPEROUTER" env -c "$T/r.conf" --shell sh h >"$T/h.sh" || fail "env h (sh)"
+"$NPIPEROUTER" env -c "$T/r.conf" --shell fish h >"$T/h.fish" || fail "env h (fish)"
+"$NPIPEROUTER" env -c "$T/r.conf" --shell csh h >"$T/h.csh" || fail "env h (csh)"
+got=$(dash -c 'eval "$(cat "$1")"; printf %s "$NPR_H"' sh "$T/h.sh")
+[[ $got == "$H" ]] || fail "dash took [$got] from: $(cat "$T/h.sh")"
+got=$(bash -c 'eval "$(cat "$1")"; printf %s "$NPR_H"' sh "$T/h.sh")
+[[ $got == "$H" ]] || fail "bash took [$got] from: $(cat "$T/h.sh")"
+got=$(cd "$T" && fish -c 'cat $argv[1] | source; printf %s "$NPR_H"' "$T/h.fish")
+[[ $got == "$H" ]] || fail "fish took [$got] from: $(cat "$T/h.fish")"
+got=$(cd "$T" && csh -f -c "eval \"\`cat '$T/h.csh'\`\"; printf '%s' \"\$NPR_H\"" 2>&1)
+[[ $got == "$H" ]] || fail "csh took [$got] from: $(cat "$T/h.csh")"
+log "env: a path with quotes, \$, \`, glob and brace characters, ~ and ! reaches sh, bash, fish and csh whole"

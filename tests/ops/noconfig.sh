@@ -43,3 +43,44 @@ wait_until 10 "the re-probe on reload" test "$(grep -c 'built-in route "docker":
 wait_exit "$ROUTER_PID" 20
 ((EXIT_STATUS == 0)) || fail "run exited $EXIT_STATUS"
 log "run, status, env, reload (probing again) and stop with no config file"
+
+# A socket path from Linux's gpgconf holding "${" (a GNUPGHOME so named)
+# cannot be said in config text, where it would be expanded: that route
+# is skipped, saying why, and the other built-in routes still load.
+# Stand-ins: the interop seam answers only as gpgconf.exe, the relay's
+# --probe finds every pipe, gpgconf on PATH names the sockets.
+mkdir -m 700 "$T/bin"
+cat >"$T/bin/interop" <<'SH'
+#!/bin/sh
+[ "$1" = gpgconf.exe ] || exit 1
+[ "$2" = --list-dirs ] || exit 0
+printf 'agent-socket:C%%3a\\g\\S.gpg-agent\r\n'
+printf 'agent-extra-socket:C%%3a\\g\\S.gpg-agent.extra\r\n'
+SH
+cat >"$T/bin/relay" <<'SH'
+#!/bin/sh
+shift
+for n; do printf '%s\tpresent\t0\tthere\n' "$n"; done
+SH
+chmod 755 "$T/bin/interop" "$T/bin/relay"
+# check3 N AGENT EXTRA: check with gpgconf naming these sockets finds N
+# built-in routes.
+check3() {
+	printf '#!/bin/sh\necho \047agent-socket:%s\047\necho \047agent-extra-socket:%s\047\n' \
+		"$2" "$3" >"$T/bin/gpgconf"
+	chmod 755 "$T/bin/gpgconf"
+	NPIPEROUTER_INTEROP_PREFIX=$T/bin/interop NPIPEROUTER_RELAY=$T/bin/relay \
+		PATH=$T/bin:$PATH "$NPIPEROUTER" check >"$T/check3.out" 2>"$T/check3.err" ||
+		fail "check with gpgconf saying $2, $3: $(cat "$T/check3.out" "$T/check3.err")"
+	grep -qx "$default: no such file; $1 built-in route(s) for the Windows services found, OK" \
+		"$T/check3.out" || fail "check said: $(cat "$T/check3.out" "$T/check3.err")"
+}
+# Percent-escaped too ("%24" is "$").
+check3 3 "$T/g/S.gpg-agent" "$T/a%24{HOME}/S.gpg-agent.extra"
+grep -q "^gpg-agent: $T/g/S.gpg-agent " "$T/check3.out" || fail "gpg-agent: $(cat "$T/check3.out")"
+grep -q "built-in route \"gpg-agent-extra\": skipped: .*\\\${" "$T/check3.err" ||
+	fail "no line for gpg-agent-extra: $(cat "$T/check3.err")"
+check3 2 "$T/a\${HOME}/S.gpg-agent" "$T/g/S.gpg-agent.extra"
+grep -q "built-in routes \"gpg-agent\", \"gpg-agent-extra\": skipped: .*\\\${" "$T/check3.err" ||
+	fail "no line for the gpg routes: $(cat "$T/check3.err")"
+log "a gpgconf socket path holding \${ skips its route, not the built-in routes"

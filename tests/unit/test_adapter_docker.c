@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 #include <event2/buffer.h>
+#include <jansson.h>
 #include <sys/socket.h>
 
 #include "adapter.h"
@@ -959,6 +960,57 @@ test_relay_failed(void **state)
 	atest_free(&t);
 }
 
+/*
+ * What a relay says may be any bytes (a third-party relay, a Windows
+ * code page, a line cut mid-character at its bound): the engine-style
+ * answer still goes out, as valid UTF-8 JSON.
+ */
+static void
+test_relay_failed_bytes(void **state)
+{
+	static const char pipe[] = "//./pipe/docker_engine";
+	char line[1100];
+	struct atest t;
+	const char *out = NULL, *body = NULL;
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	/* Latin-1 bytes, a lone continuation byte, control bytes. */
+	open_docker(&t, "");
+	assert_int_equal(atest_sends(&t, 1, LIST), 0);
+	atest_take(t.to_relay, NULL);
+	assert_int_equal(adapter_session_relay_failed(t.as, pipe,
+	    "exited with status 3", 3, 5, "Zugriff verweigert: M\xfcller \x80"
+	    "\x1b[31m\"quoted\"\x01", t.to_client), 0);
+	out = atest_take(t.to_client, NULL);
+	assert_non_null(strstr(out, "HTTP/1.1 502 Bad Gateway\r\n"));
+	assert_non_null(body = strstr(out, "\r\n\r\n"));
+	assert_non_null(j = json_loads(body + 4, JSON_DISABLE_EOF_CHECK, &jerr));
+	assert_non_null(strstr(json_string_value(json_object_get(j, "message")),
+	    "Zugriff verweigert: M"));
+	json_decref(j);
+	atest_free(&t);
+
+	/* Valid UTF-8, but long enough that the answer cuts a character. */
+	for (size_t i = 0; i + 2 < sizeof line; i += 2)
+		memcpy(line + i, "\xc3\xa9", 2);
+	line[sizeof line - 1 - (sizeof line - 1) % 2] = '\0';
+	for (int shift = 0; shift < 2; shift++) {
+		open_docker(&t, "");
+		assert_int_equal(atest_sends(&t, 1, LIST), 0);
+		atest_take(t.to_relay, NULL);
+		assert_int_equal(adapter_session_relay_failed(t.as, pipe,
+		    "exited with status 3", 3, 2, line + shift, t.to_client), 0);
+		out = atest_take(t.to_client, NULL);
+		assert_non_null(strstr(out, "HTTP/1.1 502 Bad Gateway\r\n"));
+		assert_non_null(body = strstr(out, "\r\n\r\n"));
+		j = json_loads(body + 4, JSON_DISABLE_EOF_CHECK, &jerr);
+		assert_non_null(j);
+		json_decref(j);
+		atest_free(&t);
+	}
+}
+
 /* What clients send passes byte for byte, in any pieces. */
 static void
 test_framing_passes(void **state)
@@ -1066,6 +1118,7 @@ main(void)
 		cmocka_unit_test(test_framing_passes),
 		cmocka_unit_test(test_refused_body_first),
 		cmocka_unit_test(test_relay_failed),
+		cmocka_unit_test(test_relay_failed_bytes),
 		cmocka_unit_test(test_rules_from_config),
 		cmocka_unit_test(test_option_errors),
 	};

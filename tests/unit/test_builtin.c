@@ -96,6 +96,18 @@ test_probe_parse(void **state)
 	assert_string_equal(res[1].msg, "no such pipe: x (error 2)");
 	assert_int_equal(res[2].state, RELAY_PROBE_ERROR);
 
+	/* The relay's words reach log lines: no control byte passes, in
+	 * the message or in what an error quotes. */
+	assert_int_equal(relay_probe_parse("//./pipe/docker_engine\tabsent\t2"
+	    "\t\033]0;t\007\033[31mx\n", names, 1, res, err, sizeof err), 0);
+	for (const char *p = res[0].msg; *p != '\0'; p++)
+		assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
+	assert_non_null(strstr(res[0].msg, "31mx"));
+	assert_int_equal(relay_probe_parse("//./pipe/docker_engine\t\033[2J"
+	    "\t0\tok\n", names, 1, res, err, sizeof err), -1);
+	for (const char *p = err; *p != '\0'; p++)
+		assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
+
 	/* One line short, one too many, another name, unknown words. */
 	assert_int_equal(relay_probe_parse(
 	    "//./pipe/docker_engine\tpresent\t0\tok\n", names, 2, res, err,

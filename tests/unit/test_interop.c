@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "interop.h"
 
 static char dir[256];
@@ -248,6 +249,68 @@ test_descriptors(void **state)
 	assert_string_equal(out, "eof");
 }
 
+/*
+ * The child's stdout and stderr block, as a shell's do: O_NONBLOCK is on
+ * the pipe, not on a descriptor, so set on our read ends' pipe it would
+ * reach the child's ends too, and a child writing more than the pipe
+ * holds (a chatty stderr) would get EAGAIN and fail. Both runners:
+ * interop_run and capture_run.
+ */
+#define FLAGS_BODY "for f in 1 2; do sed -n 's/^flags:[[:space:]]*//p' " \
+	"/proc/$$/fdinfo/$f; done; " \
+	"head -c 1048576 /dev/zero >&2 || echo short-write"
+
+static void
+check_blocking(const char *out)
+{
+	char *end = NULL;
+	unsigned long f1, f2;
+
+	f1 = strtoul(out, &end, 8);
+	assert_true(end != out && *end == '\n');
+	f2 = strtoul(end + 1, &end, 8);
+	assert_true(*end == '\0' || *end == '\n');
+	assert_int_equal(f1 & O_NONBLOCK, 0);
+	assert_int_equal(f2 & O_NONBLOCK, 0);
+	assert_null(strstr(out, "short-write"));
+}
+
+static void
+test_child_output_blocks(void **state)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)FLAGS_BODY,
+		NULL };
+	char out[256], err[256] = "";
+
+	prefix(script("flags", FLAGS_BODY));
+	assert_int_equal(run_cmd(out, sizeof out, err, sizeof err), 0);
+	check_blocking(out);
+	assert_int_equal(capture_run(argv, NULL, 10000, out, sizeof out, err,
+	    sizeof err), 0);
+	check_blocking(out);
+}
+
+/*
+ * What a program run by capture_run says on stderr goes into log lines
+ * ("cannot probe ...: LINE"): a terminal showing them must obey none of
+ * its control bytes, as with a relay's stderr (relay_err.c).
+ */
+static void
+test_capture_stderr_escaped(void **state)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)
+		"printf '\\033]0;title\\007\\033[31mred\\rx\\n2nd' >&2; "
+		"exit 3", NULL };
+	char out[64], err[256] = "";
+
+	assert_int_equal(capture_run(argv, NULL, 10000, out, sizeof out, err,
+	    sizeof err), 3);
+	for (const char *p = err; *p != '\0'; p++)
+		assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
+	assert_non_null(strstr(err, "red"));
+	assert_null(strstr(err, "2nd"));
+}
+
 static void
 test_path_converter(void **state)
 {
@@ -377,6 +440,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_grandchild_holding_stdout),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_descriptors),
+		cmocka_unit_test(test_child_output_blocks),
+		cmocka_unit_test(test_capture_stderr_escaped),
 		cmocka_unit_test(test_path_converter),
 		cmocka_unit_test(test_system32_path),
 		cmocka_unit_test(test_run_local),
