@@ -60,8 +60,8 @@ capture_err_lines(const struct capture_err *e, struct capture_result *res)
 	while (first < e->hlen && e->head[first] != '\r' &&
 	    e->head[first] != '\n')
 		first++;
-	escape_bytes(res->first, sizeof res->first, e->head, first, 200,
-	    ESCAPE_KEEP_8BIT);
+	escape_bytes(res->first, sizeof res->first, e->head, first,
+	    ESCAPE_ALL, ESCAPE_KEEP_8BIT);
 	while (end > 0 && strchr("\r\n \t", e->tail[end - 1]) != NULL)
 		end--;
 	start = end;
@@ -216,9 +216,11 @@ capture_exec(const struct capture_spec *spec, struct capture_result *res,
 		if (over)
 			snprintf(err, errlen, "%s wrote more than %zu bytes",
 			    name, spec->out_max);
-		else
+		else {
 			snprintf(err, errlen, "%s did not finish within %u ms: "
 			    "killed", name, spec->timeout_ms);
+			res->timed_out = 1;
+		}
 		goto out;
 	}
 	/* What it wrote just before exiting; a grandchild that keeps the

@@ -30,6 +30,7 @@ struct capture_spec {
 
 /* How a program that ran to its end ended. */
 struct capture_result {
+	int timed_out;   /* capture_exec() failed: killed at the deadline */
 	int status;      /* its wait status */
 	char first[256]; /* the first line of its stderr, escaped */
 	char last[256];  /* the last non-blank line of its stderr, escaped */
