@@ -188,7 +188,9 @@ capture_exec(const struct capture_spec *spec, struct capture_result *res,
 
 	deadline = capture_now_ms() + spec->timeout_ms;
 	while (!reaped) {
-		struct pollfd pfd[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+		struct pollfd pfd[2] = {
+			{ po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 },
+		};
 		long long left = deadline - capture_now_ms();
 
 		if (left <= 0 || over)
