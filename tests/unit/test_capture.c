@@ -149,7 +149,8 @@ test_timeout_kills_group(void **state)
 		usleep(20000);
 	if (!dead(pid)) {
 		kill((pid_t)pid, SIGKILL);
-		fail_msg("the hung program's child %ld outlived the timeout", pid);
+		fail_msg("the hung program's child %ld outlived the timeout",
+		    pid);
 	}
 }
 
