@@ -8,11 +8,25 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+int
+scratch_make(char *dir, size_t len, const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	n = snprintf(dir, len, "%s/npr-%s-XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp", tag);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
 
 const char *
 scratch_at(const char *dir, const char *rel)

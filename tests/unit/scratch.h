@@ -6,7 +6,12 @@
 #ifndef NPR_TEST_SCRATCH_H
 #define NPR_TEST_SCRATCH_H
 
+#include <stddef.h>
 #include <sys/types.h>
+
+/* A new folder $TMPDIR/npr-TAG-XXXXXX (/tmp without TMPDIR) into DIR
+ * (LEN bytes); 0 or -1. */
+int scratch_make(char *dir, size_t len, const char *tag);
 
 /* DIR/REL, in one of four buffers used in turn. */
 const char *scratch_at(const char *dir, const char *rel);

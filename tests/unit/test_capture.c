@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "scratch.h"
 
 static char dir[256];
 
@@ -212,18 +213,13 @@ test_descriptors_and_cwd(void **state)
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof dir, "%s/npr-capture-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return scratch_make(dir, sizeof dir, "capture");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int

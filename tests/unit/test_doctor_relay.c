@@ -185,9 +185,7 @@ setup(void **state)
 {
 	char wslconf[600];
 
-	snprintf(root, sizeof root, "%s/npr-docrelay-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(root) == NULL)
+	if (scratch_make(root, sizeof root, "docrelay") != 0)
 		return -1;
 	/* WSL 2, its drives mounted below the fake root. */
 	put("proc/sys/kernel/osrelease", "5.15.1-microsoft-standard-WSL2\n",

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "interop.h"
+#include "scratch.h"
 
 static char dir[256];
 
@@ -261,18 +262,13 @@ test_wine_localappdata(void **state)
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof dir, "%s/npr-interop-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return scratch_make(dir, sizeof dir, "interop");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int

@@ -323,9 +323,7 @@ test_default_falls_back(void **state)
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof dir, "%s/npr-relayinst-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (scratch_make(dir, sizeof dir, "relayinst") != 0)
 		return -1;
 	return setenv("NPR_RI_DIR", dir, 1);
 }
