@@ -211,14 +211,11 @@ mux_chan_maybe_end(struct mux_chan *c)
 void
 mux_chan_reset(struct mux_chan *c, const char *why)
 {
-	char line[1600];
 	struct mux_header h;
 
 	if (!c->in_table)
 		return;
-	snprintf(line, sizeof line, "nprelay: stream %lu: %s\n",
-	    (unsigned long)c->id, why);
-	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
+	report_say(NULL, "stream %lu: %s", (unsigned long)c->id, why);
 	if (mux_stream_send_window(&c->st, c->id, MUX_RST, &h, NULL, 0) ==
 	    MUX_OK)
 		mux_relay_send_header(c->m, &h, 0);
@@ -319,27 +316,35 @@ mux_chan_queue(struct mux_chan *c, const uint8_t *buf, size_t len)
 }
 
 /* Bytes of the open request; the rest of the piece is data behind it. */
-static int
-mux_chan_request(struct mux_chan *c, const uint8_t *buf, size_t len,
-    char *err, size_t errlen)
+int
+mux_chan_gather(struct mux_chan *c, const uint8_t *buf, size_t len)
 {
-	struct mux_open_request req;
-	size_t used, need = c->req_len + len;
+	size_t need = c->req_len + len;
 	uint8_t *p;
-	int rc;
 
 	if (need > c->req_cap) {
-		if (need > MUX_OPEN_REQUEST_MAX + MUX_DATA_MAX)
-			need = MUX_OPEN_REQUEST_MAX + MUX_DATA_MAX;
 		if ((p = realloc(c->req, need)) == NULL) {
 			mux_chan_reset(c, "out of memory");
-			return MUX_OK;
+			return -1;
 		}
 		c->req = p;
 		c->req_cap = need;
 	}
 	memcpy(c->req + c->req_len, buf, len);
 	c->req_len += len;
+	return 0;
+}
+
+static int
+mux_chan_request(struct mux_chan *c, const uint8_t *buf, size_t len,
+    char *err, size_t errlen)
+{
+	struct mux_open_request req;
+	size_t used;
+	int rc;
+
+	if (mux_chan_gather(c, buf, len) != 0)
+		return MUX_OK;
 	rc = mux_open_request_decode(c->req, c->req_len, &used, &req, err,
 	    errlen);
 	if (rc == MUX_MORE)

@@ -18,7 +18,6 @@
  * DisconnectNamedPipe, which would discard what the client has not
  * read yet.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +42,6 @@ struct mux_expose {
 	struct mux_chan *waiting;	/* instances in ConnectNamedPipe */
 	unsigned nwaiting;
 };
-
-static void mux_expose_say(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-mux_expose_say(const char *fmt, ...)
-{
-	char msg[1200], line[1300];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	snprintf(line, sizeof line, "nprelay: %s\n", msg);
-	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
-}
 
 void
 mux_expose_release(struct mux_expose *e)
@@ -93,7 +76,7 @@ mux_expose_create(struct mux_expose *e, int first, DWORD *err)
 static void
 mux_expose_drop_client(struct mux_chan *c, const char *why)
 {
-	mux_expose_say("%s: client closed: %s", c->exp->shown, why);
+	report_say(NULL, "%s: client closed: %s", c->exp->shown, why);
 	CloseHandle(c->h);
 	c->h = INVALID_HANDLE_VALUE;
 	mux_chan_unref(c);
@@ -239,7 +222,7 @@ mux_expose_refill(struct mux_expose *e)
 			mux_expose_lost(e, err);
 			return;
 		}
-		mux_expose_say("%s: cannot create a spare pipe instance "
+		report_say(NULL, "%s: cannot create a spare pipe instance "
 		    "(error %lu)", e->shown, (unsigned long)err);
 		return;
 	}
@@ -263,7 +246,7 @@ mux_expose_connected(struct mux_chan *c, DWORD err)
 	if (err != 0) {
 		/* ERROR_NO_DATA: the client came and went. */
 		if (err != ERROR_NO_DATA && err != ERROR_BROKEN_PIPE)
-			mux_expose_say("%s: waiting for a client failed "
+			report_say(NULL, "%s: waiting for a client failed "
 			    "(error %lu)", e->shown, (unsigned long)err);
 		CloseHandle(c->h);
 		c->h = INVALID_HANDLE_VALUE;
@@ -283,20 +266,11 @@ mux_expose_reply(struct mux_chan *c, const uint8_t *buf, size_t len,
     char *err, size_t errlen)
 {
 	struct mux_open_reply rep;
-	size_t used, need = c->req_len + len;
-	uint8_t *p;
+	size_t used;
 	int rc;
 
-	if (need > c->req_cap) {
-		if ((p = realloc(c->req, need)) == NULL) {
-			mux_chan_reset(c, "out of memory");
-			return MUX_OK;
-		}
-		c->req = p;
-		c->req_cap = need;
-	}
-	memcpy(c->req + c->req_len, buf, len);
-	c->req_len += len;
+	if (mux_chan_gather(c, buf, len) != 0)
+		return MUX_OK;
 	rc = mux_open_reply_decode(c->req, c->req_len, &used, &rep, err,
 	    errlen);
 	if (rc == MUX_MORE)
@@ -306,8 +280,8 @@ mux_expose_reply(struct mux_chan *c, const uint8_t *buf, size_t len,
 	if (rep.status != 0) {
 		struct mux_header h;
 
-		mux_expose_say("stream %lu: %s: the router refused the client "
-		    "(status %u, error %lu): %.*s", (unsigned long)c->id,
+		report_say(NULL, "stream %lu: %s: the router refused the "
+		    "client (status %u, error %lu): %.*s", (unsigned long)c->id,
 		    c->target, (unsigned)rep.status, (unsigned long)rep.code,
 		    (int)rep.message_len, (const char *)rep.message);
 		/* Nothing may follow a failure reply but FIN. */

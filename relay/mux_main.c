@@ -10,7 +10,6 @@
  * to stderr with WriteFile.  The process ends with TerminateProcess, as
  * in spawn mode (main.c), since the reader may still be blocked in a read.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,6 @@ mux_main_exit(int status)
 	ExitProcess((UINT)status); /* not reached */
 }
 
-static void mux_main_say(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-mux_main_say(const char *fmt, ...)
-{
-	char msg[1024], line[1100];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	snprintf(line, sizeof line, "nprelay: --mux: %s\n", msg);
-	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
-}
-
 /* Go Away with code, as the last frame, one line on stderr, exit. */
 static void
 mux_main_go_away(struct mux_relay *m, uint32_t code, const char *why)
@@ -49,7 +32,7 @@ mux_main_go_away(struct mux_relay *m, uint32_t code, const char *why)
 	struct mux_header h;
 	struct mux_out *o;
 
-	mux_main_say("%s", why);
+	report_say("--mux", "%s", why);
 	mux_header_set(&h, MUX_GO_AWAY, 0, 0, code);
 	if ((o = mux_out_new(MUX_HEADER_LEN)) != NULL)
 		mux_header_encode(&h, o->data, NULL, 0);
@@ -79,7 +62,7 @@ mux_main_frame(struct mux_relay *m, const struct mux_header *h)
 			m->peer_went_away = 1;
 			return;
 		}
-		mux_main_say("the router sent Go Away (code %lu)",
+		report_say("--mux", "the router sent Go Away (code %lu)",
 		    (unsigned long)h->length);
 		mux_main_exit(NPRELAY_EIO);
 		return;
@@ -210,24 +193,25 @@ mux_main(int argc, wchar_t **argv)
 		mux_main_exit(NPRELAY_EUSAGE);
 	}
 	if ((e = (DWORD)WSAStartup(MAKEWORD(2, 2), &wsa)) != 0) {
-		mux_main_say("WSAStartup failed (error %lu)", (unsigned long)e);
+		report_say("--mux", "WSAStartup failed (error %lu)",
+		    (unsigned long)e);
 		mux_main_exit(NPRELAY_EIO);
 	}
 	if ((m = calloc(1, sizeof *m)) == NULL ||
 	    (m->dec = mux_decoder_new(MUX_ROLE_RELAY)) == NULL) {
-		mux_main_say("out of memory");
+		report_say("--mux", "out of memory");
 		mux_main_exit(NPRELAY_EIO);
 	}
 	m->ready_tail = &m->ready;
 	/* One worker: this thread; no lock guards a channel. */
 	m->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
 	if (m->port == NULL || (m->io = mux_io_start(m->port, &e)) == NULL) {
-		mux_main_say("cannot start (error %lu)", (unsigned long)
-		    (m->port == NULL ? GetLastError() : e));
+		report_say("--mux", "cannot start (error %lu)",
+		    (unsigned long)(m->port == NULL ? GetLastError() : e));
 		mux_main_exit(NPRELAY_EIO);
 	}
 	if ((hello = mux_out_new(MUX_HELLO_LEN)) == NULL) {
-		mux_main_say("out of memory");
+		report_say("--mux", "out of memory");
 		mux_main_exit(NPRELAY_EIO);
 	}
 	memcpy(hello->data, MUX_HELLO, MUX_HELLO_LEN);
@@ -254,7 +238,7 @@ mux_main(int argc, wchar_t **argv)
 				mux_io_stdin_done(m->io);
 				break;
 			case MUXK_STDIN_FAILED:
-				mux_main_say("read from stdin failed "
+				report_say("--mux", "read from stdin failed "
 				    "(error %lu)", (unsigned long)n);
 				mux_main_exit(NPRELAY_EIO);
 				break;
@@ -267,7 +251,7 @@ mux_main(int argc, wchar_t **argv)
 				if (n == ERROR_BROKEN_PIPE || n == ERROR_NO_DATA ||
 				    n == ERROR_PIPE_NOT_CONNECTED)
 					mux_main_exit(NPRELAY_OK);
-				mux_main_say("write to stdout failed "
+				report_say("--mux", "write to stdout failed "
 				    "(error %lu)", (unsigned long)n);
 				mux_main_exit(NPRELAY_EIO);
 				break;

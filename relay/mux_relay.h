@@ -70,7 +70,8 @@ struct mux_chan {
 	unsigned pending;	/* MUX_SE_* of a Data header, applied after
 				   its payload */
 
-	/* The open request, until it is complete. */
+	/* The open request (an exposed pipe's stream: the router's open
+	 * reply), until it is complete: mux_chan_gather(). */
 	uint8_t *req;
 	size_t req_len, req_cap;
 	struct options o;
@@ -146,6 +147,9 @@ void mux_chan_maybe_end(struct mux_chan *);
 void mux_chan_drop(struct mux_chan *);
 void mux_chan_drop_up(struct mux_chan *);
 int mux_chan_queue(struct mux_chan *, const uint8_t *, size_t);
+/* Add to the open request (or, exposed, the router's reply) gathered so
+ * far; -1 out of memory, the stream then reset. */
+int mux_chan_gather(struct mux_chan *, const uint8_t *, size_t);
 void mux_relay_pump(struct mux_relay *);
 int mux_relay_send_header(struct mux_relay *, const struct mux_header *,
     int urgent);

@@ -46,6 +46,20 @@ report_init(int verbose, const wchar_t *target)
 }
 
 void
+report_say(const char *what, const char *fmt, ...)
+{
+	char msg[1600], line[1700];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof line, "nprelay: %s%s%s\n",
+	    what != NULL ? what : "", what != NULL ? ": " : "", msg);
+	report_write(GetStdHandle(STD_ERROR_HANDLE), line);
+}
+
+void
 report_write(HANDLE h, const char *text)
 {
 	DWORD len = (DWORD)strlen(text), done = 0, n;

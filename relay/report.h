@@ -11,6 +11,9 @@ void report_format(const struct nprelay_error *, const char *target,
     char *buf, size_t len);
 void report_usage_error(const char *msg);
 void report_write(HANDLE, const char *text);
+/* One line "nprelay: WHAT: message" on stderr (WHAT NULL: no WHAT). */
+void report_say(const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int report_utf8(const wchar_t *, char *buf, size_t len);
 
 #endif

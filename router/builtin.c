@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "doctor.h"
+#include "hex.h"
 #include "interop.h"
 #include "log.h"
 #include "relay_probe.h"
@@ -65,18 +66,6 @@ builtin_quote(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-builtin_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 builtin_gpgconf_value(const char *text, const char *key, char *out,
     size_t outlen)
@@ -100,8 +89,8 @@ builtin_gpgconf_value(const char *text, const char *key, char *out,
 			out[o++] = *p;
 			continue;
 		}
-		if (end - p < 3 || (hi = builtin_hex(p[1])) < 0 ||
-		    (lo = builtin_hex(p[2])) < 0)
+		if (end - p < 3 || (hi = hex_digit(p[1])) < 0 ||
+		    (lo = hex_digit(p[2])) < 0)
 			return -1;
 		out[o++] = (char)(hi * 16 + lo);
 		p += 2;

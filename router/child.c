@@ -210,8 +210,18 @@ int
 child_spawn(char *const argv[], const char *cwd, int stdin_fd, int stdout_fd,
     int stderr_fd, pid_t *pidp, char *err, size_t errlen)
 {
+	return child_spawn_env(argv, NULL, cwd, stdin_fd, stdout_fd, stderr_fd,
+	    pidp, err, errlen);
+}
+
+int
+child_spawn_env(char *const argv[], char *const envp[], const char *cwd,
+    int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pidp, char *err,
+    size_t errlen)
+{
 	struct child_plan plan = {
-		argv, child_env != NULL ? child_env : environ, cwd,
+		argv, envp != NULL ? envp : child_env != NULL ? child_env :
+		environ, cwd,
 		{ stdin_fd, stdout_fd, stderr_fd }, 65536, CHILD_STEP_NONE, 0, 0,
 		{ 0, 0 },
 	};

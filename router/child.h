@@ -27,6 +27,11 @@ void child_env_free(void);
 int child_spawn(char *const argv[], const char *cwd, int stdin_fd,
     int stdout_fd, int stderr_fd, pid_t *pidp, char *err, size_t errlen);
 
+/* The same with the environment ENVP; NULL gives the relays' one. */
+int child_spawn_env(char *const argv[], char *const envp[], const char *cwd,
+    int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pidp, char *err,
+    size_t errlen);
+
 /*
  * Send SIG to the process group of the relay PID. Only while PID is not
  * reaped, or from its exit callback: after that the group's number may

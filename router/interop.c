@@ -1,27 +1,22 @@
 /* Windows programs over WSL interop, and wslpath: see interop.h. */
 #include "interop.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "doctor.h"
 #include "escape.h"
-#include "fdhygiene.h"
 #include "wslconf.h"
 
 #define INTEROP_ARGS_MAX 32
-#define INTEROP_ERRTAIL 2048
+
+extern char **environ;
 
 /*
  * Where the child's stdout goes: CRLF folded to LF as it comes, and
@@ -127,44 +122,6 @@ interop_out_utf16(struct interop_out *o, const unsigned char *p, size_t n)
 	}
 }
 
-/* The end of the child's stderr, for the message when it fails. */
-struct interop_errtail {
-	char buf[INTEROP_ERRTAIL];
-	size_t len;
-};
-
-static void
-interop_errtail_add(struct interop_errtail *t, const char *p, size_t n)
-{
-	if (n >= sizeof t->buf) {
-		p += n - sizeof t->buf / 2;
-		n = sizeof t->buf / 2;
-	}
-	if (t->len + n > sizeof t->buf) {
-		size_t drop = t->len + n - sizeof t->buf;
-
-		memmove(t->buf, t->buf + drop, t->len - drop);
-		t->len -= drop;
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
-
-/* Its last non-blank line, escaped for a log line. */
-static const char *
-interop_errtail_line(const struct interop_errtail *t, char *line, size_t len)
-{
-	size_t end = t->len, start;
-
-	while (end > 0 && strchr("\r\n \t", t->buf[end - 1]) != NULL)
-		end--;
-	start = end;
-	while (start > 0 && t->buf[start - 1] != '\n')
-		start--;
-	return escape_bytes(line, len, t->buf + start, end - start, 200,
-	    ESCAPE_KEEP_8BIT);
-}
-
 static unsigned
 interop_timeout_ms(void)
 {
@@ -181,92 +138,39 @@ interop_timeout_ms(void)
 	return (unsigned)v;
 }
 
-static long long
-interop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * The child after fork: only its own group (the timeout kills what it
- * starts too), default signals, and exactly stdin, stdout and stderr, as
- * a relay gets them (child.c). We are single-threaded, so execvp's PATH
- * search is safe here.
- */
-static void __attribute__((noreturn))
-interop_child(char *const argv[], int devnull, int out, int errfd,
-    char *interop_var, const char *fallback)
-{
-	struct sigaction dfl;
-	struct rlimit rl;
-	sigset_t none;
-	int fds[3] = { devnull, out, errfd };
-
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &dfl, NULL);
-	(void)setpgid(0, 0);
-	for (int i = 0; i < 3; i++) {
-		if (dup2(fds[i], i) != i)
-			_exit(127);
-	}
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-#endif
-	{
-		for (int fd = 3; fd < 65536; fd++)
-			close(fd);
-	}
-	if (fdhygiene_relay_nofile(&rl))
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	if (interop_var != NULL)
-		(void)putenv(interop_var);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], argv);
-	if (errno == ENOENT && fallback != NULL)
-		execv(fallback, argv);
-	dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-/*
- * Read what is there on FD: 0 at EOF, 1 when nothing more is there now,
- * 2 when more is. At most 64 KiB a call, and nothing past an overflow: a
- * flood (a grandchild that writes for ever) must not keep us past the
- * deadline.
- */
+/* The runner's sink: stdout folded (or kept raw) as it comes. */
 static int
-interop_drain(int fd, struct interop_out *o, struct interop_errtail *t)
+interop_sink_cb(const char *p, size_t n, void *arg)
 {
-	char buf[4096];
-	ssize_t n;
+	struct interop_out *o = arg;
 
-	for (int i = 0; i < 16 && (o == NULL || !o->overflow); i++) {
-		n = read(fd, buf, sizeof buf);
-		if (n > 0) {
-			if (o != NULL)
-				interop_out_add(o, buf, (size_t)n);
-			else
-				interop_errtail_add(t, buf, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		return n == -1 && errno == EAGAIN;
+	interop_out_add(o, p, n);
+	return o->overflow ? -1 : 0;
+}
+
+/* Our environment with VAR ("WSL_INTEROP=...") instead of our own one. */
+static char **
+interop_env(char *var)
+{
+	char **env = NULL;
+	size_t n = 0, k = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 2, sizeof *env)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(environ[i], "WSL_INTEROP=", 12) != 0)
+			env[k++] = environ[i];
 	}
-	return 2;
+	env[k++] = var;
+	env[k] = NULL;
+	return env;
 }
 
 /*
- * Run ARGV, capturing stdout into OUT and the end of stderr. Stops when
- * the child exits (what it left in the pipes is read; a grandchild that
- * keeps them open is not waited for), when the output overflows, or at
- * the deadline; the last two kill its process group.
+ * Run ARGV by the runner (capture.c), with stdout into OUT and the last
+ * line of stderr for the message when it fails.
  */
 static int
 interop_exec(const char *name, char *const argv[], int wide,
@@ -274,15 +178,12 @@ interop_exec(const char *name, char *const argv[], int wide,
 {
 	struct interop_out o = { out, 0, outlen, 0, 0, 0, 0 };
 	struct interop_out raw = { NULL, 0, 0, 0, 0, 0, 1 };
-	struct interop_out *sink = &o;
-	struct interop_errtail tail = { "", 0 };
-	char var[sizeof "WSL_INTEROP=" + 4096], line[256];
+	struct capture_spec spec = { argv, fallback, name, NULL, environ,
+		interop_timeout_ms(), outlen - 1, interop_sink_cb, &o };
+	struct capture_result res;
+	char var[sizeof "WSL_INTEROP=" + 4096], **env = NULL;
 	char *interop_var = NULL;
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, devnull = -1;
-	int status = 0, reaped = 0, open_out = 1, open_err = 1, rc = -1;
-	unsigned timeout = interop_timeout_ms();
-	long long deadline;
-	pid_t pid = -1, w;
+	int rc = -1;
 
 	if (outlen == 0) {
 		snprintf(err, errlen, "no room for the output of %s", name);
@@ -296,98 +197,37 @@ interop_exec(const char *name, char *const argv[], int wide,
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		sink = &raw;
+		spec.arg = &raw;
 	}
 	/* Started by systemd, our WSL_INTEROP may be missing or dead: use a
 	 * live one, as relays do. */
 	interop_var = (char *)doctor_relay_interop("", var, sizeof var);
-	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0 ||
-	    /* Our ends only: the child's must block (a full pipe is no
-	     * write error). */
-	    fcntl(po[0], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(pe[0], F_SETFL, O_NONBLOCK) != 0) {
-		snprintf(err, errlen, "cannot run %s: %s", name,
-		    strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "cannot run %s: %s", name,
-		    strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		interop_child(argv, devnull, po[1], pe[1], interop_var, fallback);
-	/* Here too, so the group exists before we may have to kill it. */
-	(void)setpgid(pid, pid);
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-
-	deadline = interop_now_ms() + timeout;
-	while (!reaped) {
-		struct pollfd pfd[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-		long long left = deadline - interop_now_ms();
-
-		if (left <= 0 || sink->overflow)
-			break;
-		/* Short ticks: we must notice the child's exit even while a
-		 * grandchild holds its pipes open. */
-		if (left > 50)
-			left = 50;
-		if (!open_out)
-			pfd[0].fd = -1;
-		if (!open_err)
-			pfd[1].fd = -1;
-		(void)poll(pfd, 2, (int)left);
-		if (open_out)
-			open_out = interop_drain(po[0], sink, NULL);
-		if (open_err)
-			open_err = interop_drain(pe[0], NULL, &tail);
-		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
-			reaped = 1;
-		else if (w == -1 && errno != EINTR) {
-			snprintf(err, errlen, "cannot wait for %s: %s", name,
-			    strerror(errno));
+	if (interop_var != NULL) {
+		if ((env = interop_env(interop_var)) == NULL) {
+			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
+		spec.envp = env;
 	}
-	if (!reaped) {
-		(void)kill(-pid, SIGKILL);
-		(void)kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		if (sink->overflow)
-			snprintf(err, errlen, "%s wrote more than %zu bytes",
-			    name, outlen - 1);
-		else
-			snprintf(err, errlen, "%s did not finish within %u ms: "
-			    "killed", name, timeout);
+	if (capture_exec(&spec, &res, err, errlen) != 0)
 		goto out;
-	}
-	/* What it wrote just before exiting. */
-	while (open_out && interop_drain(po[0], sink, NULL) == 2 &&
-	    !sink->overflow && interop_now_ms() < deadline)
-		;
-	if (wide && !raw.overflow)
+	if (wide)
 		interop_out_utf16(&o, (const unsigned char *)raw.buf, raw.len);
-	if (open_err)
-		(void)interop_drain(pe[0], NULL, &tail);
 	if (o.cr)
 		interop_out_put(&o, '\r');
-	if (o.overflow || raw.overflow) {
+	if (o.overflow) {
 		snprintf(err, errlen, "%s wrote more than %zu bytes", name,
 		    outlen - 1);
 		goto out;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFEXITED(status))
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		if (WIFEXITED(res.status))
 			snprintf(err, errlen, "%s exited with status %d%s%s",
-			    name, WEXITSTATUS(status), tail.len ? ": " : "",
-			    interop_errtail_line(&tail, line, sizeof line));
+			    name, WEXITSTATUS(res.status),
+			    res.last[0] != '\0' ? ": " : "", res.last);
 		else
 			snprintf(err, errlen, "%s was killed by signal %d",
-			    name, WTERMSIG(status));
+			    name, WTERMSIG(res.status));
 		goto out;
 	}
 	/* The final newlines, held back, are dropped. */
@@ -395,14 +235,7 @@ interop_exec(const char *name, char *const argv[], int wide,
 out:
 	out[rc == 0 ? o.len : 0] = '\0';
 	free(raw.buf);
-	if (devnull != -1)
-		close(devnull);
-	for (int i = 0; i < 2; i++) {
-		if (po[i] != -1)
-			close(po[i]);
-		if (pe[i] != -1)
-			close(pe[i]);
-	}
+	free(env);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * Windows programs run over WSL interop, for the few facts only Windows
- * knows (%LOCALAPPDATA%, gpgconf.exe's sockets), and wslpath. Low level:
- * errors go to the caller in a buffer, nothing is logged.
+ * knows (%LOCALAPPDATA%, gpgconf.exe's sockets), and wslpath, by the
+ * runner of capture.h. Low level: errors go to the caller in a buffer,
+ * nothing is logged.
  *
  * Test seams (docs/wsl.md), so the real code runs under Wine:
  *   NPIPEROUTER_INTEROP_PREFIX  words put before every Windows program's

@@ -26,6 +26,7 @@
 
 #include "docker_frame.h"
 #include "docker_head.h"
+#include "hex.h"
 
 enum frame_state {
 	FR_HEAD,        /* a request head, line by line */
@@ -196,11 +197,7 @@ frame_chunk_line(struct docker_frame *fr, const unsigned char *p, size_t n)
 
 	fr->left = 0;
 	for (i = 0; i < n; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			d = p[i] - '0';
-		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
-			d = (p[i] | 0x20) - 'a' + 10;
-		else
+		if ((d = hex_digit(p[i])) < 0)
 			break;
 		if (i == 15)
 			return frame_refuse(fr, "chunk size \"%s\" has more "

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "docker_jscan.h"
+#include "hex.h"
 
 enum js_expect {
 	JS_VALUE,          /* a value (after ":" or "," in an array) */
@@ -228,18 +229,6 @@ js_key_char(struct docker_jscan *js, unsigned code)
 	f->key[f->keylen++] = (char)code;
 }
 
-static int
-js_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 js_string_byte(struct docker_jscan *js, char c)
 {
@@ -249,7 +238,7 @@ js_string_byte(struct docker_jscan *js, char c)
 
 	js_emit(js, c);
 	if (js->uhex > 0) {
-		if ((h = js_hex(c)) < 0) {
+		if ((h = hex_digit(c)) < 0) {
 			js->error = "a bad \\u escape";
 			return;
 		}

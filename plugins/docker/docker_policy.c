@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "docker_policy.h"
+#include "hex.h"
 
 /* Decoded paths longer than this are judged by their start only. */
 #define DOCKER_TARGET_MAX 2048
@@ -68,18 +69,6 @@ docker_method_bit(const char *method)
 	return DM_OTHER;
 }
 
-static int
-docker_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The path of URL, percent-decoded into OUT; returns its length. */
 static size_t
 docker_target_path(const char *url, size_t len, char *out, size_t outlen,
@@ -105,8 +94,8 @@ docker_target_path(const char *url, size_t len, char *out, size_t outlen,
 			*truncated = 1;
 			break;
 		}
-		if (*p == '%' && end - p >= 3 && (hi = docker_hex(p[1])) >= 0 &&
-		    (lo = docker_hex(p[2])) >= 0) {
+		if (*p == '%' && end - p >= 3 && (hi = hex_digit(p[1])) >= 0 &&
+		    (lo = hex_digit(p[2])) >= 0) {
 			out[n++] = (char)(hi << 4 | lo);
 			p += 2;
 		} else

@@ -17,16 +17,7 @@ command -v go >/dev/null 2>&1 ||
 	fail "required tool 'go' is not installed (Debian: apt-get install golang-go)"
 SRC=${YAMUXPEER_SRC:-$(dirname "$0")/../mux/yamuxpeer}
 [[ -f $SRC/relay_for_router.go ]] || fail "no yamuxpeer sources in $SRC"
-GOCODE=/usr/share/gocode
-[[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
-	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
-
-# Offline: GOPATH mode over Debian's Go sources, no module proxy; the
-# build cache lives and dies with this test's folder.
-log "building yamuxpeer with $(go version)"
-(cd "$SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off GOFLAGS='' \
-	GOCACHE="$T/gocache" timeout 200 go build -o "$T/yamuxpeer" .) \
-	>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
+build_yamuxpeer "$SRC"
 
 # relay_pid: the router's one child, the Go relay.
 relay_pid() {

@@ -300,3 +300,16 @@ use_private_runtime() {
 	export XDG_RUNTIME_DIR=$T/rt
 	mkdir -m 700 "$XDG_RUNTIME_DIR"
 }
+
+# build_yamuxpeer SRC: the Go yamux peer (tests/mux/yamuxpeer) built from
+# SRC into $T/yamuxpeer. Offline: GOPATH mode over Debian's Go sources,
+# no module proxy; the build cache lives and dies with this test's folder.
+build_yamuxpeer() {
+	local gocode=/usr/share/gocode
+	[[ -f $gocode/src/github.com/hashicorp/yamux/session.go ]] ||
+		fail "HashiCorp's yamux source is not in $gocode/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
+	log "building yamuxpeer with $(go version)"
+	(cd "$1" && GOPATH=$gocode GO111MODULE=off GOPROXY=off GOFLAGS='' \
+		GOCACHE="$T/gocache" timeout 200 go build -o "$T/yamuxpeer" .) \
+		>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
+}

@@ -20,16 +20,9 @@ need_env MUX_PEER -x "the mux-peer binary"
 need_env NPTEST_MUXRELAY -x "the stand-in relay binary"
 need_env NPTEST_PEER -x "the test peer binary"
 need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
-GOCODE=/usr/share/gocode
-[[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
-	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
 T=$(mktemp -d "${NPR_TEST_TMP:-/tmp}/npr-mux-XXXXXX")
 
-# Offline: GOPATH mode over Debian's Go sources, no module proxy.
-log "building yamuxpeer with $(go version)"
-(cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
-	>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "go build of yamuxpeer failed"; }
+build_yamuxpeer "$YAMUXPEER_SRC"
 
 # run NAME ARGS...: one scenario, bounded; its output goes to $T/NAME.log.
 run() {

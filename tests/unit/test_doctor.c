@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "doctor.h"
+#include "scratch.h"
 
 static char root[64];
 
@@ -26,33 +27,13 @@ static char root[64];
 static void
 put(const char *rel, const char *content, mode_t mode)
 {
-	char path[512], *slash = NULL;
-	FILE *f = NULL;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*slash = '/';
-	}
-	if ((f = fopen(path, "w")) == NULL)
-		fail_msg("fopen %s: %s", path, strerror(errno));
-	fputs(content, f);
-	fclose(f);
-	chmod(path, mode);
+	scratch_put(root, rel, content, mode);
 }
 
 static const char *
 at(const char *rel)
 {
-	static char path[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(path[i], sizeof path[i], "%s/%s", root, rel);
-	return path[i];
+	return scratch_at(root, rel);
 }
 
 /* A unix socket at ROOT/REL; listening unless STALE (closed at once). */
@@ -89,10 +70,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(root);
 }
 
 static void

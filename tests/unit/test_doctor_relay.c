@@ -21,6 +21,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "relay_install.h"
+#include "scratch.h"
 #include "version.h"
 
 static char root[256];
@@ -28,34 +29,14 @@ static char root[256];
 static const char *
 at(const char *rel)
 {
-	static char path[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(path[i], sizeof path[i], "%s/%s", root, rel);
-	return path[i];
+	return scratch_at(root, rel);
 }
 
 /* Write CONTENT to ROOT/REL, creating the folders. */
 static void
 put(const char *rel, const char *content, mode_t mode)
 {
-	char path[512], *slash = NULL;
-	FILE *f = NULL;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*slash = '/';
-	}
-	if ((f = fopen(path, "w")) == NULL)
-		fail_msg("fopen %s: %s", path, strerror(errno));
-	fputs(content, f);
-	fclose(f);
-	chmod(path, mode);
+	scratch_put(root, rel, content, mode);
 }
 
 static void
@@ -204,11 +185,8 @@ setup(void **state)
 {
 	char wslconf[600];
 
-	snprintf(root, sizeof root, "%s/npr-docrelay-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(root) == NULL)
+	if (scratch_make(root, sizeof root, "docrelay") != 0)
 		return -1;
-	setenv("NPR_DR_ROOT", root, 1);
 	/* WSL 2, its drives mounted below the fake root. */
 	put("proc/sys/kernel/osrelease", "5.15.1-microsoft-standard-WSL2\n",
 	    0644);
@@ -223,7 +201,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	return system("rm -rf -- \"$NPR_DR_ROOT\"") == 0 ? 0 : -1;
+	return scratch_remove(root);
 }
 
 int

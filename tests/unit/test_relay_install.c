@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "relay_install.h"
+#include "scratch.h"
 #include "version.h"
 
 static char dir[256];
@@ -30,24 +31,13 @@ static char dir[256];
 static const char *
 at(const char *rel)
 {
-	static char path[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(path[i], sizeof path[i], "%s/%s", dir, rel);
-	return path[i];
+	return scratch_at(dir, rel);
 }
 
 static void
 put(const char *rel, const char *content, mode_t mode)
 {
-	FILE *f = NULL;
-
-	if ((f = fopen(at(rel), "w")) == NULL)
-		fail_msg("fopen %s: %s", at(rel), strerror(errno));
-	fputs(content, f);
-	fclose(f);
-	chmod(at(rel), mode);
+	scratch_put(dir, rel, content, mode);
 }
 
 static int
@@ -333,9 +323,7 @@ test_default_falls_back(void **state)
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof dir, "%s/npr-relayinst-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (scratch_make(dir, sizeof dir, "relayinst") != 0)
 		return -1;
 	return setenv("NPR_RI_DIR", dir, 1);
 }
@@ -343,7 +331,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	return system("rm -rf -- \"$NPR_RI_DIR\"") == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int

@@ -34,13 +34,7 @@ need go
 need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
 need_env NPIPERELAY_EXE -f "the Go npiperelay.exe (fixture npiperelay_go)"
 [[ -f $H/exposeprobe.exe ]] || fail "no exposeprobe.exe in $H"
-GOCODE=/usr/share/gocode
-[[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
-	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
-log "building yamuxpeer with $(go version)"
-(cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
-	>"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "go build of yamuxpeer failed"; }
+build_yamuxpeer "$YAMUXPEER_SRC"
 
 # probe ARGS...: exposeprobe.exe, its CRLF lines as LF.
 probe() {

@@ -28,13 +28,7 @@
 NEED_HINT=' (Debian: apt-get install golang-go)'
 need go
 need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
-GOCODE=/usr/share/gocode
-[[ -f $GOCODE/src/github.com/hashicorp/yamux/session.go ]] ||
-	fail "HashiCorp's yamux source is not in $GOCODE/src/github.com/hashicorp/yamux (Debian: apt-get install golang-github-hashicorp-yamux-dev)"
-log "building yamuxpeer with $(go version)"
-(cd "$YAMUXPEER_SRC" && GOPATH=$GOCODE GO111MODULE=off GOPROXY=off \
-	GOFLAGS='' GOCACHE="$T/gocache" go build -o "$T/yamuxpeer" .) \
-	>"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "go build of yamuxpeer failed"; }
+build_yamuxpeer "$YAMUXPEER_SRC"
 
 # scenario NAME ARGS...: yamuxpeer drives wine nprelay.exe --mux.
 scenario() {
