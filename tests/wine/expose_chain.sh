@@ -17,14 +17,11 @@
 #   killed    the relay killed: the name goes, and is back after the
 #             restart
 . "$(dirname "$0")/lib.sh"
-chain_init
+expose_init
 need_env NPIPERELAY_EXE -f "the Go npiperelay.exe (fixture npiperelay_go)"
 need jq
 [[ -f $H/exposeprobe.exe ]] || fail "no exposeprobe.exe in $H"
 
-# relay.path is started as `relay.path --mux`: wine needs the .exe first.
-printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$WINE" "$NPRELAY_EXE" >"$T/nprelay"
-chmod +x "$T/nprelay"
 probe() {
 	local rc=0
 	timeout -k 5 180 wine "$H/exposeprobe.exe" "$@" >"$T/probe.raw" || rc=$?
@@ -32,14 +29,6 @@ probe() {
 	return "$rc"
 }
 exists() { [[ $(probe exists "$1") == "$2" ]]; }
-xroute() { # NAME PIPE CONNECT
-	printf '  { name = "%s"; expose = { pipe = "%s"; }; connect = "%s";\n    mode = "mux"; relay = { path = "%s"; }; max_connections = 200; }' \
-		"$1" "$2" "$3" "$T/nprelay"
-}
-route_json() {
-	"$NPIPEROUTER" status --json -c "$T/r.conf" |
-		jq -c --arg n "$1" '.routes[] | select(.name == $n)'
-}
 
 bg echo "$NPTEST_PEER" echo "$T/echo.sock" --log "$T/echo.events"
 wait_until 20 "the echo service" test -S "$T/echo.sock"

@@ -181,3 +181,33 @@ route() {
 }
 
 router_log_has() { grep -qF -- "$1" "$T/router.err" "$T/router.log" 2>/dev/null; }
+
+# --- exposed routes: a Windows client -> the pipe `wine nprelay.exe --mux`
+# exposes for the router -> a Linux socket (issue 13) ---
+
+# expose_init: chain_init, and $T/nprelay as the exposed routes'
+# relay.path: the router starts `relay.path --mux`, wine needs the .exe
+# first.
+expose_init() {
+	chain_init
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$WINE" "$NPRELAY_EXE" >"$T/nprelay"
+	chmod +x "$T/nprelay"
+}
+
+# xroute NAME PIPE CONNECT [SETTING...]: one exposed route in mux mode on
+# $T/nprelay, printed for a routes list.
+xroute() {
+	local s
+	printf '  { name = "%s"; expose = { pipe = "%s"; }; connect = "%s";\n    mode = "mux"; relay = { path = "%s"; }; max_connections = 200;' \
+		"$1" "$2" "$3" "$T/nprelay"
+	for s in "${@:4}"; do
+		printf '\n    %s' "$s"
+	done
+	printf ' }'
+}
+
+# route_json NAME: the route's object in `status --json` ($T/r.conf).
+route_json() {
+	"$NPIPEROUTER" status --json -c "$T/r.conf" |
+		jq -c --arg n "$1" '.routes[] | select(.name == $n)'
+}
