@@ -29,18 +29,25 @@ paths_init(struct docker_paths *dp, const char *root)
 	dp->drives = 1;
 }
 
-/* REWRITE(dp, src) as a string; "" when no rule matches. */
+/* FN(dp, src) (either direction) as a string; "" when it stays. */
 static const char *
-rewrite(const struct docker_paths *dp, const char *src)
+path_out(int (*fn)(const struct docker_paths *, const char *, size_t,
+    char *, size_t), const struct docker_paths *dp, const char *src)
 {
 	static char out[DOCKER_PATH_MAX + 1];
-	int n = docker_path_rewrite(dp, src, strlen(src), out, sizeof out);
+	int n = fn(dp, src, strlen(src), out, sizeof out);
 
 	assert_true(n >= 0);
 	if (n == 0)
 		return "";
 	assert_int_equal((size_t)n, strlen(out));
 	return out;
+}
+
+static const char *
+rewrite(const struct docker_paths *dp, const char *src)
+{
+	return path_out(docker_path_rewrite, dp, src);
 }
 
 static void
@@ -74,18 +81,10 @@ test_drive_rule(void **state)
 	docker_paths_clear(&dp);
 }
 
-/* TO_WSL(dp, src) as a string; "" when it stays. */
 static const char *
 to_wsl(const struct docker_paths *dp, const char *src)
 {
-	static char out[DOCKER_PATH_MAX + 1];
-	int n = docker_path_to_wsl(dp, src, strlen(src), out, sizeof out);
-
-	assert_true(n >= 0);
-	if (n == 0)
-		return "";
-	assert_int_equal((size_t)n, strlen(out));
-	return out;
+	return path_out(docker_path_to_wsl, dp, src);
 }
 
 /* The mirror of test_drive_rule and test_custom_root_and_rules, for an

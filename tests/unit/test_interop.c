@@ -7,6 +7,7 @@
  * wine fixture gives WINEPREFIX).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
