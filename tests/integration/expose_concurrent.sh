@@ -10,22 +10,7 @@ start_backend echo echo "$T/echo.sock"
 expose_conf ex "$T/echo.sock" "max_connections = 100;"
 start_router "$T/r.conf" "$PIPES/ex"
 
-pids=()
-for i in $(seq 1 100); do
-	"$NPTEST_PEER" client "$PIPES/ex" --timeout 100 --send-random 256K \
-		--seed "$i" --send-copy "$T/s$i" --out "$T/r$i" \
-		--expect-bytes 256K >/dev/null 2>"$T/c$i.err" &
-	pids+=($!)
-	BG_PIDS+=($!)
-done
-failed=0
-for i in "${!pids[@]}"; do
-	wait "${pids[$i]}" || { failed=$((failed + 1)); log "client $((i + 1)): $(cat "$T/c$((i + 1)).err")"; }
-done
-((failed == 0)) || fail "$failed of 100 clients failed"
-for i in $(seq 1 100); do
-	[[ $(sha "$T/s$i") == $(sha "$T/r$i") ]] || fail "client $i: the echo differs"
-done
+echo_clients "$PIPES/ex" 100 256K
 n=$(children_of "$ROUTER_PID" | wc -w)
 ((n == 1)) || fail "expected one relay process, found $n"
 wait_until 10 "100 sessions counted" eval '[[ $(route_json ex | jq .total) == 100 ]]'

@@ -168,3 +168,24 @@ fault_relay() {
 	} >"$T/fault-relay"
 	chmod +x "$T/fault-relay"
 }
+
+# echo_clients SOCKET N SIZE [TIMEOUT]: N clients at once, each sending
+# SIZE random bytes (its own seed) to an echo behind SOCKET and reading
+# them back; fails unless every one got its own bytes, SHA-256 intact.
+echo_clients() {
+	local sock=$1 n=$2 size=$3 timeout=${4:-100} i failed=0 pids=()
+	for i in $(seq 1 "$n"); do
+		"$NPTEST_PEER" client "$sock" --timeout "$timeout" --send-random "$size" \
+			--seed "$i" --send-copy "$T/s$i" --out "$T/r$i" \
+			--expect-bytes "$size" >/dev/null 2>"$T/c$i.err" &
+		pids+=($!)
+		BG_PIDS+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { failed=$((failed + 1)); log "client $((i + 1)): $(cat "$T/c$((i + 1)).err")"; }
+	done
+	((failed == 0)) || fail "$failed of $n clients failed"
+	for i in $(seq 1 "$n"); do
+		[[ $(sha "$T/s$i") == $(sha "$T/r$i") ]] || fail "client $i: the echo differs"
+	done
+}
