@@ -58,6 +58,12 @@ mux_stream_closed(const struct mux_stream *s)
 	    (MUX_ST_LOCAL_FIN | MUX_ST_REMOTE_FIN);
 }
 
+int
+mux_stream_reset(const struct mux_stream *s)
+{
+	return (s->state & MUX_ST_RESET) != 0;
+}
+
 static int
 mux_stream_recv_flags(struct mux_stream *s, const struct mux_header *h,
     unsigned *events, char *err, size_t errlen)

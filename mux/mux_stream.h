@@ -86,5 +86,7 @@ int mux_stream_send_window(struct mux_stream *, uint32_t id, uint16_t flags,
 int mux_stream_local_fin(const struct mux_stream *);
 int mux_stream_remote_fin(const struct mux_stream *);
 int mux_stream_closed(const struct mux_stream *);
+/* RST went either way: the stream ended at once, with nothing to drain. */
+int mux_stream_reset(const struct mux_stream *);
 
 #endif

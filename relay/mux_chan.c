@@ -199,10 +199,13 @@ mux_chan_maybe_end(struct mux_chan *c)
 	 * exposed pipe's client, a server's zero-byte message) the router's
 	 * data before its FIN may still be on its way into the pipe: the
 	 * channel ends once that is written and the half-close is done
-	 * (mux_target_half_closed), or the target is gone.
+	 * (mux_target_half_closed), or the target is gone. Not after RST:
+	 * the router then forgets the stream, and a frame of it still in
+	 * flight must find it closed (dropped), not reset (a violation
+	 * that ends every stream of the session).
 	 */
-	if (c->state == MUX_CH_OPEN && c->h != INVALID_HANDLE_VALUE &&
-	    !c->up_gone && !c->half_closed)
+	if (!mux_stream_reset(&c->st) && c->state == MUX_CH_OPEN &&
+	    c->h != INVALID_HANDLE_VALUE && !c->up_gone && !c->half_closed)
 		return;
 	mux_chan_drop(c);
 }
