@@ -32,18 +32,7 @@ chmod 600 "$T/rootonly/a.sock"
 mkdir -m 755 "$T/atk"
 chown "$nobody:$nogroup" "$T/atk"
 
-conf() { # SOCKET
-	cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "r";
-    listen = { path = "$1"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
-}
+conf() { socat_conf r -l "$1"; } # SOCKET
 root_file_intact() {
 	[[ -f $T/rootonly/a.sock && ! -L $T/rootonly/a.sock &&
 		$(cat "$T/rootonly/a.sock") == precious ]] ||

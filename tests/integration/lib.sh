@@ -104,20 +104,25 @@ relays_idle() {
 	[[ $n == 0 ]]
 }
 
-# socat_conf NAME [-t SECS] [SETTING...]: write $T/r.conf with the one
-# route NAME: socket $T/NAME.sock, $RELAY as the relay (relay_route, with
-# -t SECS when given), the backend at $T/backend.sock. Each SETTING is one
-# more line of the route ("max_connections = 1;").
+# socat_conf NAME [-t SECS] [-l SOCKET] [SETTING...]: write $T/r.conf with
+# the one route NAME: socket SOCKET (default $T/NAME.sock), $RELAY as the
+# relay (relay_route, with -t SECS when given), the backend at
+# $T/backend.sock. Each SETTING is one more line of the route
+# ("max_connections = 1;").
 socat_conf() {
-	local name=$1 t=() s
+	local name=$1 t=() s sock
 	shift
-	if [[ ${1:-} == -t ]]; then
-		t=(-t "$2")
+	sock=$T/$name.sock
+	while [[ ${1:-} == -[tl] ]]; do
+		case $1 in
+		-t) t=(-t "$2") ;;
+		-l) sock=$2 ;;
+		esac
 		shift 2
-	fi
+	done
 	{
 		printf 'relay = { path = "%s"; };\nroutes = (\n' "$RELAY"
-		printf '  { name = "%s";\n    listen = { path = "%s"; };\n' "$name" "$T/$name.sock"
+		printf '  { name = "%s";\n    listen = { path = "%s"; };\n' "$name" "$sock"
 		printf '    %s\n' "$(relay_route "${t[@]}" "$T/backend.sock")"
 		for s in "$@"; do
 			printf '    %s\n' "$s"

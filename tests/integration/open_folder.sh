@@ -11,18 +11,7 @@ mkdir "$T/open" "$T/sticky"
 chmod 0777 "$T/open"
 chmod 1777 "$T/sticky"
 
-conf() { # SOCKET
-	cat >"$T/r.conf" <<CONF
-relay = { path = "$SOCAT"; };
-routes = (
-  { name = "r";
-    listen = { path = "$1"; };
-    relay_args = [ "-t", "30", "$STDIO" ];
-    pipe = "UNIX-CONNECT:$T/backend.sock";
-  }
-);
-CONF
-}
+conf() { socat_conf r -l "$1"; } # SOCKET
 _exited_or_bound() { ! alive "$ROUTER_PID" || [[ -e $T/open/r.sock ]]; }
 
 conf "$T/open/r.sock"
