@@ -26,14 +26,11 @@ conf() {
 conf "$(expose_route old "$T/echo.sock")"
 if [[ ${NPR_SANITIZE:-} == 1 ]]; then
 	bg router "$NPIPEROUTER" run -c "$T/r.conf" -v
+	ROUTER_PID=$BG_PID
+	ROUTER_LOG=$T/router.err
 else
-	need valgrind
-	bg router valgrind --quiet --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite --show-leak-kinds=definite \
-		--trace-children=no "$NPIPEROUTER" run -c "$T/r.conf" -v
+	valgrind_router "$T/r.conf"
 fi
-ROUTER_PID=$BG_PID
-ROUTER_LOG=$T/router.err
 for s in ex gone old; do
 	wait_until 60 "pipe $s" _listening "$ROUTER_PID" "$PIPES/$s" router
 done

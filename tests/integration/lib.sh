@@ -194,3 +194,15 @@ echo_clients() {
 		[[ $(sha "$T/s$i") == $(sha "$T/r$i") ]] || fail "client $i: the echo differs"
 	done
 }
+
+# valgrind_router CONF: the router on CONF under valgrind, in the
+# background, exiting 99 on a memory error or a definite leak (the valgrind
+# tests check its status at the end); sets ROUTER_PID and ROUTER_LOG.
+valgrind_router() {
+	need valgrind
+	bg router valgrind --quiet --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+		--trace-children=no "$NPIPEROUTER" run -c "$1" -v
+	ROUTER_PID=$BG_PID
+	ROUTER_LOG=$T/router.err
+}

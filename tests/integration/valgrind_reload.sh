@@ -38,11 +38,7 @@ idle() {
 }
 
 write_conf 10 kept gone
-bg router valgrind --quiet --error-exitcode=99 --leak-check=full \
-	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
-	--trace-children=no "$NPIPEROUTER" run -c "$T/r.conf" -v
-ROUTER_PID=$BG_PID
-ROUTER_LOG=$T/router.err
+valgrind_router "$T/r.conf"
 for s in kept gone; do
 	wait_until 60 "router socket $s under valgrind" _listening "$ROUTER_PID" "$T/$s.sock" router
 done
