@@ -89,7 +89,11 @@ dw_running() {
 pty_start() {
 	local ctr=$1 cmd
 	shift
-	printf -v cmd '%q ' timeout -k 5 60 docker "$@"
+	# --foreground: the CLI must be the terminal's foreground process
+	# group. Otherwise, when script's shell does not exec the command
+	# (dash, or SHELL unset, as in CI), setting raw mode raises SIGTTOU
+	# over and over and the CLI forwards each one to the container.
+	printf -v cmd '%q ' timeout --foreground -k 5 60 docker "$@"
 	rm -f "$T/pty.fifo"
 	mkfifo "$T/pty.fifo"
 	DOCKER_CONFIG=$T/docker-config DOCKER_HOST=unix://$WF_SOCK \
