@@ -30,7 +30,11 @@
 #    and not timed; more than 5 % stop the run.
 # 2. Bulk: SIZE bytes sent and echoed back at the same time through (b),
 #    (c) and (d), best of REPEAT; MB/s (10^6 bytes/s) of one direction.
-# 3. Parallel: PAR clients at once, each PSIZE echoed, through (b), (c)
+# 3. One way: SIZE only from the client to the pipe (a server that reads
+#    and never answers) and only from the pipe to the client (a server
+#    that sends SIZE in 64 KiB messages), through (c) and (d), best of
+#    REPEAT: bulk without the echo, one direction per stream.
+# 4. Parallel: PAR clients at once, each PSIZE echoed, through (b), (c)
 #    and (d), best of REPEAT; aggregate MB/s of one direction from the
 #    first start to the last end.
 #
@@ -74,6 +78,7 @@ socat=$(command -v socat)
 [[ $wine$relay != *[[:space:]]* ]] ||
 	{ echo "$0: paths with blanks are not supported: $wine $relay" >&2; exit 1; }
 bytes=$(bench_bytes "$SIZE")
+((bytes % 65536 == 0)) || { echo "$0: SIZE must be a multiple of 64K" >&2; exit 1; }
 pbytes=$(bench_bytes "$PSIZE")
 
 T=$(mktemp -d /tmp/npr-relaybench.XXXXXX)
@@ -157,6 +162,14 @@ pipe=//./pipe/npr-relaybench-$$
 bg pipesrv wine "$pipesrv" --name "$pipe" --mode msg --timeout 7200
 pipesrv_pid=$BG_PID
 wait_for 60 "pipesrv.exe" grep -qsx ready "$T/pipesrv.log"
+# One way: a sink, and a source of SIZE in 64 KiB messages.
+bg pipesrv-up wine "$pipesrv" --name "$pipe-up" --mode msg --timeout 7200 --no-echo
+pipesrv_pids=("$pipesrv_pid" "$BG_PID")
+bg pipesrv-down wine "$pipesrv" --name "$pipe-down" --mode msg --timeout 7200 \
+	--send 65536 --messages $((bytes / 65536))
+pipesrv_pids+=("$BG_PID")
+wait_for 60 "pipesrv.exe (sink)" grep -qsx ready "$T/pipesrv-up.log"
+wait_for 60 "pipesrv.exe (source)" grep -qsx ready "$T/pipesrv-down.log"
 
 # (b): socat execs the relay with the accepted connection as its stdio.
 bg socat "$socat" -t 30 UNIX-LISTEN:"$T/socat.sock",fork \
@@ -184,16 +197,33 @@ routes = (
     relay_args = [ "-ep", "-s", "-p" ];
     pipe = "$pipe";
   }
+$(for dir in up down; do
+	cat <<ROUTES
+  , { name = "$dir-spawn";
+    listen = { path = "$T/$dir-spawn.sock"; };
+    mode = "spawn";
+    relay_args = [ "$relay", "-ep", "-s", "-p" ];
+    pipe = "$pipe-$dir";
+  }
+  , { name = "$dir-mux";
+    listen = { path = "$T/$dir-mux.sock"; };
+    mode = "mux";
+    relay = { path = "$T/nprelay-mux"; cwd = "$T"; };
+    relay_args = [ "-ep", "-s", "-p" ];
+    pipe = "$pipe-$dir";
+  }
+ROUTES
+done)
 );
 CONF
 bg router "$router" run -c "$T/bench.conf"
 router_pid=$BG_PID
 wait_for 20 "the router's socket" test -S "$T/router.sock"
 wait_for 20 "the router's mux socket" test -S "$T/mux.sock"
-# The route's one mux relay: the router's only child until a spawn
-# route serves its first connection.
-mux_pid=
-wait_for 20 "the mux relay" eval 'mux_pid=$(pgrep -P "$router_pid"); [[ -n $mux_pid ]]'
+# The mux routes' relays, one each: the router's only children until a
+# spawn route serves its first connection.
+mux_pids=()
+wait_for 20 "the three mux relays" eval 'mux_pids=($(pgrep -P "$router_pid")); ((${#mux_pids[@]} == 3))'
 # The prefix's wineserver: its working folder is named after the
 # prefix's device and inode.
 ws_dir=server-$(printf '%s-%x' "$(stat -c %D "$WINEPREFIX")" "$(stat -c %i "$WINEPREFIX")")
@@ -317,7 +347,7 @@ stats() {
 # path's; unlike the wall time it hardly depends on the machine's load.
 cpu_ticks() {
 	local p t=0 v
-	for p in "$socat_pid" "$router_pid" "$mux_pid" "$ws_pid" "$pipesrv_pid"; do
+	for p in "$socat_pid" "$router_pid" "${mux_pids[@]}" "$ws_pid" "${pipesrv_pids[@]}"; do
 		v=$(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || v=0
 		t=$((t + ${v:-0}))
 	done
@@ -333,6 +363,20 @@ bulk() {
 	out=$(timeout 905 "$peer" client "$T/$1.sock" --timeout 900 \
 		--send-bytes "$SIZE" --expect-bytes "$SIZE" --stats \
 		</dev/null 2>>"$T/client.err") || die "$1: bulk transfer failed"
+	sleep 0.5
+	c1=$(cpu_ticks)
+	secs=${out##*seconds=}
+	echo "${secs%% *} $(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
+}
+
+# oneway ROUTE up|down: bulk's figures for SIZE in one direction only.
+oneway() {
+	local out args=(--send-bytes "$SIZE") c0 c1 secs
+	[[ $2 == down ]] && args=(--expect-bytes "$SIZE")
+	c0=$(cpu_ticks)
+	out=$(timeout 905 "$peer" client "$T/$2-$1.sock" --timeout 900 \
+		"${args[@]}" --stats </dev/null 2>>"$T/client.err") ||
+		die "$2-$1: one-way transfer failed"
 	sleep 0.5
 	c1=$(cpu_ticks)
 	secs=${out##*seconds=}
@@ -378,6 +422,16 @@ for ((i = 0; i < REPEAT; i++)); do
 		read -r secs cpu < <(bulk "$p")
 		keep_best bulk "$p" "$secs"
 		keep_best bulkcpu "$p" "$cpu"
+	done
+done
+note "relay bench: one way, $SIZE up and down, best of $REPEAT per path, taking turns"
+for ((i = 0; i < REPEAT; i++)); do
+	for d in up down; do
+		for p in spawn mux; do
+			read -r secs cpu < <(oneway "$p" "$d")
+			keep_best "$d" "$p" "$secs"
+			keep_best "${d}cpu" "$p" "$cpu"
+		done
 	done
 done
 note "relay bench: $PAR parallel clients of $PSIZE each, best of $REPEAT per path, taking turns"
@@ -436,6 +490,17 @@ printf '%-40s %8s %8s %8s\n' "ratio c/b" "" "$(ratio "${best[bulk.socat]}" "${be
 	"$(ratio "${best[bulkcpu.router]}" "${best[bulkcpu.socat]}")"
 printf '%-40s %8s %8s %8s\n' "ratio d/c (mux/spawn)" "" "$(ratio "${best[bulk.router]}" "${best[bulk.mux]}")" \
 	"$(ratio "${best[bulkcpu.mux]}" "${best[bulkcpu.router]}")"
+printf '\none way: %s from the client to a sink pipe (up), from a source pipe in 64 KiB messages (down), best of %s\n' \
+	"$SIZE" "$REPEAT"
+printf '%-40s %8s %8s %8s\n' path seconds "MB/s" "CPU s"
+for d in up down; do
+	for p in spawn mux; do
+		printf '%-40s %8s %8s %8s\n' "$d $p" "${best[$d.$p]}" "$(mbps_of "${best[$d.$p]}" "$bytes")" \
+			"${best[${d}cpu.$p]}"
+	done
+	printf '%-40s %8s %8s %8s\n' "ratio $d mux/spawn" "" "$(ratio "${best[$d.spawn]}" "${best[$d.mux]}")" \
+		"$(ratio "${best[${d}cpu.mux]}" "${best[${d}cpu.spawn]}")"
+done
 printf '\nparallel: %s clients at once, %s each sent and echoed back, best of %s, aggregate\n' \
 	"$PAR" "$PSIZE" "$REPEAT"
 printf '%-40s %8s %8s %8s\n' path seconds "MB/s" "CPU s"
