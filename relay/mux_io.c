@@ -1,13 +1,9 @@
 /*
  * stdin reader and stdout writer threads of the mux relay, see mux_io.h.
  *
- * The reader owns a ring of MUX_IO_BLOCKS buffers: the worker takes the
- * filled ones in order and copies what it keeps, so at most that much of
- * stdin is in flight, whatever the router sends.  The ring is guarded by
- * a critical section and condition variables, not a semaphore and a post
- * per block: under Wine those are wineserver round trips, four per block,
- * where a critical section costs none.  The reader posts to the port only
- * when the worker said it is about to wait there.
+ * The reader owns a ring of MUX_IO_BLOCKS buffers and a semaphore of free
+ * ones: the worker consumes blocks in order and copies what it keeps, so
+ * at most that much of stdin is in flight, whatever the router sends.
  * The writer takes the whole queue at once, packs small frames into one
  * WriteFile and counts the bytes written for the worker (mux_io.h).
  */
@@ -18,6 +14,7 @@
 #include "mux_frame.h"
 #include "mux_io.h"
 
+#define MUX_IO_BLOCKS 4
 /* A Data frame's worth: one read, one post and one pipe write carry up
  * to a whole frame of bulk data (4 x 64 KiB blocks cost four of each). */
 #define MUX_IO_BLOCK (256 * 1024)
@@ -30,14 +27,8 @@ _Static_assert(MUX_IO_BLOCK <= MUX_DATA_MAX, "a stdin block is a frame at most")
 struct mux_io {
 	HANDLE port;
 	HANDLE in, out;
+	HANDLE free_blocks;	/* semaphore */
 	uint8_t block[MUX_IO_BLOCKS][MUX_IO_BLOCK];
-	/* The ring, under lock: blocks the reader holds or filled or the
-	 * worker has not given back (used), filled ones not yet taken
-	 * (filled), and each one's length and read error. */
-	unsigned used, filled, take;
-	DWORD len[MUX_IO_BLOCKS], err[MUX_IO_BLOCKS];
-	CONDITION_VARIABLE room;
-	volatile LONG idle;	/* the worker is about to wait on the port */
 	CRITICAL_SECTION lock;
 	CONDITION_VARIABLE more;
 	struct mux_out *urgent, **urgent_tail;
@@ -81,80 +72,30 @@ mux_io_reader_cb(void *arg)
 	DWORD n, e;
 
 	for (;;) {
-		EnterCriticalSection(&io->lock);
-		while (io->used == MUX_IO_BLOCKS)
-			SleepConditionVariableCS(&io->room, &io->lock,
-			    INFINITE);
-		io->used++;
-		LeaveCriticalSection(&io->lock);
-
-		e = 0;
+		WaitForSingleObject(io->free_blocks, INFINITE);
 		if (!ReadFile(io->in, io->block[i], MUX_IO_BLOCK, &n, NULL)) {
-			n = 0;
 			e = GetLastError();
 			/* A pipe's writer closing reads as ERROR_BROKEN_PIPE. */
 			if (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF)
-				e = 0;
+				n = 0;
+			else {
+				PostQueuedCompletionStatus(io->port, e,
+				    MUXK_STDIN_FAILED, NULL);
+				return 0;
+			}
 		}
-		EnterCriticalSection(&io->lock);
-		io->len[i] = n;
-		io->err[i] = e;
-		io->filled++;
-		LeaveCriticalSection(&io->lock);
-		if (InterlockedExchange(&io->idle, 0) != 0)
-			PostQueuedCompletionStatus(io->port, 0, MUXK_STDIN,
-			    NULL);
+		PostQueuedCompletionStatus(io->port, n, MUXK_STDIN,
+		    (OVERLAPPED *)io->block[i]);
 		if (n == 0)
 			return 0;
 		i = (i + 1) % MUX_IO_BLOCKS;
 	}
 }
 
-int
-mux_io_stdin_take(struct mux_io *io, const uint8_t **buf, DWORD *n,
-    DWORD *err)
-{
-	unsigned i;
-
-	EnterCriticalSection(&io->lock);
-	if (io->filled == 0) {
-		LeaveCriticalSection(&io->lock);
-		return 0;
-	}
-	io->filled--;
-	i = io->take;
-	io->take = (i + 1) % MUX_IO_BLOCKS;
-	*n = io->len[i];
-	*err = io->err[i];
-	LeaveCriticalSection(&io->lock);
-	*buf = io->block[i];
-	return 1;
-}
-
 void
 mux_io_stdin_done(struct mux_io *io)
 {
-	EnterCriticalSection(&io->lock);
-	io->used--;
-	LeaveCriticalSection(&io->lock);
-	WakeConditionVariable(&io->room);
-}
-
-int
-mux_io_idle(struct mux_io *io)
-{
-	unsigned filled;
-
-	InterlockedExchange(&io->idle, 1);
-	EnterCriticalSection(&io->lock);
-	filled = io->filled;
-	LeaveCriticalSection(&io->lock);
-	if (filled == 0)
-		return 1;
-	/* Stay awake; if the reader took the flag first, its post only
-	 * wakes the worker once more. */
-	InterlockedExchange(&io->idle, 0);
-	return 0;
+	ReleaseSemaphore(io->free_blocks, 1, NULL);
 }
 
 /* Writes one batch; the bytes of its frames in *total. */
@@ -307,9 +248,10 @@ mux_io_start(HANDLE port, DWORD *err)
 	io->normal_tail = &io->normal;
 	InitializeCriticalSection(&io->lock);
 	InitializeConditionVariable(&io->more);
-	InitializeConditionVariable(&io->room);
+	io->free_blocks = CreateSemaphoreW(NULL, MUX_IO_BLOCKS, MUX_IO_BLOCKS,
+	    NULL);
 	io->stopped = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (io->stopped == NULL)
+	if (io->free_blocks == NULL || io->stopped == NULL)
 		goto fail;
 	/* Small stacks: the buffers live in *io. */
 	th = CreateThread(NULL, 64 * 1024, mux_io_writer_cb, io,

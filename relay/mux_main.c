@@ -124,31 +124,6 @@ mux_main_input(struct mux_relay *m, const uint8_t *buf, size_t len)
 	}
 }
 
-/* The stdin blocks that are ready, in order: at most a ring's worth,
- * since the reader refills it meanwhile and the port's completions
- * must not wait for more. */
-static void
-mux_main_stdin(struct mux_relay *m)
-{
-	const uint8_t *buf;
-	DWORD n, e;
-	int k;
-
-	for (k = 0; k < MUX_IO_BLOCKS && mux_io_stdin_take(m->io, &buf, &n,
-	    &e); k++) {
-		if (e != 0) {
-			report_say("--mux", "read from stdin failed "
-			    "(error %lu)", (unsigned long)e);
-			mux_main_exit(NPRELAY_EIO);
-		}
-		/* The router is gone: so is every stream. */
-		if (n == 0)
-			mux_main_exit(NPRELAY_OK);
-		mux_main_input(m, buf, n);
-		mux_io_stdin_done(m->io);
-	}
-}
-
 /* Channels whose wait for a busy or missing pipe is over retry now;
  * returns the milliseconds until the next one is due. */
 static DWORD
@@ -244,10 +219,6 @@ mux_main(int argc, wchar_t **argv)
 	mux_io_send(m->io, hello, 0);
 
 	for (;;) {
-		/* With stdin blocks ready, look at the port without
-		 * waiting on it. */
-		if (!mux_io_idle(m->io))
-			timeout = 0;
 		ov = NULL;
 		key = 0;
 		n = 0;
@@ -260,8 +231,19 @@ mux_main(int argc, wchar_t **argv)
 				    struct mux_op, ov), n, e);
 				break;
 			case MUXK_STDIN:
+				/* The router is gone: so is every stream. */
+				if (n == 0)
+					mux_main_exit(NPRELAY_OK);
+				mux_main_input(m, (const uint8_t *)ov, n);
+				mux_io_stdin_done(m->io);
+				break;
+			case MUXK_STDIN_FAILED:
+				report_say("--mux", "read from stdin failed "
+				    "(error %lu)", (unsigned long)n);
+				mux_main_exit(NPRELAY_EIO);
+				break;
 			case MUXK_WRITTEN:
-				/* Taken below, with every wake-up. */
+				/* Counted below, with every wake-up. */
 				break;
 			case MUXK_OUT_FAILED:
 				/* The router closed its end: it is gone, as
@@ -281,7 +263,6 @@ mux_main(int argc, wchar_t **argv)
 				break;
 			}
 		}
-		mux_main_stdin(m);
 		timeout = mux_main_timers(m);
 		m->queued -= mux_io_take_written(m->io);
 		mux_relay_pump(m);

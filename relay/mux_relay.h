@@ -36,12 +36,9 @@ struct mux_op {
  * into chunks of MUX_CHUNK_BULK, filled one after the other, so that one
  * pipe write carries what several Data frames (of several stdin reads)
  * brought: each write costs a wineserver request and, on a message pipe,
- * a message the server reads on its own.  No bigger than spawn mode's
- * writes (NPRELAY_BUFSIZE): a server that reads in 64 KiB steps takes a
- * bigger message in pieces, and under Wine a 256 KiB chunk made one
- * stream's upload about 1.4 times slower (bench/README.md).
+ * a message the server reads on its own.
  */
-#define MUX_CHUNK_BULK NPRELAY_BUFSIZE
+#define MUX_CHUNK_BULK (256 * 1024)
 struct mux_chunk {
 	struct mux_chunk *next;
 	DWORD len, off, cap;
