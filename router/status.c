@@ -9,6 +9,7 @@
 
 #include <event2/buffer.h>
 
+#include "escape.h"
 #include "route.h"
 #include "server.h"
 #include "shellenv.h"
@@ -85,19 +86,31 @@ status_render_text(const struct server *srv, struct evbuffer *out)
 	}
 }
 
+/*
+ * S as a JSON string.  JSON is UTF-8 only, and S may hold other bytes: a
+ * relay's message cut at a bound in mid-character, a path in another
+ * encoding.  Each byte that starts no valid sequence becomes U+FFFD, so
+ * a reader still sees that something was there.
+ */
 void
 status_json_string(struct evbuffer *out, const char *s)
 {
+	size_t n;
+
 	evbuffer_add(out, "\"", 1);
-	for (; *s != '\0'; s++) {
+	for (; *s != '\0'; s += n) {
 		unsigned char ch = (unsigned char)*s;
 
-		if (ch == '"' || ch == '\\')
+		n = escape_utf8_len(s);
+		if (n == 0) {
+			evbuffer_add(out, "\\ufffd", 6);
+			n = 1;
+		} else if (ch == '"' || ch == '\\')
 			evbuffer_add_printf(out, "\\%c", ch);
-		else if (ch < 0x20)
+		else if (ch < 0x20 || ch == 0x7f)
 			evbuffer_add_printf(out, "\\u%04x", ch);
 		else
-			evbuffer_add(out, s, 1);
+			evbuffer_add(out, s, n);
 	}
 	evbuffer_add(out, "\"", 1);
 }

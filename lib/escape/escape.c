@@ -38,3 +38,27 @@ escape_bytes(char *out, size_t outlen, const void *p, size_t n, size_t max,
 	out[o] = '\0';
 	return out;
 }
+
+size_t
+escape_utf8_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n, i;
+
+	if (*p < 0x80)
+		return 1;
+	n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 && *p < 0xf0 ? 3 :
+	    *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+	if (n == 0)
+		return 0;
+	cp = n == 4 ? *p & 0x07u : n == 3 ? *p & 0x0fu : *p & 0x1fu;
+	/* A NUL is no continuation byte: the string's end stops this. */
+	for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+		cp = cp << 6 | (p[i] & 0x3fu);
+	if (i < n || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp < 0xe000))
+		return 0;
+	return n;
+}

@@ -24,4 +24,12 @@
 const char *escape_bytes(char *out, size_t outlen, const void *p, size_t n,
     size_t max, int flags);
 
+/*
+ * The length of the UTF-8 sequence that starts at P (a NUL-terminated
+ * string) when it is whole and valid (not overlong, not a surrogate, not
+ * past U+10FFFF): 1 for ASCII, up to 4; 0 for a byte that starts no valid
+ * sequence.  JSON (RFC 8259) and jansson take only such sequences.
+ */
+size_t escape_utf8_len(const char *p);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "docker.h"
+#include "escape.h"
 
 /* Win32 errors with a hint of their own (winerror.h). */
 #define WIN32_FILE_NOT_FOUND 2
@@ -57,30 +58,15 @@ docker_fail_hint(const struct npr_relay_failure *f)
 static void
 docker_fail_clean(char *s)
 {
-	unsigned char *p = (unsigned char *)s;
-	unsigned long cp;
-	size_t n, i;
+	size_t n;
 
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
-				*p = '?';
-			p++;
-			continue;
-		}
-		n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 && *p < 0xf0 ? 3 :
-		    *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
-		cp = n == 4 ? *p & 0x07u : n == 3 ? *p & 0x0fu : *p & 0x1fu;
-		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
-			cp = cp << 6 | (p[i] & 0x3fu);
-		/* Whole, not overlong, not a surrogate, not past U+10FFFF. */
-		if (n == 0 || i < n || (n == 3 && cp < 0x800) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp < 0xe000)) {
-			*p++ = '?';
-			continue;
-		}
-		p += n;
+	while (*s != '\0') {
+		n = escape_utf8_len(s);
+		if (n == 0 || (n == 1 && ((unsigned char)*s < 0x20 ||
+		    *s == 0x7f)))
+			*s++ = '?';
+		else
+			s += n;
 	}
 }
 

@@ -54,12 +54,35 @@ test_escape_cut(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Whole, valid UTF-8 sequences only: what JSON may carry. */
+static void
+test_escape_utf8(void **state)
+{
+	(void)state;
+	assert_int_equal(escape_utf8_len("a"), 1);
+	assert_int_equal(escape_utf8_len("\x7f"), 1);
+	assert_int_equal(escape_utf8_len("\xc3\xa9x"), 2);		/* é */
+	assert_int_equal(escape_utf8_len("\xe2\x82\xac"), 3);	/* € */
+	assert_int_equal(escape_utf8_len("\xf0\x9f\x98\x80"), 4);
+	assert_int_equal(escape_utf8_len("\xf4\x8f\xbf\xbf"), 4);	/* U+10FFFF */
+	assert_int_equal(escape_utf8_len("\xe9t\xe9"), 0);	/* ISO 8859-1 */
+	assert_int_equal(escape_utf8_len("\x80"), 0);	/* a lone continuation */
+	assert_int_equal(escape_utf8_len("\xc0\x80"), 0);	/* overlong NUL */
+	assert_int_equal(escape_utf8_len("\xe0\x80\xaf"), 0);	/* overlong */
+	assert_int_equal(escape_utf8_len("\xed\xa0\x80"), 0);	/* a surrogate */
+	assert_int_equal(escape_utf8_len("\xf4\x90\x80\x80"), 0);	/* past U+10FFFF */
+	assert_int_equal(escape_utf8_len("\xf5\x80\x80\x80"), 0);
+	/* Cut at the string's end, as a bounded message may be. */
+	assert_int_equal(escape_utf8_len("\xe2\x82"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_cut),
+		cmocka_unit_test(test_escape_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
