@@ -39,6 +39,10 @@
 #define MUX_BACKOFF_MAX_MS 30000
 /* A relay that ran this long before dying restarts at once again. */
 #define MUX_STABLE_SECS 30
+/* A restart this far off means the relay keeps dying: clients are closed
+ * with the reason meanwhile, since the one that waits would most likely
+ * meet the same end, only later. */
+#define MUX_FAIL_FAST_MS 2000
 
 static void mux_proc_start(struct mux_backend *);
 
@@ -147,10 +151,22 @@ mux_schedule_restart(struct mux_backend *mb)
 		mb->state = MUX_WAITING;
 	mux_ms(&tv, mb->backoff_ms);
 	evtimer_add(mb->ev_restart, &tv);
+	clock_gettime(CLOCK_MONOTONIC, &mb->restart_at);
+	mb->restart_at.tv_sec += tv.tv_sec;
+	mb->restart_at.tv_nsec += tv.tv_usec * 1000;
+	if (mb->restart_at.tv_nsec >= 1000000000) {
+		mb->restart_at.tv_sec++;
+		mb->restart_at.tv_nsec -= 1000000000;
+	}
+	mb->failing_fast = mb->state == MUX_WAITING &&
+	    mb->backoff_ms >= MUX_FAIL_FAST_MS;
 	if (mb->backoff_ms < MUX_BACKOFF_MAX_MS / 2)
 		mb->backoff_ms *= 2;
 	else
 		mb->backoff_ms = MUX_BACKOFF_MAX_MS;
+	/* Clients waiting in the backlog are taken now, and closed. */
+	if (mb->failing_fast && mb->base.hooks.ready_cb != NULL)
+		mb->base.hooks.ready_cb(mb->base.hooks.arg);
 }
 
 static void
@@ -160,6 +176,7 @@ mux_restart_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (mb->pid != 0)
 		return; /* the last one is not reaped yet: its exit restarts */
+	mb->failing_fast = 0;
 	if (mb->state != MUX_STARTING)
 		mb->restarts++;
 	mux_proc_start(mb);
@@ -447,6 +464,7 @@ mux_exit_cb(pid_t pid, int status, void *arg)
 		    "restarting it in %.1fs", mb->name, (long)pid, how,
 		    mux_since(&mb->started), mb->backoff_ms / 1000.0);
 		relay_backend_count_failure(&mb->base, "mux relay %s", how);
+		snprintf(mb->why, sizeof mb->why, "%s", how);
 	}
 	mux_proc_stop(mb, "the mux relay ended");
 	if (mb->state != MUX_BROKEN && mux_since(&mb->started) >=
@@ -535,6 +553,10 @@ mux_ready(struct relay_backend *b, char *err, size_t errlen)
 		return 0;
 	case MUX_FALLBACK:
 		return relay_backend_ready(b->fallback, err, errlen);
+	case MUX_WAITING:
+		if (mb->failing_fast)
+			return 0;
+		/* FALLTHROUGH */
 	default:
 		snprintf(err, errlen, "waiting for the mux relay");
 		return 1;
@@ -603,8 +625,18 @@ mux_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
 {
 	struct mux_backend *mb = (struct mux_backend *)b;
 
+	struct timespec now;
+
 	if (mb->state == MUX_BROKEN) {
 		snprintf(err, errlen, "%s", mb->why);
+		return NULL;
+	}
+	if (mb->state == MUX_WAITING && mb->failing_fast) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		snprintf(err, errlen, "the mux relay keeps ending (%s); next "
+		    "start in %.1fs", mb->why[0] != '\0' ? mb->why : "it died",
+		    (double)(mb->restart_at.tv_sec - now.tv_sec) +
+		    (double)(mb->restart_at.tv_nsec - now.tv_nsec) / 1e9);
 		return NULL;
 	}
 	return mux_stream_open(mb, rc, id, err, errlen);

@@ -79,6 +79,10 @@ struct mux_backend {
 	struct timespec started;
 	unsigned long long restarts;
 	unsigned backoff_ms;
+	/* MUX_WAITING with the restart this far off: new clients are closed
+	 * at once with why, not kept waiting (mux_schedule_restart). */
+	struct timespec restart_at;
+	int failing_fast;
 	char printed[128];          /* what a non-mux relay wrote first */
 	size_t nprinted;
 	struct event *ev_hello;

@@ -98,7 +98,8 @@ need jq
 
 # First, while its first relay runs: the relay dies with the stream
 # open. Only one request: the next ones would wait in the listen backlog
-# for the relay's restart, after a backoff (docs/mux.md §13).
+# for the relay's restart, after a backoff, or, once it keeps dying, be
+# answered with that (docs/mux.md §13; integration.mux_crash_loop).
 if [[ $MODE == mux ]]; then
 	a=$(http_get "$T/dying.sock" /v1.41/version | tr -d '\r')
 	[[ $(status "$a") == 502 ]] || fail "route dying answered: $a"
