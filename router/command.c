@@ -287,18 +287,19 @@ command_daemon(const char *file, struct config *cfg,
 	exit(server_run(cfg, &opts));
 }
 
-/* How long `start --env` waits for an instance another start began. */
+/* How long `start --env` waits for an instance another start began, and
+ * after how long it says so (a new shell seems to hang meanwhile). */
 #define COMMAND_ENV_WAIT_MS 30000
+#define COMMAND_ENV_SAY_MS 2000
+/* command_start_once(): the instance that held the lock ended unasked. */
+#define COMMAND_START_AGAIN (-2)
 
-/*
- * `env` for start --env: an instance that another shell's start began
- * may still be probing or opening its sockets (its control socket comes
- * last), so ask until it answers, for a bounded time.
- */
-static int command_env_wait(const char *file, int shell);
+static int command_env_wait(const char *file);
 
-int
-command_start(const char *file, int shell)
+/* One start; COMMAND_START_AGAIN when start --env found the instance it
+ * waited for gone before it answered. */
+static int
+command_start_once(const char *file, int shell)
 {
 	struct runtime_paths p;
 	struct config *cfg = NULL;
@@ -360,8 +361,28 @@ out:
 	if (lock != -1)
 		close(lock);
 	config_free(cfg);
-	if (rc == 0 && shell >= 0)
-		rc = command_env_wait(file, shell);
+	if (rc == 0 && shell >= 0) {
+		if (command_env_wait(file) != 0)
+			return COMMAND_START_AGAIN;
+		rc = command_env(file, shell, NULL, 0);
+	}
+	return rc;
+}
+
+int
+command_start(const char *file, int shell)
+{
+	int rc;
+
+	/* An instance that held the lock can end without ever answering
+	 * (it failed to start, or was killed): then start one here, once. */
+	if ((rc = command_start_once(file, shell)) == COMMAND_START_AGAIN &&
+	    (rc = command_start_once(file, shell)) == COMMAND_START_AGAIN) {
+		fprintf(stderr, "npiperouter: the instance for %s ended twice "
+		    "before it answered; its log says why (npiperouter "
+		    "status)\n", file);
+		rc = 1;
+	}
 	return rc;
 }
 
@@ -523,20 +544,33 @@ command_env(const char *file, int shell, char *const *names, size_t n)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/*
+ * For start --env: an instance that another shell's start began may still
+ * be probing or opening its sockets (its control socket comes last), so
+ * ask until it answers, for a bounded time. 0 once it answered or the
+ * time is up (command_env() then says what it can); 1 when the instance
+ * is gone without answering.
+ */
 static int
-command_env_wait(const char *file, int shell)
+command_env_wait(const char *file)
 {
 	struct runtime_paths p;
 	char *text = NULL, err[512];
 	int waited = 0;
 
 	if (command_paths(file, &p) != 0)
-		return 1;
+		return 0;
 	while (control_request(p.ctl, "status", &text, err, sizeof err) == -1 &&
 	    waited < COMMAND_ENV_WAIT_MS) {
+		if (runtime_wait_unlocked(&p, 0) == 0)
+			return 1;
+		if (waited == COMMAND_ENV_SAY_MS)
+			fprintf(stderr, "npiperouter: waiting up to %ds for the "
+			    "instance for %s to answer on %s (%s)\n",
+			    COMMAND_ENV_WAIT_MS / 1000, file, p.ctl, err);
 		usleep(100 * 1000);
 		waited += 100;
 	}
 	free(text);
-	return command_env(file, shell, NULL, 0);
+	return 0;
 }

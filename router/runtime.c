@@ -193,11 +193,13 @@ runtime_wait_unlocked(const struct runtime_paths *p, unsigned secs)
 	if ((fd = open(p->lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return 0;
 	/* A CLI waiting for a daemon to exit: polling briefly is fine here. */
-	for (i = 0; i < secs * 20; i++) {
+	for (i = 0;; i++) {
 		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
 			rc = 0;
 			break;
 		}
+		if (i >= secs * 20)
+			break;
 		nanosleep(&tick, NULL);
 	}
 	close(fd);

@@ -33,7 +33,8 @@ int runtime_lock(const struct runtime_paths *, pid_t *owner);
 /* Record PID, the process that serves, in the lock file held through FD. */
 void runtime_lock_set_pid(int fd, pid_t pid);
 
-/* Wait up to SECS for the instance holding the lock to exit: 0 if gone. */
+/* Wait up to SECS (0: only look) for the instance holding the lock to
+ * exit: 0 if gone. */
 int runtime_wait_unlocked(const struct runtime_paths *, unsigned secs);
 
 #endif

@@ -105,6 +105,23 @@ expect 0 "npiperouter is starting for $T/r.conf (by another start)" \
 kill "$BG_PID"
 wait_exit "$BG_PID" 10
 flock -n "$lock" true || fail "$lock is still held"
+# start --env against a lock holder that never answers (a hung or
+# half-started instance): it says what it waits for, and once the holder
+# is gone it starts an instance itself and prints its lines.
+bg holder flock -o "$lock" sleep 60
+holder=$BG_PID
+wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
+bg envstart "$R" start --env --shell sh -c "$T/r.conf"
+envstart=$BG_PID
+wait_until 10 "start --env to say it waits" \
+	grep -q "waiting up to 30s for the instance for $T/r.conf to answer" "$T/envstart.err"
+kill "$holder"
+wait_exit "$holder" 10
+wait_exit "$envstart" 5
+((EXIT_STATUS == 0)) || fail "start --env exited $EXIT_STATUS: $(cat "$T/envstart.err")"
+grep -q "started (pid [0-9]*)" "$T/envstart.err" ||
+	fail "start --env did not start an instance once the holder was gone: $(cat "$T/envstart.err")"
+"$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
 # Eight at once: one starts, the others name its pid.
 DAEMON_CONF=$T/r.conf
 pids=()
