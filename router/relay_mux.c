@@ -624,19 +624,19 @@ mux_open(struct relay_backend *b, const struct route_conf *rc, unsigned id,
     char *err, size_t errlen)
 {
 	struct mux_backend *mb = (struct mux_backend *)b;
-
-	struct timespec now;
+	double left;
 
 	if (mb->state == MUX_BROKEN) {
 		snprintf(err, errlen, "%s", mb->why);
 		return NULL;
 	}
 	if (mb->state == MUX_WAITING && mb->failing_fast) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* The timer may be a little late. */
+		if ((left = -mux_since(&mb->restart_at)) < 0)
+			left = 0;
 		snprintf(err, errlen, "the mux relay keeps ending (%s); next "
 		    "start in %.1fs", mb->why[0] != '\0' ? mb->why : "it died",
-		    (double)(mb->restart_at.tv_sec - now.tv_sec) +
-		    (double)(mb->restart_at.tv_nsec - now.tv_nsec) / 1e9);
+		    left);
 		return NULL;
 	}
 	return mux_stream_open(mb, rc, id, err, errlen);
