@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -555,21 +556,30 @@ static int
 command_env_wait(const char *file)
 {
 	struct runtime_paths p;
+	struct timespec t0, now;
 	char *text = NULL, err[512];
-	int waited = 0;
+	long waited = 0;
+	int said = 0;
 
 	if (command_paths(file, &p) != 0)
 		return 0;
-	while (control_request(p.ctl, "status", &text, err, sizeof err) == -1 &&
-	    waited < COMMAND_ENV_WAIT_MS) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A second per try: a hung instance may take the connection and
+	 * never answer. */
+	while (control_request_within(p.ctl, "status", 1, &text, err,
+	    sizeof err) == -1 && waited < COMMAND_ENV_WAIT_MS) {
 		if (runtime_wait_unlocked(&p, 0) == 0)
 			return 1;
-		if (waited == COMMAND_ENV_SAY_MS)
+		if (!said && waited >= COMMAND_ENV_SAY_MS) {
 			fprintf(stderr, "npiperouter: waiting up to %ds for the "
 			    "instance for %s to answer on %s (%s)\n",
 			    COMMAND_ENV_WAIT_MS / 1000, file, p.ctl, err);
+			said = 1;
+		}
 		usleep(100 * 1000);
-		waited += 100;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000;
 	}
 	free(text);
 	return 0;

@@ -197,8 +197,15 @@ int
 control_request(const char *path, const char *cmd, char **text, char *err,
     size_t errlen)
 {
+	return control_request_within(path, cmd, 60, text, err, errlen);
+}
+
+int
+control_request_within(const char *path, const char *cmd, unsigned secs,
+    char **text, char *err, size_t errlen)
+{
 	struct sockaddr_un sun;
-	struct timeval tv = { 60, 0 };
+	struct timeval tv = { (time_t)secs, 0 };
 	struct ucred cred;
 	socklen_t credlen = sizeof cred;
 	char *buf = NULL, *nl, line[CONTROL_LINE_MAX];

@@ -32,5 +32,8 @@ void control_free(struct control *);
  */
 int control_request(const char *path, const char *cmd, char **text,
     char *err, size_t errlen);
+/* The same, waiting at most SECS for each part of the answer (60 above). */
+int control_request_within(const char *path, const char *cmd, unsigned secs,
+    char **text, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +116,9 @@ runtime_paths_init(const char *config_file, struct runtime_paths *p,
 
 /*
  * The lock file holds the owner's pid and a newline, or nothing while the
- * owner is starting: whoever takes the lock empties the file at once, so
- * a pid left by an earlier instance is never read as the owner's.
+ * owner is starting: whoever takes the lock empties the file at once.
+ * One who only looks (LOCK_SH) leaves an earlier instance's pid there,
+ * so runtime_lock() names an owner only while that pid is alive.
  */
 void
 runtime_lock_set_pid(int fd, pid_t pid)
@@ -171,8 +173,13 @@ runtime_lock(const struct runtime_paths *p, pid_t *owner)
 		}
 		if (errno != EWOULDBLOCK)
 			goto fail;
-		if ((*owner = runtime_read_pid(fd)) != 0)
+		/* A pid left by an instance that is gone is read while
+		 * someone only looks at the lock (LOCK_SH: stop, start
+		 * --env waiting): that is no owner. */
+		if ((*owner = runtime_read_pid(fd)) != 0 &&
+		    (kill(*owner, 0) == 0 || errno == EPERM))
 			break;
+		*owner = 0;
 		nanosleep(&tick, NULL);
 	}
 	errno = EWOULDBLOCK;

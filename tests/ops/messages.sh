@@ -4,7 +4,7 @@
 # cannot be read, a control socket path too long for sun_path, a reload
 # during the drain after a stop, and a start racing another one.
 . "$(dirname "$0")/lib.sh"
-need flock
+need flock python3
 
 # expect STATUS WANT-TEXT CMD...: CMD exits STATUS and says WANT-TEXT
 # (fixed string) on stdout or stderr.
@@ -122,6 +122,38 @@ wait_exit "$envstart" 5
 grep -q "started (pid [0-9]*)" "$T/envstart.err" ||
 	fail "start --env did not start an instance once the holder was gone: $(cat "$T/envstart.err")"
 "$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
+# The same against a hung instance: its control socket takes the
+# connection and never answers. start --env still speaks up in seconds.
+ctl=${lock%.lock}.ctl
+bg holder flock -o "$lock" sleep 60
+holder=$BG_PID
+bg hung python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+print("listening", flush=True); time.sleep(60)' "$ctl"
+hung=$BG_PID
+wait_until 10 "the hung control socket" grep -q listening "$T/hung.out"
+bg envhung "$R" start --env --shell sh -c "$T/r.conf"
+envhung=$BG_PID
+wait_until 10 "start --env to say it waits for a hung instance" \
+	grep -q "waiting up to 30s for the instance for $T/r.conf to answer" "$T/envhung.err"
+kill "$holder" "$hung"
+wait_exit "$holder" 10
+wait_exit "$hung" 10
+rm -f "$ctl"
+wait_exit "$envhung" 10
+((EXIT_STATUS == 0)) || fail "start --env (hung) exited $EXIT_STATUS: $(cat "$T/envhung.err")"
+"$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
+# A pid left in the lock file by an instance that is gone, read while
+# someone merely looks at the lock (stop, start --env waiting): not an
+# owner to name.
+sh -c 'echo $$' >"$lock"
+bg looker flock -s -o "$lock" sleep 1
+wait_until 10 "flock to hold $lock shared" sh -c "! flock -n '$lock' true"
+"$R" start -c "$T/r.conf" >"$T/dead.out" 2>&1 || fail "start: $(cat "$T/dead.out")"
+grep -q "already running" "$T/dead.out" &&
+	fail "start named the pid of an instance that is gone: $(cat "$T/dead.out")"
+wait_exit "$BG_PID" 10
+"$R" stop -c "$T/r.conf" >/dev/null 2>&1 || true
 # Eight at once: one starts, the others name its pid.
 DAEMON_CONF=$T/r.conf
 pids=()
