@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -326,24 +327,41 @@ out:
 	return rc;
 }
 
+/*
+ * %LOCALAPPDATA%, asked of cmd.exe with `set`, which prints NAME=VALUE as
+ * stored for each variable whose name starts so.  `echo %LOCALAPPDATA%`
+ * would put the value through cmd.exe's parser: a user folder named with
+ * & ends the command there, a ^ vanishes.  /d skips the AutoRun commands
+ * a user may have, which could print anything before it.
+ */
 int
 relay_install_localappdata(char *out, size_t outlen, char *err,
     size_t errlen)
 {
-	const char *argv[] = { "cmd.exe", "/u", "/c", "echo %LOCALAPPDATA%",
+	const char *argv[] = { "cmd.exe", "/d", "/u", "/c", "set LOCALAPPDATA",
 		NULL };
-	char win[PATH_MAX], why[512];
+	static const char name[] = "LOCALAPPDATA=";
+	char said[PATH_MAX], win[PATH_MAX], why[512];
+	const char *line, *end;
 
-	if (interop_run_utf16(argv, win, sizeof win, why, sizeof why) != 0) {
+	if (interop_run_utf16(argv, said, sizeof said, why, sizeof why) != 0) {
 		snprintf(err, errlen, "cannot ask Windows for %%LOCALAPPDATA%%: "
 		    "%s", why);
 		return -1;
 	}
-	/* Unset, cmd.exe echoes the name back. */
+	win[0] = '\0';
+	for (line = said; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		end = line + strcspn(line, "\r\n");
+		if (strncasecmp(line, name, sizeof name - 1) == 0) {
+			line += sizeof name - 1;
+			snprintf(win, sizeof win, "%.*s", (int)(end - line), line);
+			break;
+		}
+	}
 	if (!isalpha((unsigned char)win[0]) || win[1] != ':' ||
-	    win[2] != '\\' || strchr(win, '\n') != NULL) {
+	    win[2] != '\\') {
 		snprintf(err, errlen, "%%LOCALAPPDATA%% is not a folder on a "
-		    "drive: cmd.exe said \"%.200s\"", win);
+		    "drive: cmd.exe said \"%.200s\"", said);
 		return -1;
 	}
 	if (interop_path_to_linux(win, out, outlen, why, sizeof why) != 0) {

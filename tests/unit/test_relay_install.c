@@ -320,6 +320,43 @@ test_default_falls_back(void **state)
 	assert_non_null(strstr(line, at("relay1")));
 }
 
+/*
+ * %LOCALAPPDATA% as `cmd.exe /d /u /c set LOCALAPPDATA` prints it, with
+ * an AutoRun line before it and a longer name after it. The value holds
+ * & and ^, which `echo %LOCALAPPDATA%` would hand to cmd.exe's parser (a
+ * Windows user folder may be named so). A stand-in, since Wine's profile
+ * folder cannot be renamed; it answers nothing but that command line.
+ */
+static void
+test_localappdata_set(void **state)
+{
+	char out[512], err[512] = "", script[1024], arg[512] = "";
+	FILE *f = NULL;
+
+	put("cmd", "#!/bin/sh\n"
+	    "[ \"$*\" = 'cmd.exe /d /u /c set LOCALAPPDATA' ] ||\n"
+	    "\t{ echo \"asked: $*\" >&2; exit 3; }\n"
+	    "printf 'AutoRun says hello\\r\\n"
+	    "LOCALAPPDATA=C:\\\\Users\\\\a&b^c\\\\AppData\\\\Local\\r\\n"
+	    "LOCALAPPDATA_OLD=D:\\\\x\\r\\n' | iconv -f UTF-8 -t UTF-16LE\n",
+	    0755);
+	snprintf(script, sizeof script, "#!/bin/sh\n"
+	    "printf '%%s' \"$2\" >'%s'\necho '%s'\n", at("wslpath.arg"),
+	    at("lad"));
+	put("wslpath", script, 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	setenv("NPIPEROUTER_WSLPATH", at("wslpath"), 1);
+	if (relay_install_localappdata(out, sizeof out, err, sizeof err) != 0)
+		fail_msg("relay_install_localappdata: %s", err);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	unsetenv("NPIPEROUTER_WSLPATH");
+	assert_string_equal(out, at("lad"));
+	assert_non_null(f = fopen(at("wslpath.arg"), "r"));
+	assert_non_null(fgets(arg, sizeof arg, f));
+	fclose(f);
+	assert_string_equal(arg, "C:\\Users\\a&b^c\\AppData\\Local");
+}
+
 static int
 setup(void **state)
 {
@@ -348,6 +385,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_default_outside_wsl, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_config_default, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_localappdata_set, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_falls_back, setup,
 		    teardown),
