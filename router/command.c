@@ -185,7 +185,7 @@ command_run(const char *file)
 	struct runtime_paths p;
 	struct config *cfg = NULL;
 	pid_t owner = 0;
-	int lock;
+	int lock, rc;
 
 	if ((cfg = command_load(file, 1)) == NULL)
 		return 1;
@@ -205,7 +205,9 @@ command_run(const char *file)
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s using %s", NPR_VERSION, file);
 	opts.ctl_path = p.ctl;
-	return server_run(cfg, &opts);
+	rc = server_run(cfg, &opts);
+	runtime_lock_release(lock);
+	return rc;
 fail:
 	config_free(cfg);
 	return 1;
@@ -268,7 +270,7 @@ command_daemon(const char *file, struct config *cfg,
     const struct runtime_paths *p, int lock, int ready_fd)
 {
 	struct server_opts opts = { p->ctl, ready_fd };
-	int null_fd, log_fd;
+	int null_fd, log_fd, rc;
 
 	setsid();
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -283,9 +285,10 @@ command_daemon(const char *file, struct config *cfg,
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s started in the background for %s",
 	    NPR_VERSION, file);
-	if (cfg == NULL && (cfg = command_load(file, 1)) == NULL)
-		exit(1);
-	exit(server_run(cfg, &opts));
+	rc = cfg != NULL || (cfg = command_load(file, 1)) != NULL ?
+	    server_run(cfg, &opts) : 1;
+	runtime_lock_release(lock);
+	exit(rc);
 }
 
 /* How long `start --env` waits for an instance another start began, and

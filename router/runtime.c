@@ -131,6 +131,13 @@ runtime_lock_set_pid(int fd, pid_t pid)
 		(void)!ftruncate(fd, n);
 }
 
+void
+runtime_lock_release(int fd)
+{
+	(void)!ftruncate(fd, 0);
+	close(fd);
+}
+
 /* The pid in the lock file; 0 while none is written in full. */
 static pid_t
 runtime_read_pid(int fd)

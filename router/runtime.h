@@ -33,6 +33,11 @@ int runtime_lock(const struct runtime_paths *, pid_t *owner);
 /* Record PID, the process that serves, in the lock file held through FD. */
 void runtime_lock_set_pid(int fd, pid_t pid);
 
+/* The instance ends: empty the lock file, then let the lock go, so the
+ * next start, between its lock and its emptying the file, cannot read
+ * this pid (which may still look alive: a zombie, or reused). */
+void runtime_lock_release(int fd);
+
 /* Wait up to SECS (0: only look) for the instance holding the lock to
  * exit: 0 if gone. */
 int runtime_wait_unlocked(const struct runtime_paths *, unsigned secs);

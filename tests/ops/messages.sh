@@ -96,6 +96,9 @@ wait_exit "$ROUTER_PID" 20
 "$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
 lock=$(echo "$T"/rt/npiperouter/*.lock)
 [[ -f $lock ]] || fail "no lock file in $T/rt/npiperouter"
+# A stopped instance leaves no pid behind: a start racing the next one
+# could read it (between that one's lock and its emptying the file).
+[[ ! -s $lock ]] || fail "after stop the lock file still says '$(cat "$lock")'"
 : >"$lock"
 bg holder flock -o "$lock" sleep 60
 wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
@@ -136,10 +139,13 @@ bg envhung "$R" start --env --shell sh -c "$T/r.conf"
 envhung=$BG_PID
 wait_until 10 "start --env to say it waits for a hung instance" \
 	grep -q "waiting up to 30s for the instance for $T/r.conf to answer" "$T/envhung.err"
-kill "$holder" "$hung"
-wait_exit "$holder" 10
+# The hung socket goes first, while the lock is still held: the start
+# --env that then finds the lock free replaces the dead socket file with
+# its own instance's (removing the file here could remove that one).
+kill "$hung"
 wait_exit "$hung" 10
-rm -f "$ctl"
+kill "$holder"
+wait_exit "$holder" 10
 wait_exit "$envhung" 10
 ((EXIT_STATUS == 0)) || fail "start --env (hung) exited $EXIT_STATUS: $(cat "$T/envhung.err")"
 "$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
