@@ -214,6 +214,38 @@ config_path_normalise(char *path)
 	return 0;
 }
 
+/* The text of the non-empty string setting S, or NULL after reporting. */
+static const char *
+config_get_string(struct config_ctx *ctx, const config_setting_t *s,
+    const char *key, const char *label)
+{
+	const char *v = NULL;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		config_err_at(ctx, s, label, "\"%s\" must be a string, not %s",
+		    key, config_type_name(s));
+		return NULL;
+	}
+	v = config_setting_get_string(s);
+	if (*v == '\0') {
+		config_err_at(ctx, s, label, "\"%s\" must not be empty", key);
+		return NULL;
+	}
+	return v;
+}
+
+char *
+config_dup_string(struct config_ctx *ctx, const config_setting_t *s,
+    const char *key, const char *label)
+{
+	const char *v = config_get_string(ctx, s, key, label);
+	char *d = NULL;
+
+	if (v != NULL && (d = strdup(v)) == NULL)
+		ctx->oom = 1;
+	return d;
+}
+
 int
 config_get_path(struct config_ctx *ctx, const config_setting_t *s,
     const char *key, const char *label, char **out)
@@ -223,16 +255,8 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 	char err[256];
 	int rc = -1;
 
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		config_err_at(ctx, s, label, "\"%s\" must be a string, not %s",
-		    key, config_type_name(s));
+	if ((raw = config_get_string(ctx, s, key, label)) == NULL)
 		goto out;
-	}
-	raw = config_setting_get_string(s);
-	if (*raw == '\0') {
-		config_err_at(ctx, s, label, "\"%s\" must not be empty", key);
-		goto out;
-	}
 	path = expand_path(raw, err, sizeof err);
 	if (path == NULL) {
 		config_err_at(ctx, s, label, "%s \"%s\": %s", key, raw, err);

@@ -37,28 +37,6 @@ expose_check_dup(struct config_ctx *ctx, const config_setting_t *s,
 	pos->expose_set = s;
 }
 
-static char *
-expose_string(struct config_ctx *ctx, const config_setting_t *s,
-    const char *key, const char *label)
-{
-	const char *v = NULL;
-	char *d = NULL;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		config_err_at(ctx, s, label, "\"%s\" must be a string, not %s",
-		    key, config_type_name(s));
-		return NULL;
-	}
-	v = config_setting_get_string(s);
-	if (*v == '\0') {
-		config_err_at(ctx, s, label, "\"%s\" must not be empty", key);
-		return NULL;
-	}
-	if ((d = strdup(v)) == NULL)
-		ctx->oom = 1;
-	return d;
-}
-
 void
 config_expose_parse(struct config_ctx *ctx, const config_setting_t *s,
     struct route_conf *r, struct config_pos *pos)
@@ -77,7 +55,7 @@ config_expose_parse(struct config_ctx *ctx, const config_setting_t *s,
 	config_check_keys(ctx, s, "expose.", keys, pos->label, NULL);
 	if ((m = config_setting_get_member(s, "pipe")) == NULL)
 		config_err_at(ctx, s, pos->label, "missing \"expose.pipe\"");
-	else if ((v = expose_string(ctx, m, "expose.pipe", pos->label)) !=
+	else if ((v = config_dup_string(ctx, m, "expose.pipe", pos->label)) !=
 	    NULL) {
 		if (pipe_name_check(v, why, sizeof why) != 0) {
 			config_err_at(ctx, m, pos->label, "expose.pipe \"%s\": "
@@ -89,7 +67,8 @@ config_expose_parse(struct config_ctx *ctx, const config_setting_t *s,
 		}
 	}
 	if ((m = config_setting_get_member(s, "sddl")) != NULL &&
-	    (v = expose_string(ctx, m, "expose.sddl", pos->label)) != NULL) {
+	    (v = config_dup_string(ctx, m, "expose.sddl", pos->label)) !=
+	    NULL) {
 		if (strlen(v) > EXPOSE_SDDL_MAX) {
 			config_err_at(ctx, m, pos->label, "expose.sddl is %zu "
 			    "characters; the limit is %d", strlen(v),

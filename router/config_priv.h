@@ -78,6 +78,13 @@ int config_check_keys(struct config_ctx *, const config_setting_t *group,
     const char *hint);
 
 /*
+ * A copy of the non-empty string setting S (KEY names it in messages), or
+ * NULL after reporting (or with ctx->oom set).
+ */
+char *config_dup_string(struct config_ctx *, const config_setting_t *,
+    const char *key, const char *label);
+
+/*
  * Read a string setting that holds a path, expand it, check that it is
  * absolute and spell it one way ("//", "/./" and a trailing "/" removed;
  * ".." refused), so every comparison of configured paths compares equal

@@ -91,22 +91,7 @@ route_parse_name(struct route_parse *rp, const config_setting_t *route)
 static void
 route_parse_pipe(struct route_parse *rp, const config_setting_t *s)
 {
-	const char *v = NULL;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		config_err_at(rp->ctx, s, rp->pos->label,
-		    "\"pipe\" must be a string, not %s", config_type_name(s));
-		return;
-	}
-	v = config_setting_get_string(s);
-	if (*v == '\0') {
-		config_err_at(rp->ctx, s, rp->pos->label,
-		    "\"pipe\" must not be empty");
-		return;
-	}
-	rp->r->pipe = strdup(v);
-	if (rp->r->pipe == NULL)
-		rp->ctx->oom = 1;
+	rp->r->pipe = config_dup_string(rp->ctx, s, "pipe", rp->pos->label);
 }
 
 static void
