@@ -33,17 +33,8 @@ NEED_HINT=' (Debian: apt-get install golang-go)'
 need go
 need_env YAMUXPEER_SRC -d "the yamuxpeer source folder"
 need_env NPIPERELAY_EXE -f "the Go npiperelay.exe (fixture npiperelay_go)"
-[[ -f $H/exposeprobe.exe ]] || fail "no exposeprobe.exe in $H"
+need_probe
 build_yamuxpeer "$YAMUXPEER_SRC"
-
-# probe ARGS...: exposeprobe.exe, its CRLF lines as LF.
-probe() {
-	local rc=0
-	timeout -k 5 180 wine "$H/exposeprobe.exe" "$@" >"$T/probe.raw" || rc=$?
-	tr -d '\r' <"$T/probe.raw"
-	return "$rc"
-}
-exists() { [[ $(probe exists "$1") == "$2" ]]; }
 
 # session NAME SOCKET: a router (yamuxpeer) with its own relay; commands
 # with cmd NAME ..., its events in $T/NAME.err.
@@ -105,18 +96,18 @@ wait_until 20 "the echo service's EOF" grep -qx 'echo: 16777216 bytes' "$T/echo.
 ok "bulk: npiperelay -ep -s, 16 MiB each way, SHA-256 $(sha "$T/in.bin" | cut -c1-16)... intact; its zero-byte message reached the Linux service as EOF, the service's EOF ended npiperelay"
 
 # --- many: 100 clients at once
-probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
+pipe_probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
 	fail "many: $(grep -v ': ok ' "$T/many.out" | head -5)"
 n=$(grep -c ": done up 262144 down 262144$" "$T/a.err" || true)
 ((n == 100)) || fail "many: the router saw $n clients through, want 100"
 ok "many: $(tail -1 "$T/many.out"), 256 KiB each way with half-close"
-probe hold "$P1" 30 20 >"$T/hold.out" || fail "hold: $(cat "$T/hold.out")"
+pipe_probe hold "$P1" 30 20 >"$T/hold.out" || fail "hold: $(cat "$T/hold.out")"
 wait_until 30 "the 30 held clients' streams to end" \
 	bash -c "(( \$(grep -c ': done up 0 down 0$' '$T/a.err') == 30 ))"
 ok "spares: 30 clients held one after another: $(tail -1 "$T/hold.out")"
 
 # --- dacl
-probe dacl "$P1" >"$T/dacl.out" || fail "dacl: $(cat "$T/dacl.out")"
+pipe_probe dacl "$P1" >"$T/dacl.out" || fail "dacl: $(cat "$T/dacl.out")"
 user=$(sed -n 's/^user //p' "$T/dacl.out")
 [[ $user == S-1-* ]] || fail "dacl: no user SID: $(cat "$T/dacl.out")"
 grep -qx 'control protected' "$T/dacl.out" || fail "dacl: not protected: $(cat "$T/dacl.out")"
@@ -125,7 +116,7 @@ grep -qxF "$want" "$T/dacl.out" || fail "dacl: $(grep '^dacl' "$T/dacl.out"), wa
 sddl='D:P(A;;FA;;;WD)'
 cmd a expose --expose --expose-sddl "$sddl" "$P2"
 [[ $(reply a 2) == '0 0 ' ]] || fail "expose $P2: reply $(reply a 2)"
-probe dacl "$P2" >"$T/dacl2.out" || fail "dacl --expose-sddl: $(cat "$T/dacl2.out")"
+pipe_probe dacl "$P2" >"$T/dacl2.out" || fail "dacl --expose-sddl: $(cat "$T/dacl2.out")"
 grep -qxF "dacl $sddl" "$T/dacl2.out" || fail "dacl --expose-sddl: $(cat "$T/dacl2.out"), want $sddl"
 ok "dacl: $(grep '^dacl' "$T/dacl.out"), protected; with --expose-sddl $sddl: the same read back"
 
@@ -143,7 +134,7 @@ cmd a expose --expose "${P1^^}"
 	fail "bad SDDL: $(reply a 6)"
 [[ $(reply a 7) == "3 183 ${P1^^}: pipe already exposed on this session, by stream "* ]] ||
 	fail "twice: $(reply a 7)"
-exists "$P1" present || fail "the first exposure of $P1 went away"
+pipe_exists "$P1" present || fail "the first exposure of $P1 went away"
 ok "hostile: $(for i in 3 4 5 6 7; do printf '[%s] ' "$(reply a $i)"; done)"
 
 # --- unexpose, with a client connected that goes on
@@ -158,8 +149,8 @@ release_held
 wait_exit "$RELAY_PID" 30
 ((EXIT_STATUS == 0)) || fail "unexpose: the connected npiperelay exited $EXIT_STATUS: $(cat "$T/live.err")"
 [[ $(cat "$T/live.out") == 'still here' ]] || fail "unexpose: the connected client got '$(cat "$T/live.out")'"
-wait_until 10 "$P1 to disappear" exists "$P1" missing
-exists "$P2" present || fail "unexpose: $P2 went too"
+wait_until 10 "$P1 to disappear" pipe_exists "$P1" missing
+pipe_exists "$P2" present || fail "unexpose: $P2 went too"
 end a
 ok "unexpose: the relay answered the router's FIN with its own; a client connected before went on to its end; then $P1 was gone, $P2 untouched"
 
@@ -170,7 +161,7 @@ P7=$(pipe_name lost)
 session g "$T/source.sock"
 cmd g expose --expose "$P7"
 [[ $(reply g 1) == '0 0 ' ]] || fail "expose $P7: reply $(reply g 1)"
-probe drop "$P7" 1000 >"$T/drop.out" || fail "drop: $(cat "$T/drop.out")"
+pipe_probe drop "$P7" 1000 >"$T/drop.out" || fail "drop: $(cat "$T/drop.out")"
 wait_event g "^client [0-9]*: reset after down [0-9]*$"
 end g
 ok "lost: $(cat "$T/drop.out"), then gone: $(grep ': reset after down ' "$T/g.err")"
@@ -203,15 +194,15 @@ P5=$(pipe_name killed)
 session d "$T/echo.sock"
 cmd d expose --expose "$P5"
 [[ $(reply d 1) == '0 0 ' ]] || fail "expose $P5: reply $(reply d 1)"
-exists "$P5" present || fail "killed: $P5 is not there before the kill"
+pipe_exists "$P5" present || fail "killed: $P5 is not there before the kill"
 cmd d kill
 wait_event d "^killed$"
-wait_until 20 "$P5 to disappear with the relay" exists "$P5" missing
+wait_until 20 "$P5 to disappear with the relay" pipe_exists "$P5" missing
 end d
 session e "$T/echo.sock"
 cmd e expose --expose "$P5"
 [[ $(reply e 1) == '0 0 ' ]] || fail "re-expose $P5: reply $(reply e 1)"
-probe clients "$P5" 1 1000 >"$T/back.out" || fail "after the restart: $(cat "$T/back.out")"
+pipe_probe clients "$P5" 1 1000 >"$T/back.out" || fail "after the restart: $(cat "$T/back.out")"
 ok "killed: $P5 disappeared with the relay and is back with the next one, a client through"
 
 # --- trace: what Wine does not enforce, by the calls
@@ -221,7 +212,7 @@ session f "$T/echo.sock"
 export WINEDEBUG=-all
 cmd f expose --expose "$P6"
 [[ $(reply f 1) == '0 0 ' ]] || fail "expose $P6: reply $(reply f 1)"
-probe clients "$P6" 1 1000 >"$T/traced.out" || fail "trace: $(cat "$T/traced.out")"
+pipe_probe clients "$P6" 1 1000 >"$T/traced.out" || fail "trace: $(cat "$T/traced.out")"
 wait_event f ": done up 1000 down 1000$"
 end f
 # CreateNamedPipeW(name, open mode, pipe mode, ...): PIPE_ACCESS_DUPLEX

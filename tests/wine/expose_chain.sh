@@ -20,15 +20,7 @@
 expose_init
 need_env NPIPERELAY_EXE -f "the Go npiperelay.exe (fixture npiperelay_go)"
 need jq
-[[ -f $H/exposeprobe.exe ]] || fail "no exposeprobe.exe in $H"
-
-probe() {
-	local rc=0
-	timeout -k 5 180 wine "$H/exposeprobe.exe" "$@" >"$T/probe.raw" || rc=$?
-	tr -d '\r' <"$T/probe.raw"
-	return "$rc"
-}
-exists() { [[ $(probe exists "$1") == "$2" ]]; }
+need_probe
 
 bg echo "$NPTEST_PEER" echo "$T/echo.sock" --log "$T/echo.events"
 wait_until 20 "the echo service" test -S "$T/echo.sock"
@@ -37,7 +29,7 @@ P2=$(pipe_name refused)
 P3=$(pipe_name squat)
 start_pipesrv squat --name "$P3" --mode msg --timeout 280
 squat=$BG_PID
-wait_until 60 "the squatter's pipe" exists "$P3" present
+wait_until 60 "the squatter's pipe" pipe_exists "$P3" present
 {
 	echo 'routes = ('
 	xroute ex "$P1" "$T/echo.sock"
@@ -64,7 +56,7 @@ j=$(route_json ex)
 ok "bulk: npiperelay -ep -s -> exposed pipe -> router -> echo: 16 MiB each way, SHA-256 intact; its half-close reached the service (eof after 16777216 bytes), the service's ended npiperelay"
 
 # --- many
-probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
+pipe_probe clients "$P1" 100 $((256 * 1024)) >"$T/many.out" ||
 	fail "many: $(grep -v ': ok ' "$T/many.out" | head -5)"
 wait_until 30 "100 more sessions" eval '[[ $(route_json ex | jq .total) == 101 ]]'
 ok "many: $(tail -1 "$T/many.out")"
@@ -81,7 +73,7 @@ ok "refused: npiperelay closed after $MS ms with its stdin open; the router logg
 # relay refuses a name it finds with other instances)
 wait_until 30 "the failure logged" router_log_has "route \"squat\": cannot expose $P3: $P3: pipe name already in use by another process (error 5) (Win32 error 5)"
 kill "$squat"
-wait_until 60 "the squatter gone" exists "$P3" missing
+wait_until 60 "the squatter gone" pipe_exists "$P3" missing
 wait_until 90 "the name exposed once free" router_log_has "route \"squat\": exposing $P3 (mux relay pid"
 n=$(grep -cF "npiperouter error: route \"squat\": cannot expose" "$T/router.err" || true)
 ((n == 1)) || fail "squatted: the failure was logged $n times"

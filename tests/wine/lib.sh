@@ -194,6 +194,21 @@ expose_init() {
 	chmod +x "$T/nprelay"
 }
 
+# need_probe: exposeprobe.exe (tests/wine/exposeprobe.c) must be built.
+need_probe() {
+	[[ -f $H/exposeprobe.exe ]] || fail "no exposeprobe.exe in $H"
+}
+
+# pipe_probe ARGS...: exposeprobe.exe, its CRLF lines as LF.
+pipe_probe() {
+	local rc=0
+	timeout -k 5 180 wine "$H/exposeprobe.exe" "$@" >"$T/probe.raw" || rc=$?
+	tr -d '\r' <"$T/probe.raw"
+	return "$rc"
+}
+# pipe_exists PIPE ANSWER: exposeprobe says ANSWER of PIPE.
+pipe_exists() { [[ $(pipe_probe exists "$1") == "$2" ]]; }
+
 # xroute NAME PIPE CONNECT [SETTING...]: one exposed route in mux mode on
 # $T/nprelay, printed for a routes list.
 xroute() {
