@@ -41,6 +41,19 @@ bench_cleanup() {
 	rm -rf "$T"
 }
 
+die() { echo "$0: $*" >&2; exit 1; }
+note() { printf '%s\n' "$*" >&2; }
+
+# wait_for SECONDS WHAT CMD...: polls CMD every 50 ms, else stops.
+wait_for() {
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		((SECONDS < deadline)) || die "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+
 # wait_socket PATH: waits up to 10 s for the socket PATH, else stops.
 wait_socket() {
 	local i

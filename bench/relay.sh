@@ -127,19 +127,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() { echo "$0: $*" >&2; exit 1; }
-note() { printf '%s\n' "$*" >&2; }
-
-# wait_for SECONDS WHAT CMD...
-wait_for() {
-	local deadline=$((SECONDS + $1)) what=$2
-	shift 2
-	until "$@"; do
-		((SECONDS < deadline)) || die "timed out waiting for $what"
-		sleep 0.05
-	done
-}
-
 # bg NAME CMD...: in the background, output to $T/NAME.log and .err.
 bg() {
 	local name=$1

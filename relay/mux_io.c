@@ -1,9 +1,14 @@
 /*
  * stdin reader and stdout writer threads of the mux relay, see mux_io.h.
  *
- * The reader owns a ring of MUX_IO_BLOCKS buffers and a semaphore of free
+ * The reader owns a ring of MUX_IO_BLOCKS buffers and a count of free
  * ones: the worker consumes blocks in order and copies what it keeps, so
  * at most that much of stdin is in flight, whatever the router sends.
+ * The count is kept under the lock with a condition variable, not in a
+ * semaphore: under Wine a semaphore's release and every wait on it are
+ * wineserver round trips, one each per block, and the worker makes every
+ * other round trip of the relay (bench/README.md); a critical section
+ * and a condition variable cost none unless a thread has to sleep.
  * The writer takes the whole queue at once, packs small frames into one
  * WriteFile and counts the bytes written for the worker (mux_io.h).
  */
@@ -27,7 +32,8 @@ _Static_assert(MUX_IO_BLOCK <= MUX_DATA_MAX, "a stdin block is a frame at most")
 struct mux_io {
 	HANDLE port;
 	HANDLE in, out;
-	HANDLE free_blocks;	/* semaphore */
+	unsigned free_blocks;	/* under lock */
+	CONDITION_VARIABLE room;	/* free_blocks went up */
 	uint8_t block[MUX_IO_BLOCKS][MUX_IO_BLOCK];
 	CRITICAL_SECTION lock;
 	CONDITION_VARIABLE more;
@@ -72,7 +78,12 @@ mux_io_reader_cb(void *arg)
 	DWORD n, e;
 
 	for (;;) {
-		WaitForSingleObject(io->free_blocks, INFINITE);
+		EnterCriticalSection(&io->lock);
+		while (io->free_blocks == 0)
+			SleepConditionVariableCS(&io->room, &io->lock,
+			    INFINITE);
+		io->free_blocks--;
+		LeaveCriticalSection(&io->lock);
 		if (!ReadFile(io->in, io->block[i], MUX_IO_BLOCK, &n, NULL)) {
 			e = GetLastError();
 			/* A pipe's writer closing reads as ERROR_BROKEN_PIPE. */
@@ -95,7 +106,10 @@ mux_io_reader_cb(void *arg)
 void
 mux_io_stdin_done(struct mux_io *io)
 {
-	ReleaseSemaphore(io->free_blocks, 1, NULL);
+	EnterCriticalSection(&io->lock);
+	io->free_blocks++;
+	LeaveCriticalSection(&io->lock);
+	WakeConditionVariable(&io->room);
 }
 
 /* Writes one batch; the bytes of its frames in *total. */
@@ -248,10 +262,10 @@ mux_io_start(HANDLE port, DWORD *err)
 	io->normal_tail = &io->normal;
 	InitializeCriticalSection(&io->lock);
 	InitializeConditionVariable(&io->more);
-	io->free_blocks = CreateSemaphoreW(NULL, MUX_IO_BLOCKS, MUX_IO_BLOCKS,
-	    NULL);
+	InitializeConditionVariable(&io->room);
+	io->free_blocks = MUX_IO_BLOCKS;
 	io->stopped = CreateEventW(NULL, TRUE, FALSE, NULL);
-	if (io->free_blocks == NULL || io->stopped == NULL)
+	if (io->stopped == NULL)
 		goto fail;
 	/* Small stacks: the buffers live in *io. */
 	th = CreateThread(NULL, 64 * 1024, mux_io_writer_cb, io,
