@@ -6,8 +6,8 @@
  * at most that much of stdin is in flight, whatever the router sends.
  * The count is kept under the lock with a condition variable, not in a
  * semaphore: under Wine a semaphore's release and every wait on it are
- * wineserver round trips, one each per block, and the worker makes every
- * other round trip of the relay (bench/README.md); a critical section
+ * wineserver round trips, one each per block, on top of all the others
+ * the worker makes (bench/README.md, requests.sh); a critical section
  * and a condition variable cost none unless a thread has to sleep.
  * The writer takes the whole queue at once, packs small frames into one
  * WriteFile and counts the bytes written for the worker (mux_io.h).
