@@ -18,6 +18,9 @@
 #              a missing socket file fails the open
 #   reset      raw RSTs (with -p), at once and with I/O in flight: every opened pipe
 #              closes, the next stream works
+#   late       Data and Window Update for a stream the relay reset (-ep,
+#              the server's zero-byte message) while its pipe is open:
+#              dropped, the session goes on
 #   eof        stdin EOF: every stream ends, the pipes see it, exit 0
 #   garbage    bytes that are no frame: Go Away (protocol error), one
 #              stderr line, exit 1
@@ -84,6 +87,11 @@ ok "broken pipe: the data, then FIN; with -ep FIN and RST"
 echo_srv reset
 scenario reset -streams 100 -pipe "$(pipe_name reset)" -server-log "$T/reset.log"
 ok "RST from the router: $(grep "^nprelay-reset: " "$T/reset.err"); every opened pipe closed, the session goes on"
+
+Z=$(pipe_name zero)
+start_pipesrv zero --name "$Z" --mode msg --send-eof --timeout 380
+scenario late -pipe "$E" -pipe2 "$Z"
+ok "late frames: $(grep '^nprelay-late: ' "$T/late.err")"
 
 H2=$(pipe_name hold)
 start_pipesrv hold --name "$H2" --mode msg --report --zero-eof --timeout 380

@@ -577,6 +577,8 @@ func playNprelay(p *peer, name string, streams, size int) (int, string) {
 		nprelayExitFlags(p)
 	case "nprelay-reset":
 		nprelayReset(p, streams)
+	case "nprelay-late":
+		nprelayLate(p)
 	case "nprelay-goaway-error":
 		nprelayGoAwayError(p)
 		return 1, "nprelay: --mux: the router sent Go Away (code 2)"
