@@ -41,6 +41,72 @@ bench_cleanup() {
 	rm -rf "$T"
 }
 
+# bench_wine_tmp NAME: T, a new folder /tmp/NAME.* with a throw-away
+# WINEPREFIX and XDG_RUNTIME_DIR in it, made the current folder; pids,
+# the background processes to stop. On exit those are stopped, then every
+# process of the prefix (wineserver -k); a failed run shows the ends of
+# $T/*.err and *.log; T is deleted, or only its prefix with
+# NPR_KEEP_TMP=1.
+bench_wine_tmp() {
+	T=$(mktemp -d "/tmp/$1.XXXXXX")
+	export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+	export XDG_RUNTIME_DIR=$T/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	cd "$T"
+	pids=()
+	wine_up=0
+	trap bench_wine_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+bench_wine_cleanup() {
+	local rc=$? p
+	set +e
+	trap - EXIT INT TERM
+	cd /
+	{
+		for p in "${pids[@]}"; do
+			kill -TERM "$p"
+		done
+		# pipe servers, relays still running, services.exe & co.
+		if ((wine_up)); then
+			wineserver -k
+			timeout 30 wineserver -w
+		fi
+		for p in "${pids[@]}"; do
+			wait "$p"
+		done
+	} </dev/null >/dev/null 2>&1
+	if ((rc != 0)); then
+		for p in "$T"/*.err "$T"/*.log; do
+			[[ -s $p ]] || continue
+			printf -- '--- %s (last 20 lines)\n' "${p##*/}" >&2
+			tail -n 20 "$p" | cut -c1-300 >&2
+		done
+	fi
+	if [[ ${NPR_KEEP_TMP:-0} == 1 ]]; then
+		rm -rf "$WINEPREFIX"
+		echo "$0: kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+
+# bench_wine_up [TRACE]: the prefix's wineserver, its stderr into TRACE
+# (else dropped), then wineboot --init. Persistent for 10 min after its
+# last client, so an aborted run does not leave it forever; the exit
+# trap kills it.
+bench_wine_up() {
+	mkdir -p "$WINEPREFIX"
+	wineserver -p600 </dev/null >/dev/null 2>"${1:-/dev/null}" ||
+		die "wineserver -p did not start"
+	wine_up=1
+	timeout 300 wine wineboot.exe --init </dev/null >"$T/wineboot.log" 2>&1 ||
+		die "wineboot --init failed"
+}
+
 die() { echo "$0: $*" >&2; exit 1; }
 note() { printf '%s\n' "$*" >&2; }
 

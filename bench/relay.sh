@@ -81,51 +81,9 @@ bytes=$(bench_bytes "$SIZE")
 ((bytes % 65536 == 0)) || { echo "$0: SIZE must be a multiple of 64K" >&2; exit 1; }
 pbytes=$(bench_bytes "$PSIZE")
 
-T=$(mktemp -d /tmp/npr-relaybench.XXXXXX)
-export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-export XDG_RUNTIME_DIR=$T/rt
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 # Every relay starts in $T: socat's children inherit our folder, the
 # router's get relay.cwd (else /mnt/c when it exists).
-cd "$T"
-pids=()
-wine_up=0
-cleanup() {
-	local rc=$? p
-	set +e
-	trap - EXIT INT TERM
-	cd /
-	{
-		for p in "${pids[@]}"; do
-			kill -TERM "$p"
-		done
-		# pipesrv, the relays still running and services.exe & co.
-		if ((wine_up)); then
-			wineserver -k
-			timeout 30 wineserver -w
-		fi
-		for p in "${pids[@]}"; do
-			wait "$p"
-		done
-	} </dev/null >/dev/null 2>&1
-	if ((rc != 0)); then
-		for p in "$T"/*.err "$T"/*.log; do
-			[[ -s $p ]] || continue
-			printf -- '--- %s (last 20 lines)\n' "${p##*/}" >&2
-			tail -n 20 "$p" | cut -c1-300 >&2
-		done
-	fi
-	if [[ ${NPR_KEEP_TMP:-0} == 1 ]]; then
-		rm -rf "$WINEPREFIX"
-		echo "relay bench: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_wine_tmp npr-relaybench
 
 # bg NAME CMD...: in the background, output to $T/NAME.log and .err.
 bg() {
@@ -137,13 +95,7 @@ bg() {
 }
 
 note "relay bench: creating a Wine prefix in $WINEPREFIX"
-mkdir -p "$WINEPREFIX"
-# Persistent for 10 min after its last client, so an aborted run does not
-# leave it forever; the trap kills it.
-wineserver -p600 </dev/null >/dev/null 2>&1 || die "wineserver -p did not start"
-wine_up=1
-timeout 300 wine wineboot.exe --init </dev/null >"$T/wineboot.log" 2>&1 ||
-	die "wineboot --init failed"
+bench_wine_up
 
 pipe=//./pipe/npr-relaybench-$$
 bg pipesrv wine "$pipesrv" --name "$pipe" --mode msg --timeout 7200

@@ -39,54 +39,9 @@ bench_need_tools wine wineserver timeout
 bytes=$(bench_bytes "$SIZE")
 wine=$(command -v wine)
 
-T=$(mktemp -d /tmp/npr-requests.XXXXXX)
-export WINEPREFIX=$T/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-export XDG_RUNTIME_DIR=$T/rt
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-cd "$T"
-pids=()
-wine_up=0
-cleanup() {
-	local rc=$? p
-	set +e
-	trap - EXIT INT TERM
-	cd /
-	{
-		for p in "${pids[@]}"; do
-			kill -TERM "$p"
-		done
-		if ((wine_up)); then
-			wineserver -k
-			timeout 30 wineserver -w
-		fi
-		wait
-	} </dev/null >/dev/null 2>&1
-	if ((rc != 0)); then
-		for p in "$T"/*.err "$T"/*.log; do
-			[[ -s $p ]] || continue
-			printf -- '--- %s (last 20 lines)\n' "${p##*/}" >&2
-			tail -n 20 "$p" | cut -c1-300 >&2
-		done
-	fi
-	if [[ ${NPR_KEEP_TMP:-0} == 1 ]]; then
-		rm -rf "$WINEPREFIX"
-		echo "$0: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$WINEPREFIX"
+bench_wine_tmp npr-requests
 # wineserver writes the trace of +server clients on its stderr.
-wineserver -p600 </dev/null >/dev/null 2>"$T/server.trace" ||
-	die "wineserver -p did not start"
-wine_up=1
-timeout 300 wine wineboot.exe --init </dev/null >"$T/wineboot.log" 2>&1 ||
-	die "wineboot --init failed"
+bench_wine_up "$T/server.trace"
 
 pipe=//./pipe/npr-requests-$$
 wine "$pipesrv" --name "$pipe" --mode msg --timeout 3600 \
