@@ -44,4 +44,7 @@ print("listening", flush=True); time.sleep(120)' "$ctl" "$backlog"
 	wait_exit "$holder" 10
 }
 hung 64 room
+# listen(0): one connection waits, the next try finds the backlog full,
+# where connect() blocks for as long as the socket's send timeout.
+hung 0 full
 log "ok"
