@@ -376,15 +376,18 @@ out:
 int
 command_start(const char *file, int shell)
 {
+	struct runtime_paths p;
 	int rc;
 
 	/* An instance that held the lock can end without ever answering
 	 * (it failed to start, or was killed): then start one here, once. */
 	if ((rc = command_start_once(file, shell)) == COMMAND_START_AGAIN &&
 	    (rc = command_start_once(file, shell)) == COMMAND_START_AGAIN) {
-		fprintf(stderr, "npiperouter: the instance for %s ended twice "
-		    "before it answered; its log says why (npiperouter "
-		    "status)\n", file);
+		/* `status` shows no log: with nothing running, name it. */
+		if (command_paths(file, &p) == 0)
+			fprintf(stderr, "npiperouter: the instance for %s ended "
+			    "twice before it answered; its log may say why: "
+			    "%s\n", file, p.log);
 		rc = 1;
 	}
 	return rc;
