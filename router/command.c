@@ -366,9 +366,9 @@ out:
 		close(lock);
 	config_free(cfg);
 	if (rc == 0 && shell >= 0) {
-		if (command_env_wait(file) != 0)
+		if ((rc = command_env_wait(file)) == 1)
 			return COMMAND_START_AGAIN;
-		rc = command_env(file, shell, NULL, 0);
+		rc = rc == 0 ? command_env(file, shell, NULL, 0) : 1;
 	}
 	return rc;
 }
@@ -376,15 +376,18 @@ out:
 int
 command_start(const char *file, int shell)
 {
+	struct runtime_paths p;
 	int rc;
 
 	/* An instance that held the lock can end without ever answering
 	 * (it failed to start, or was killed): then start one here, once. */
 	if ((rc = command_start_once(file, shell)) == COMMAND_START_AGAIN &&
 	    (rc = command_start_once(file, shell)) == COMMAND_START_AGAIN) {
-		fprintf(stderr, "npiperouter: the instance for %s ended twice "
-		    "before it answered; its log says why (npiperouter "
-		    "status)\n", file);
+		/* `status` shows no log: with nothing running, name it. */
+		if (command_paths(file, &p) == 0)
+			fprintf(stderr, "npiperouter: the instance for %s ended "
+			    "twice before it answered; its log may say why: "
+			    "%s\n", file, p.log);
 		rc = 1;
 	}
 	return rc;
@@ -551,9 +554,9 @@ command_env(const char *file, int shell, char *const *names, size_t n)
 /*
  * For start --env: an instance that another shell's start began may still
  * be probing or opening its sockets (its control socket comes last), so
- * ask until it answers, for a bounded time. 0 once it answered or the
- * time is up (command_env() then says what it can); 1 when the instance
- * is gone without answering.
+ * ask until it answers, for a bounded time. 0 once it answered; 1 when
+ * the instance is gone without answering; -1, after saying so, when the
+ * time is up (command_env() would wait for a hung one a minute more).
  */
 static int
 command_env_wait(const char *file)
@@ -570,9 +573,15 @@ command_env_wait(const char *file)
 	/* A second per try: a hung instance may take the connection and
 	 * never answer. */
 	while (control_request_within(p.ctl, "status", 1, &text, err,
-	    sizeof err) == -1 && waited < COMMAND_ENV_WAIT_MS) {
+	    sizeof err) == -1) {
 		if (runtime_wait_unlocked(&p, 0) == 0)
 			return 1;
+		if (waited >= COMMAND_ENV_WAIT_MS) {
+			fprintf(stderr, "npiperouter: the instance for %s did "
+			    "not answer on %s within %ds (%s)\n", file, p.ctl,
+			    COMMAND_ENV_WAIT_MS / 1000, err);
+			return -1;
+		}
 		if (!said && waited >= COMMAND_ENV_SAY_MS) {
 			fprintf(stderr, "npiperouter: waiting up to %ds for the "
 			    "instance for %s to answer on %s (%s)\n",

@@ -222,7 +222,10 @@ control_request_within(const char *path, const char *cmd, unsigned secs,
 		goto out;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
+	/* The send timeout bounds connect() too: a hung instance's full
+	 * backlog would keep it waiting for ever. */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		snprintf(err, errlen, "no npiperouter answers on %s: %s", path,
 		    strerror(errno));

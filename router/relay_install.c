@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "interop.h"
 #include "log.h"
 #include "safe_dir.h"
@@ -341,7 +342,7 @@ relay_install_localappdata(char *out, size_t outlen, char *err,
 	const char *argv[] = { "cmd.exe", "/d", "/u", "/c", "set LOCALAPPDATA",
 		NULL };
 	static const char name[] = "LOCALAPPDATA=";
-	char said[PATH_MAX], win[PATH_MAX], why[512];
+	char said[PATH_MAX], win[PATH_MAX], why[512], shown[1024];
 	const char *line, *end;
 
 	if (interop_run_utf16(argv, said, sizeof said, why, sizeof why) != 0) {
@@ -360,8 +361,12 @@ relay_install_localappdata(char *out, size_t outlen, char *err,
 	}
 	if (!isalpha((unsigned char)win[0]) || win[1] != ':' ||
 	    win[2] != '\\') {
+		/* Every LOCALAPPDATA* variable's lines: one line for the
+		 * log, nothing a terminal would obey. */
 		snprintf(err, errlen, "%%LOCALAPPDATA%% is not a folder on a "
-		    "drive: cmd.exe said \"%.200s\"", said);
+		    "drive: cmd.exe said \"%s\"", escape_bytes(shown,
+		    sizeof shown, said, strlen(said), 200, ESCAPE_QUOTES |
+		    ESCAPE_KEEP_8BIT));
 		return -1;
 	}
 	if (interop_path_to_linux(win, out, outlen, why, sizeof why) != 0) {

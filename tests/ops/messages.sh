@@ -149,6 +149,16 @@ wait_exit "$holder" 10
 wait_exit "$envhung" 10
 ((EXIT_STATUS == 0)) || fail "start --env (hung) exited $EXIT_STATUS: $(cat "$T/envhung.err")"
 "$R" stop -c "$T/r.conf" >/dev/null 2>&1 || fail "stop failed"
+# An instance that ends twice before it answers (here a shared lock,
+# which start --env takes for one gone): the message names the log,
+# which `status` cannot show with nothing running.
+bg looker flock -s -o "$lock" sleep 60
+looker=$BG_PID
+wait_until 10 "flock to hold $lock shared" sh -c "! flock -n '$lock' true"
+expect 1 "ended twice before it answered; its log may say why: ${lock%.lock}.log" \
+	"$R" start --env --shell sh -c "$T/r.conf"
+kill "$looker"
+wait_exit "$looker" 10
 # A pid left in the lock file by an instance that is gone, read while
 # someone merely looks at the lock (stop, start --env waiting): not an
 # owner to name.

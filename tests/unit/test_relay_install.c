@@ -357,6 +357,30 @@ test_localappdata_set(void **state)
 	assert_string_equal(arg, "C:\\Users\\a&b^c\\AppData\\Local");
 }
 
+/*
+ * A %LOCALAPPDATA% that is no folder on a drive (a roaming profile on a
+ * share) is refused with what cmd.exe said, which holds every variable
+ * named so: shown on one line, no byte of it for a terminal to obey.
+ */
+static void
+test_localappdata_not_drive(void **state)
+{
+	char out[512], err[1024] = "";
+
+	put("cmd", "#!/bin/sh\n"
+	    "printf 'LOCALAPPDATA=\\\\\\\\srv\\\\me\\\\Local\\r\\n"
+	    "LOCALAPPDATA_OLD=\\033[2JD:\\\\x\\r\\n' | "
+	    "iconv -f UTF-8 -t UTF-16LE\n", 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	assert_int_equal(relay_install_localappdata(out, sizeof out, err,
+	    sizeof err), -1);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	assert_non_null(strstr(err, "is not a folder on a drive"));
+	assert_non_null(strstr(err, "srv"));
+	assert_null(strchr(err, '\n'));
+	assert_null(strchr(err, '\033'));
+}
+
 static int
 setup(void **state)
 {
@@ -388,6 +412,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_localappdata_set, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_localappdata_not_drive,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_falls_back, setup,
 		    teardown),
 	};
