@@ -408,6 +408,12 @@ command_ask(const char *file, const char *cmd, int *running,
 		return 1;
 	*running = 0;
 	rc = control_request(p->ctl, cmd, &text, err, sizeof err);
+	if (rc == CONTROL_HUNG) {
+		fprintf(stderr, "npiperouter: the instance for %s does not "
+		    "answer (%s)\n", file, err);
+		*running = -1;
+		return 1;
+	}
 	if (rc == CONTROL_REFUSED) {
 		fprintf(stderr, "npiperouter: %s\n", err);
 		*running = -1;
@@ -527,6 +533,11 @@ command_env(const char *file, int shell, char *const *names, size_t n)
 		    "start --env starts it)\n", file);
 		return COMMAND_NOT_RUNNING;
 	}
+	if (rc == CONTROL_HUNG) {
+		fprintf(stderr, "npiperouter: the instance for %s does not "
+		    "answer (%s)\n", file, err);
+		return 1;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "npiperouter: %s\n", rc == CONTROL_REFUSED ? err :
 		    text != NULL ? text : "env failed");
@@ -565,15 +576,15 @@ command_env_wait(const char *file)
 	struct timespec t0, now;
 	char *text = NULL, err[512];
 	long waited = 0;
-	int said = 0;
+	int said = 0, rc;
 
 	if (command_paths(file, &p) != 0)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* A second per try: a hung instance may take the connection and
 	 * never answer. */
-	while (control_request_within(p.ctl, "status", 1, &text, err,
-	    sizeof err) == -1) {
+	while ((rc = control_request_within(p.ctl, "status", 1, &text, err,
+	    sizeof err)) == -1 || rc == CONTROL_HUNG) {
 		if (runtime_wait_unlocked(&p, 0) == 0)
 			return 1;
 		if (waited >= COMMAND_ENV_WAIT_MS) {

@@ -225,10 +225,18 @@ control_request_within(const char *path, const char *cmd, unsigned secs,
 	/* The send timeout bounds connect() too: a hung instance's full
 	 * backlog would keep it waiting for ever. */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		snprintf(err, errlen, "no npiperouter answers on %s: %s", path,
-		    strerror(errno));
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		if (errno == EAGAIN) {
+			snprintf(err, errlen, "%s: its backlog stayed full for "
+			    "%us", path, secs);
+			rc = CONTROL_HUNG;
+		} else
+			snprintf(err, errlen, "no npiperouter answers on %s: "
+			    "%s", path, strerror(errno));
 		goto out;
 	}
 	/*
@@ -270,6 +278,11 @@ control_request_within(const char *path, const char *cmd, unsigned secs,
 		if ((n = read(fd, buf + len, cap - len - 1)) <= 0)
 			break;
 		len += (size_t)n;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		snprintf(err, errlen, "%s: no answer within %us", path, secs);
+		rc = CONTROL_HUNG;
+		goto out;
 	}
 	if (n < 0 || buf == NULL) {
 		snprintf(err, errlen, "%s: no answer: %s", path,

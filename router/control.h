@@ -20,15 +20,19 @@ void control_free(struct control *);
 #define CONTROL_STOPPING 2
 /* The answer was not taken: a stranger's socket, or too long. */
 #define CONTROL_REFUSED (-2)
+/* An instance is there but hung: it took the connection, or its backlog
+ * is full, and no answer came in time. */
+#define CONTROL_HUNG (-3)
 /* Longest answer the client reads. */
 #define CONTROL_ANSWER_MAX (1024 * 1024)
 
 /*
  * Client: send CMD to the instance at PATH and return its answer in *TEXT
  * (malloc'd). Returns 0 for "ok", 1 for "error", CONTROL_STOPPING for
- * "stopping", -1 when no instance answered, CONTROL_REFUSED when the
- * socket is served by a uid other than ours or root's, or the answer is
- * longer than CONTROL_ANSWER_MAX (ERR says why, for both).
+ * "stopping", -1 when no instance answered, CONTROL_HUNG when one is
+ * there but did not answer in time, CONTROL_REFUSED when the socket is
+ * served by a uid other than ours or root's, or the answer is longer
+ * than CONTROL_ANSWER_MAX (ERR says why, for all three).
  */
 int control_request(const char *path, const char *cmd, char **text,
     char *err, size_t errlen);
