@@ -151,7 +151,8 @@ runtime_read_pid(int fd)
 		return 0;
 	buf[n] = '\0';
 	pid = strtol(buf, &end, 10);
-	if (end == buf || *end != '\n' || pid <= 0)
+	/* pid_t is an int: a bigger number would wrap, to -1 for kill(). */
+	if (end == buf || *end != '\n' || pid <= 0 || pid > INT_MAX)
 		return 0;
 	return (pid_t)pid;
 }
