@@ -122,6 +122,26 @@ interop_out_utf16(struct interop_out *o, const unsigned char *p, size_t n)
 	}
 }
 
+/*
+ * The stderr line capture.c kept, escaped, of a program asked for UTF-16
+ * (cmd.exe /u writes its messages so too): an ASCII letter is there as
+ * itself and "\x00", which are dropped, so the message reads as text;
+ * any other character stays escaped.
+ */
+static void
+interop_narrow(char *s)
+{
+	char *o = s;
+
+	while (*s != '\0') {
+		if (strncmp(s, "\\x00", 4) == 0)
+			s += 4;
+		else
+			*o++ = *s++;
+	}
+	*o = '\0';
+}
+
 static unsigned
 interop_timeout_ms(void)
 {
@@ -221,6 +241,8 @@ interop_exec(const char *name, char *const argv[], int wide,
 		goto out;
 	}
 	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		if (wide)
+			interop_narrow(res.last);
 		if (WIFEXITED(res.status))
 			snprintf(err, errlen, "%s exited with status %d%s%s",
 			    name, WEXITSTATUS(res.status),

@@ -381,6 +381,27 @@ test_localappdata_not_drive(void **state)
 	assert_null(strchr(err, '\033'));
 }
 
+/*
+ * An unset %LOCALAPPDATA%: with /u cmd.exe writes its message in UTF-16
+ * too, which reads as the message, not as its letters with NULs between.
+ */
+static void
+test_localappdata_unset(void **state)
+{
+	char out[512], err[1024] = "";
+
+	put("cmd", "#!/bin/sh\n"
+	    "printf 'Environment variable LOCALAPPDATA not defined\\r\\n' | "
+	    "iconv -f UTF-8 -t UTF-16LE >&2\nexit 1\n", 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	assert_int_equal(relay_install_localappdata(out, sizeof out, err,
+	    sizeof err), -1);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	assert_string_equal(err, "cannot ask Windows for %LOCALAPPDATA%: "
+	    "cmd.exe exited with status 1: Environment variable LOCALAPPDATA "
+	    "not defined");
+}
+
 static int
 setup(void **state)
 {
@@ -414,6 +435,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_localappdata_not_drive,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_localappdata_unset, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_falls_back, setup,
 		    teardown),
 	};
