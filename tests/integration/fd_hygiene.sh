@@ -27,9 +27,20 @@ leaks() {
 	done
 }
 
-# relay_of PID: the one child of the router PID (wait for it first).
-relay_of() { children_of "$1" | head -n 1; }
-has_child() { [[ -n $(children_of "$1") ]]; }
+# relay_of PID: the child of the router PID that runs sleep(1) by now: one
+# caught between its fork and its exec still holds the router's
+# descriptors, which the exec then closes.
+SLEEP=$(readlink -f "$(type -P sleep)")
+relay_of() {
+	local c
+	for c in $(children_of "$1"); do
+		if [[ $(readlink "/proc/$c/exe" 2>/dev/null) == "$SLEEP" ]]; then
+			echo "$c"
+			return
+		fi
+	done
+}
+has_child() { [[ -n $(relay_of "$1") ]]; }
 
 # check_relay ROUTER_PID WHAT: the relay has 0-2 only, and default signals.
 check_relay() {
