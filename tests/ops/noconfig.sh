@@ -76,6 +76,7 @@ check3() {
 		"$T/check3.out" || fail "check said: $(cat "$T/check3.out" "$T/check3.err")"
 }
 # Percent-escaped too ("%24" is "$").
+mkdir -m 700 "$T/g"
 check3 3 "$T/g/S.gpg-agent" "$T/a%24{HOME}/S.gpg-agent.extra"
 grep -q "^gpg-agent: $T/g/S.gpg-agent " "$T/check3.out" || fail "gpg-agent: $(cat "$T/check3.out")"
 grep -q "built-in route \"gpg-agent-extra\": skipped: .*\\\${" "$T/check3.err" ||
@@ -84,3 +85,25 @@ check3 2 "$T/a\${HOME}/S.gpg-agent" "$T/g/S.gpg-agent.extra"
 grep -q "built-in routes \"gpg-agent\", \"gpg-agent-extra\": skipped: .*\\\${" "$T/check3.err" ||
 	fail "no line for the gpg routes: $(cat "$T/check3.err")"
 log "a gpgconf socket path holding \${ skips its route, not the built-in routes"
+
+# Linux's gpg never ran: gpgconf names sockets in a folder nothing made
+# yet. The gpg routes are skipped, saying so; docker and ssh-agent
+# still load, and `run` serves them instead of failing on the folder.
+check3 2 "$T/nogpg/S.gpg-agent" "$T/nogpg/S.gpg-agent.extra"
+for r in gpg-agent gpg-agent-extra; do
+	grep -q "built-in route \"$r\": skipped: .*$T/nogpg does not exist" "$T/check3.err" ||
+		fail "no line for $r: $(cat "$T/check3.err")"
+done
+bg router2 env NPIPEROUTER_INTEROP_PREFIX="$T/bin/interop" \
+	NPIPEROUTER_RELAY="$T/bin/relay" PATH="$T/bin:$PATH" "$NPIPEROUTER" run
+ROUTER_PID=$BG_PID
+ready2() {
+	grep -q "ready: 2 route(s)" "$T/router2.err" && return 0
+	alive "$ROUTER_PID" || fail "run exited: $(cat "$T/router2.err")"
+	return 1
+}
+wait_until 20 "the router to serve docker and ssh-agent" ready2
+"$NPIPEROUTER" stop >/dev/null || fail "stop"
+wait_exit "$ROUTER_PID" 20
+((EXIT_STATUS == 0)) || fail "run exited $EXIT_STATUS: $(cat "$T/router2.err")"
+log "a gpg socket folder that does not exist skips the gpg routes, not the instance"
