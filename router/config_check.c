@@ -2,6 +2,7 @@
  * The config loader's checking helpers: error lines, setting types,
  * unknown keys, paths and relay groups, shared by globals and routes.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,14 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 	 * Relative paths would depend on the router's working directory, and
 	 * for relay.path on relay.cwd; children are not looked up in PATH.
 	 */
+	/* Under WSL the natural mistake is the relay's Windows path. */
+	if (isalpha((unsigned char)path[0]) && path[1] == ':' &&
+	    (path[2] == '/' || path[2] == '\\')) {
+		config_err_at(ctx, s, label, "%s \"%s\" is a Windows path; "
+		    "write the path WSL sees, such as /mnt/c/... (wslpath -u "
+		    "prints it)", key, path);
+		goto out;
+	}
 	if (path[0] != '/') {
 		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path",
 		    key, path);

@@ -56,6 +56,14 @@ expect 1 "listen.path \"$T/x/y/../b.sock\" has a \"..\" component" \
 two_routes "$T/x//a.sock/" "$T/x/b.sock" >"$T/two.conf"
 expect 0 "$T/x/a.sock " "$R" check -c "$T/two.conf"
 
+# --- a Windows path where a Linux one goes (relay.path on WSL) ---
+for w in 'C:/Tools/nprelay.exe' 'C:\\Tools\\nprelay.exe'; do
+	printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+		"$w" "$T/w.sock" >"$T/win.conf"
+	expect 1 "is a Windows path; write the path WSL sees" "$R" check -c "$T/win.conf"
+	grep -qF "wslpath -u" "$T/out" || fail "no hint for '$w': $(cat "$T/out")"
+done
+
 # --- a config that cannot be read is a config error, not bad usage ---
 expect 1 "/proc/self/mem: cannot read: Input/output error" \
 	"$R" check -c /proc/self/mem
