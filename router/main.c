@@ -121,12 +121,20 @@ usage(FILE *f, const char *cmd)
 	char *def = config_default_path();
 	const char *file = def != NULL ? def : "none: $HOME is not set";
 
-	if (h == NULL)
+	if (h == NULL) {
 		fprintf(f, usage_text, file);
-	else
-		fprintf(f, "Usage: npiperouter %s\n\n%s\n\n"
-		    "  -c, --config FILE   config file (default: %s)\n",
-		    h->synopsis, h->text, file);
+		goto out;
+	}
+	fprintf(f, "Usage: npiperouter %s\n\n%s\n\n"
+	    "  -c, --config FILE   config file (default: %s)\n",
+	    h->synopsis, h->text, file);
+	/* Every option of the synopsis gets its line, as in the whole usage. */
+	if (strstr(h->synopsis, "[-v]") != NULL)
+		fprintf(f, "  -v, --verbose       log debug messages too\n");
+	if (strstr(h->synopsis, "--shell") != NULL)
+		fprintf(f, "      --shell SHELL   sh, fish or csh (default from "
+		    "$SHELL, else sh)\n");
+out:
 	free(def);
 }
 

@@ -11,6 +11,14 @@ for cmd in run start stop reload status check doctor; do
 	grep -q "^Usage: npiperouter $cmd " "$T/$cmd.help" ||
 		fail "$cmd --help: $(head -1 "$T/$cmd.help")"
 done
+# Every option a command's synopsis shows has its line.
+for cmd in run start; do
+	grep -q "^  -v, --verbose " "$T/$cmd.help" || fail "$cmd --help does not explain -v"
+done
+for cmd in start env; do
+	"$NPIPEROUTER" "$cmd" --help >"$T/$cmd.help" || fail "$cmd --help exited non-zero"
+	grep -q "^      --shell SHELL " "$T/$cmd.help" || fail "$cmd --help does not explain --shell"
+done
 # `help` and `help COMMAND`, as git and systemctl users type them.
 "$NPIPEROUTER" help >"$T/help.cmd" || fail "help exited non-zero"
 cmp -s "$T/help" "$T/help.cmd" || fail "help differs from --help: $(head -3 "$T/help.cmd")"
