@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,9 +238,23 @@ command_print_text(FILE *out, const char *text, size_t len)
 	free(shown);
 }
 
-/* Show the end of a background instance's log after a failed start. */
+/* The size of the log at PATH (0: none yet), where a new start's lines
+ * will begin. */
+static off_t
+command_log_size(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Show the end of a background instance's log after a failed start: only
+ * what was written from FROM on, so an earlier start's failure does not
+ * pass for this one's.
+ */
 static void
-command_show_log_tail(const char *path)
+command_show_log_tail(const char *path, off_t from)
 {
 	char buf[4096];
 	ssize_t n;
@@ -251,8 +266,10 @@ command_show_log_tail(const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
 	size = lseek(fd, 0, SEEK_END);
-	lseek(fd, size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0,
-	    SEEK_SET);
+	if (from > size)
+		from = 0;
+	lseek(fd, size - from > (off_t)sizeof buf ? size - (off_t)sizeof buf :
+	    from, SEEK_SET);
 	while (len < sizeof buf &&
 	    (n = read(fd, buf + len, sizeof buf - len)) > 0)
 		len += (size_t)n;
@@ -308,6 +325,7 @@ command_start_once(const char *file, int shell)
 	struct runtime_paths p;
 	struct config *cfg = NULL;
 	pid_t owner = 0, pid;
+	off_t log_from;
 	int lock = -1, ready[2] = { -1, -1 }, rc = 1;
 	FILE *say = shell >= 0 ? stderr : stdout;
 	char c;
@@ -337,6 +355,8 @@ command_start_once(const char *file, int shell)
 		rc = 0;
 		goto out;
 	}
+	/* We hold the lock: only our child writes the log from here on. */
+	log_from = command_log_size(p.log);
 	if (pipe2(ready, O_CLOEXEC) != 0 || (pid = fork()) == -1) {
 		fprintf(stderr, "npiperouter: cannot start: %s\n",
 		    strerror(errno));
@@ -356,7 +376,7 @@ command_start_once(const char *file, int shell)
 	} else {
 		waitpid(pid, NULL, 0);
 		fprintf(stderr, "npiperouter failed to start; from %s:\n", p.log);
-		command_show_log_tail(p.log);
+		command_show_log_tail(p.log, log_from);
 	}
 out:
 	for (int i = 0; i < 2; i++)

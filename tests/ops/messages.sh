@@ -64,6 +64,18 @@ for w in 'C:/Tools/nprelay.exe' 'C:\\Tools\\nprelay.exe'; do
 	grep -qF "wslpath -u" "$T/out" || fail "no hint for '$w': $(cat "$T/out")"
 done
 
+# --- a failed start shows its own log lines, not an earlier start's ---
+printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+	"$SOCAT" "$T/no-such-folder/a.sock" >"$T/nodir.conf"
+# (its own runtime folder: the lock tests below want the only lock file)
+mkdir -m 700 "$T/rt-nodir"
+for i in 1 2; do
+	expect 1 "npiperouter failed to start" \
+		env XDG_RUNTIME_DIR="$T/rt-nodir" "$R" start -c "$T/nodir.conf"
+	[[ $(grep -c "cannot open the folder of $T/no-such-folder/a.sock" "$T/out") == 1 ]] ||
+		fail "start $i showed not one failure:"$'\n'"$(cat "$T/out")"
+done
+
 # --- a config that cannot be read is a config error, not bad usage ---
 expect 1 "/proc/self/mem: cannot read: Input/output error" \
 	"$R" check -c /proc/self/mem
