@@ -109,6 +109,32 @@ command_relay_warnings(const struct config *cfg, int to_log)
 	}
 }
 
+/*
+ * check: a relay.path that cannot run (a typo, a copy not made yet) is
+ * only a warning, since it may appear before the first connection (a
+ * drive mounted later), but it is said here rather than found by the
+ * first client.
+ */
+static void
+command_relay_missing(const struct config *cfg)
+{
+	const char *path = NULL;
+	size_t i, j;
+
+	for (i = 0; i < cfg->nroutes; i++) {
+		path = cfg->routes[i].relay.path;
+		for (j = 0; path != NULL && j < i; j++)
+			if (cfg->routes[j].relay.path != NULL &&
+			    strcmp(cfg->routes[j].relay.path, path) == 0)
+				path = NULL;
+		if (path == NULL || access(path, X_OK) == 0)
+			continue;
+		fprintf(stderr, "warning: relay.path %s: %s (route \"%s\"); "
+		    "npiperouter doctor says more\n", path, strerror(errno),
+		    cfg->routes[i].name);
+	}
+}
+
 int
 command_check(const char *file, int routes_only)
 {
@@ -124,6 +150,7 @@ command_check(const char *file, int routes_only)
 		return 0;
 	}
 	command_relay_warnings(cfg, 0);
+	command_relay_missing(cfg);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);

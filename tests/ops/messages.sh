@@ -64,6 +64,15 @@ for w in 'C:/Tools/nprelay.exe' 'C:\\Tools\\nprelay.exe'; do
 	grep -qF "wslpath -u" "$T/out" || fail "no hint for '$w': $(cat "$T/out")"
 done
 
+# --- check warns of a relay that is not there (a typo in relay.path) ---
+printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; },\n { name = "b"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+	"$T/no-such-relay.exe" "$T/a.sock" "$T/b.sock" >"$T/norelay.conf"
+expect 0 "warning: relay.path $T/no-such-relay.exe: No such file or directory (route \"a\")" \
+	"$R" check -c "$T/norelay.conf"
+[[ $(grep -c "warning: relay.path" "$T/out") == 1 ]] || fail "check warned not once: $(cat "$T/out")"
+"$R" check -c "$T/r.conf" >"$T/out" 2>&1 || fail "check of r.conf: $(cat "$T/out")"
+! grep -q "warning" "$T/out" || fail "check of a config whose relay is there warned: $(cat "$T/out")"
+
 # --- a failed start shows its own log lines, not an earlier start's ---
 printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
 	"$SOCAT" "$T/no-such-folder/a.sock" >"$T/nodir.conf"
