@@ -377,7 +377,8 @@ builtin_config_load(const char *file, int builtin_ok,
 {
 	int rc;
 
-	if (builtin_ok && access(file, F_OK) != 0 && errno == ENOENT)
+	if (builtin_ok && (opts->absent ||
+	    (access(file, F_OK) != 0 && errno == ENOENT)))
 		rc = builtin_load(file, opts, cfgp, errs);
 	else
 		rc = config_load(file, cfgp, errs);
@@ -390,7 +391,7 @@ int
 builtin_config_reload(const struct config *cfg, struct config **cfgp,
     struct config_errors *errs)
 {
-	struct builtin_opts opts = { 1, cfg };
+	struct builtin_opts opts = { 1, cfg, 0 };
 
 	return builtin_config_load(cfg->file, cfg->builtin_ok, &opts, cfgp,
 	    errs);

@@ -47,15 +47,22 @@ command_is_builtin(const char *file)
 	    errno == ENOENT;
 }
 
+/* command_load() flags. LOG: for serving, so built-in routes whose
+ * socket something else answers on are left out, errors to the log.
+ * ABSENT: FILE is our own empty output (builtin_opts). */
+#define COMMAND_LOAD_LOG 1
+#define COMMAND_LOAD_ABSENT 2
+
 /*
  * Load FILE (or the built-in routes), printing every problem; NULL when
- * it does not validate. TO_LOG: for serving, so built-in routes whose
- * socket something else answers on are left out.
+ * it does not validate. FLAGS: COMMAND_LOAD_*.
  */
 static struct config *
-command_load(const char *file, int to_log)
+command_load(const char *file, int flags)
 {
-	struct builtin_opts opts = { to_log, NULL };
+	int to_log = (flags & COMMAND_LOAD_LOG) != 0;
+	struct builtin_opts opts = { to_log, NULL,
+	    (flags & COMMAND_LOAD_ABSENT) != 0 };
 	struct config *cfg = NULL;
 	struct config_errors errs = { NULL, 0 };
 
@@ -164,16 +171,34 @@ command_check(const char *file, int routes_only)
 	return 0;
 }
 
+/*
+ * `config --print > FILE`: the shell made FILE, empty, before we ran, and
+ * it stands for no file: the built-in routes are what is to be saved.
+ */
+static int
+command_output_is_empty(const char *file)
+{
+	struct stat out, st;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && stat(file, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0 &&
+	    out.st_dev == st.st_dev && out.st_ino == st.st_ino;
+}
+
 int
 command_config_print(const char *file)
 {
 	struct config *cfg = NULL;
 	char err[256];
-	int rc = 0;
+	int rc = 0, saving = command_output_is_empty(file);
 
-	if ((cfg = command_load(file, 0)) == NULL)
+	if ((cfg = command_load(file, saving ? COMMAND_LOAD_ABSENT : 0)) ==
+	    NULL)
 		return 1;
-	if (cfg->builtin)
+	if (cfg->builtin && saving)
+		printf("# The built-in routes for the Windows services found "
+		    "when this file\n# was written; edit them here.\n");
+	else if (cfg->builtin)
 		printf("# %s does not exist: these are the built-in routes for "
 		    "the\n# Windows services found now. Save this as that file "
 		    "to edit them.\n", file);
@@ -215,7 +240,7 @@ command_run(const char *file)
 	pid_t owner = 0;
 	int lock, rc;
 
-	if ((cfg = command_load(file, 1)) == NULL)
+	if ((cfg = command_load(file, COMMAND_LOAD_LOG)) == NULL)
 		return 1;
 	command_relay_warnings(cfg, 1);
 	if (command_paths(file, &p) != 0)
@@ -329,8 +354,9 @@ command_daemon(const char *file, struct config *cfg,
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s started in the background for %s",
 	    NPR_VERSION, file);
-	rc = cfg != NULL || (cfg = command_load(file, 1)) != NULL ?
-	    server_run(cfg, &opts) : 1;
+	if (cfg == NULL)
+		cfg = command_load(file, COMMAND_LOAD_LOG);
+	rc = cfg != NULL ? server_run(cfg, &opts) : 1;
 	runtime_lock_release(lock);
 	exit(rc);
 }

@@ -112,3 +112,35 @@ wait_until 20 "the router to serve docker and ssh-agent" ready2
 wait_exit "$ROUTER_PID" 20
 ((EXIT_STATUS == 0)) || fail "run exited $EXIT_STATUS: $(cat "$T/router2.err")"
 log "a gpg socket folder that does not exist skips the gpg routes, not the instance"
+
+# `config --print > FILE` as the README says: the shell makes FILE, empty,
+# before npiperouter runs. That is not a config without routes: the
+# built-in routes go into FILE, and check then loads them from it. As a
+# user of this test's own (root's default file is in /etc), with copies
+# of the stand-ins it can run.
+need setpriv
+uid=$((3200000 + $$ % 100000))
+chmod 711 "$T"
+mkdir -m 700 "$T/u"
+mkdir -m 700 "$T/u/home" "$T/u/rt" "$T/u/bin"
+cp "$T/bin/interop" "$T/bin/relay" "$T/u/bin/"
+printf '#!/bin/sh\necho agent-socket:%s\necho agent-extra-socket:%s\n' \
+	"$T/u/rt/S.gpg-agent" "$T/u/rt/S.gpg-agent.extra" >"$T/u/bin/gpgconf"
+chmod 755 "$T/u/bin"/*
+chown -R "$uid:$uid" "$T/u"
+as_user() {
+	env -i PATH="$T/u/bin:/usr/bin:/bin" HOME="$T/u/home" XDG_RUNTIME_DIR="$T/u/rt" \
+		NPIPEROUTER_INTEROP_PREFIX="$T/u/bin/interop" NPIPEROUTER_RELAY="$T/u/bin/relay" \
+		NPIPEROUTER_PLUGIN_DIR="$NPIPEROUTER_PLUGIN_DIR" \
+		setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"
+}
+ufile=$T/u/home/.config/npiperouter/npiperouter.conf
+as_user sh -c 'mkdir -p "$HOME/.config/npiperouter" &&
+	"$1" config --print >"$HOME/.config/npiperouter/npiperouter.conf"' sh \
+	"$NPIPEROUTER" 2>"$T/print3.err" || fail "config --print > $ufile failed: $(cat "$T/print3.err")"
+for r in docker ssh-agent gpg-agent gpg-agent-extra; do
+	grep -q "name = \"$r\"" "$ufile" || fail "$ufile lacks route $r: $(cat "$ufile")"
+done
+as_user "$NPIPEROUTER" check >"$T/check4.out" 2>&1 || fail "check of the saved file: $(cat "$T/check4.out")"
+grep -qx "$ufile: 4 route(s), OK" "$T/check4.out" || fail "check said: $(cat "$T/check4.out")"
+log "config --print > the default file saves the built-in routes into it"
