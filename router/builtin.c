@@ -269,9 +269,10 @@ builtin_served(const struct config *serving, const char *path)
 }
 
 /*
- * The folder of socket PATH into DIR when it does not exist: a gpg route
- * whose socket folder Linux's gpg never made (gpgconf --list-dirs names
- * it without making it) would fail the whole instance at listen time.
+ * 1, with the folder of socket PATH in DIR, when that folder does not
+ * exist: a gpg route whose socket folder Linux's gpg never made (gpgconf
+ * --list-dirs names it without making it) would fail the whole instance
+ * at listen time.
  */
 static int
 builtin_folder_missing(const char *path, char *dir, size_t dirlen)

@@ -263,10 +263,6 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 		config_err_at(ctx, s, label, "%s \"%s\": %s", key, raw, err);
 		goto out;
 	}
-	/*
-	 * Relative paths would depend on the router's working directory, and
-	 * for relay.path on relay.cwd; children are not looked up in PATH.
-	 */
 	/* Under WSL the natural mistake is the relay's Windows path. */
 	if (isalpha((unsigned char)path[0]) && path[1] == ':' &&
 	    (path[2] == '/' || path[2] == '\\')) {
@@ -275,6 +271,10 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 		    "prints it)", key, path);
 		goto out;
 	}
+	/*
+	 * Relative paths would depend on the router's working directory, and
+	 * for relay.path on relay.cwd; children are not looked up in PATH.
+	 */
 	if (path[0] != '/') {
 		config_err_at(ctx, s, label, "%s \"%s\" is not an absolute path",
 		    key, path);
