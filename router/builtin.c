@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -268,6 +269,24 @@ builtin_served(const struct config *serving, const char *path)
 }
 
 /*
+ * 1, with the folder of socket PATH in DIR, when that folder does not
+ * exist: a gpg route whose socket folder Linux's gpg never made (gpgconf
+ * --list-dirs names it without making it) would fail the whole instance
+ * at listen time.
+ */
+static int
+builtin_folder_missing(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (slash == NULL || slash == path)
+		return 0;
+	snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+	return stat(dir, &st) != 0 && errno == ENOENT;
+}
+
+/*
  * Mark the routes of SET that exist, from one --probe of all of them
  * (CFG: SET loaded whole, its routes first, in order).
  */
@@ -278,7 +297,7 @@ builtin_probe(struct builtin_set *set, const struct config *cfg,
 	struct relay_probe_result res[4];
 	const struct route_conf *rc = NULL;
 	const char *names[4];
-	char err[1024];
+	char err[1024], dir[1024];
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
@@ -297,6 +316,13 @@ builtin_probe(struct builtin_set *set, const struct config *cfg,
 			    set->v[i].name, rc->pipe,
 			    res[i].state == RELAY_PROBE_ABSENT ? "absent" :
 			    "cannot be probed", res[i].msg);
+			continue;
+		}
+		if (builtin_folder_missing(rc->listen_path, dir, sizeof dir)) {
+			log_info("built-in route \"%s\": skipped: %s is present, "
+			    "but %s does not exist to hold its socket (for gpg: "
+			    "gpgconf --create-socketdir, then npiperouter "
+			    "reload)", set->v[i].name, rc->pipe, dir);
 			continue;
 		}
 		if (opts->check_live &&
@@ -352,7 +378,8 @@ builtin_config_load(const char *file, int builtin_ok,
 {
 	int rc;
 
-	if (builtin_ok && access(file, F_OK) != 0 && errno == ENOENT)
+	if (builtin_ok && (opts->absent ||
+	    (access(file, F_OK) != 0 && errno == ENOENT)))
 		rc = builtin_load(file, opts, cfgp, errs);
 	else
 		rc = config_load(file, cfgp, errs);
@@ -365,7 +392,7 @@ int
 builtin_config_reload(const struct config *cfg, struct config **cfgp,
     struct config_errors *errs)
 {
-	struct builtin_opts opts = { 1, cfg };
+	struct builtin_opts opts = { 1, cfg, 0 };
 
 	return builtin_config_load(cfg->file, cfg->builtin_ok, &opts, cfgp,
 	    errs);

@@ -20,6 +20,9 @@ struct builtin_opts {
 	int check_live;
 	/* The config now served (reload): its sockets are ours. */
 	const struct config *serving;
+	/* FILE exists but stands for none: the empty file that `config
+	 * --print > FILE` is writing. */
+	int absent;
 };
 
 /*

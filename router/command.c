@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,15 +47,22 @@ command_is_builtin(const char *file)
 	    errno == ENOENT;
 }
 
+/* command_load() flags. LOG: for serving, so built-in routes whose
+ * socket something else answers on are left out, errors to the log.
+ * ABSENT: FILE is our own empty output (builtin_opts). */
+#define COMMAND_LOAD_LOG 1
+#define COMMAND_LOAD_ABSENT 2
+
 /*
  * Load FILE (or the built-in routes), printing every problem; NULL when
- * it does not validate. TO_LOG: for serving, so built-in routes whose
- * socket something else answers on are left out.
+ * it does not validate. FLAGS: COMMAND_LOAD_*.
  */
 static struct config *
-command_load(const char *file, int to_log)
+command_load(const char *file, int flags)
 {
-	struct builtin_opts opts = { to_log, NULL };
+	int to_log = (flags & COMMAND_LOAD_LOG) != 0;
+	struct builtin_opts opts = { to_log, NULL,
+	    (flags & COMMAND_LOAD_ABSENT) != 0 };
 	struct config *cfg = NULL;
 	struct config_errors errs = { NULL, 0 };
 
@@ -108,6 +116,32 @@ command_relay_warnings(const struct config *cfg, int to_log)
 	}
 }
 
+/*
+ * check: a relay.path that cannot run (a typo, a copy not made yet) is
+ * only a warning, since it may appear before the first connection (a
+ * drive mounted later), but it is said here rather than found by the
+ * first client.
+ */
+static void
+command_relay_missing(const struct config *cfg)
+{
+	const char *path = NULL;
+	size_t i, j;
+
+	for (i = 0; i < cfg->nroutes; i++) {
+		path = cfg->routes[i].relay.path;
+		for (j = 0; path != NULL && j < i; j++)
+			if (cfg->routes[j].relay.path != NULL &&
+			    strcmp(cfg->routes[j].relay.path, path) == 0)
+				path = NULL;
+		if (path == NULL || access(path, X_OK) == 0)
+			continue;
+		fprintf(stderr, "warning: relay.path %s: %s (route \"%s\"); "
+		    "npiperouter doctor says more\n", path, strerror(errno),
+		    cfg->routes[i].name);
+	}
+}
+
 int
 command_check(const char *file, int routes_only)
 {
@@ -123,6 +157,7 @@ command_check(const char *file, int routes_only)
 		return 0;
 	}
 	command_relay_warnings(cfg, 0);
+	command_relay_missing(cfg);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);
@@ -136,16 +171,34 @@ command_check(const char *file, int routes_only)
 	return 0;
 }
 
+/*
+ * `config --print > FILE`: the shell made FILE, empty, before we ran, and
+ * it stands for no file: the built-in routes are what is to be saved.
+ */
+static int
+command_output_is_empty(const char *file)
+{
+	struct stat out, st;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && stat(file, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0 &&
+	    out.st_dev == st.st_dev && out.st_ino == st.st_ino;
+}
+
 int
 command_config_print(const char *file)
 {
 	struct config *cfg = NULL;
 	char err[256];
-	int rc = 0;
+	int rc = 0, saving = command_output_is_empty(file);
 
-	if ((cfg = command_load(file, 0)) == NULL)
+	if ((cfg = command_load(file, saving ? COMMAND_LOAD_ABSENT : 0)) ==
+	    NULL)
 		return 1;
-	if (cfg->builtin)
+	if (cfg->builtin && saving)
+		printf("# The built-in routes for the Windows services found "
+		    "when this file\n# was written; edit them here.\n");
+	else if (cfg->builtin)
 		printf("# %s does not exist: these are the built-in routes for "
 		    "the\n# Windows services found now. Save this as that file "
 		    "to edit them.\n", file);
@@ -187,7 +240,7 @@ command_run(const char *file)
 	pid_t owner = 0;
 	int lock, rc;
 
-	if ((cfg = command_load(file, 1)) == NULL)
+	if ((cfg = command_load(file, COMMAND_LOAD_LOG)) == NULL)
 		return 1;
 	command_relay_warnings(cfg, 1);
 	if (command_paths(file, &p) != 0)
@@ -237,9 +290,23 @@ command_print_text(FILE *out, const char *text, size_t len)
 	free(shown);
 }
 
-/* Show the end of a background instance's log after a failed start. */
+/* The size of the log at PATH (0: none yet), where a new start's lines
+ * will begin. */
+static off_t
+command_log_size(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Show the end of a background instance's log after a failed start: only
+ * what was written from FROM on, so an earlier start's failure does not
+ * pass for this one's.
+ */
 static void
-command_show_log_tail(const char *path)
+command_show_log_tail(const char *path, off_t from)
 {
 	char buf[4096];
 	ssize_t n;
@@ -251,8 +318,10 @@ command_show_log_tail(const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
 	size = lseek(fd, 0, SEEK_END);
-	lseek(fd, size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0,
-	    SEEK_SET);
+	if (from > size)
+		from = 0;
+	lseek(fd, size - from > (off_t)sizeof buf ? size - (off_t)sizeof buf :
+	    from, SEEK_SET);
 	while (len < sizeof buf &&
 	    (n = read(fd, buf + len, sizeof buf - len)) > 0)
 		len += (size_t)n;
@@ -285,8 +354,9 @@ command_daemon(const char *file, struct config *cfg,
 	runtime_lock_set_pid(lock, getpid());
 	log_info("npiperouter %s started in the background for %s",
 	    NPR_VERSION, file);
-	rc = cfg != NULL || (cfg = command_load(file, 1)) != NULL ?
-	    server_run(cfg, &opts) : 1;
+	if (cfg == NULL)
+		cfg = command_load(file, COMMAND_LOAD_LOG);
+	rc = cfg != NULL ? server_run(cfg, &opts) : 1;
 	runtime_lock_release(lock);
 	exit(rc);
 }
@@ -308,6 +378,7 @@ command_start_once(const char *file, int shell)
 	struct runtime_paths p;
 	struct config *cfg = NULL;
 	pid_t owner = 0, pid;
+	off_t log_from;
 	int lock = -1, ready[2] = { -1, -1 }, rc = 1;
 	FILE *say = shell >= 0 ? stderr : stdout;
 	char c;
@@ -337,6 +408,8 @@ command_start_once(const char *file, int shell)
 		rc = 0;
 		goto out;
 	}
+	/* We hold the lock: only our child writes the log from here on. */
+	log_from = command_log_size(p.log);
 	if (pipe2(ready, O_CLOEXEC) != 0 || (pid = fork()) == -1) {
 		fprintf(stderr, "npiperouter: cannot start: %s\n",
 		    strerror(errno));
@@ -356,7 +429,7 @@ command_start_once(const char *file, int shell)
 	} else {
 		waitpid(pid, NULL, 0);
 		fprintf(stderr, "npiperouter failed to start; from %s:\n", p.log);
-		command_show_log_tail(p.log);
+		command_show_log_tail(p.log, log_from);
 	}
 out:
 	for (int i = 0; i < 2; i++)

@@ -2,6 +2,7 @@
  * The config loader's checking helpers: error lines, setting types,
  * unknown keys, paths and relay groups, shared by globals and routes.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,14 @@ config_get_path(struct config_ctx *ctx, const config_setting_t *s,
 	path = expand_path(raw, err, sizeof err);
 	if (path == NULL) {
 		config_err_at(ctx, s, label, "%s \"%s\": %s", key, raw, err);
+		goto out;
+	}
+	/* Under WSL the natural mistake is the relay's Windows path. */
+	if (isalpha((unsigned char)path[0]) && path[1] == ':' &&
+	    (path[2] == '/' || path[2] == '\\')) {
+		config_err_at(ctx, s, label, "%s \"%s\" is a Windows path; "
+		    "write the path WSL sees, such as /mnt/c/... (wslpath -u "
+		    "prints it)", key, path);
 		goto out;
 	}
 	/*

@@ -131,6 +131,10 @@ doctor_check_config(struct doctor *d, const struct config *cfg,
 	if (cfg == NULL)
 		doctor_say(d, DOCTOR_FAIL, "config %s does not load: "
 		    "\"npiperouter check -c %s\" lists every problem", file, file);
+	else if (cfg->builtin)
+		doctor_say(d, DOCTOR_OK, "config %s: no such file; %zu built-in "
+		    "route(s) for the Windows services found", file,
+		    cfg->nroutes);
 	else
 		doctor_say(d, DOCTOR_OK, "config %s: %zu route(s)", file,
 		    cfg->nroutes);

@@ -31,6 +31,7 @@ static const char usage_text[] =
 "                   at the routes that are up (of the running instance)\n"
 "  config --print   the config in force (built-in or loaded) as one file\n"
 "  doctor           check WSL interop, relays, sockets and pipes\n"
+"  help [COMMAND]   this help, or one command's (as COMMAND --help)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   config file (default: %s)\n"
@@ -120,12 +121,20 @@ usage(FILE *f, const char *cmd)
 	char *def = config_default_path();
 	const char *file = def != NULL ? def : "none: $HOME is not set";
 
-	if (h == NULL)
+	if (h == NULL) {
 		fprintf(f, usage_text, file);
-	else
-		fprintf(f, "Usage: npiperouter %s\n\n%s\n\n"
-		    "  -c, --config FILE   config file (default: %s)\n",
-		    h->synopsis, h->text, file);
+		goto out;
+	}
+	fprintf(f, "Usage: npiperouter %s\n\n%s\n\n"
+	    "  -c, --config FILE   config file (default: %s)\n",
+	    h->synopsis, h->text, file);
+	/* Every option of the synopsis gets its line, as in the whole usage. */
+	if (strstr(h->synopsis, "[-v]") != NULL)
+		fprintf(f, "  -v, --verbose       log debug messages too\n");
+	if (strstr(h->synopsis, "--shell") != NULL)
+		fprintf(f, "      --shell SHELL   sh, fish or csh (default from "
+		    "$SHELL, else sh)\n");
+out:
 	free(def);
 }
 
@@ -266,6 +275,22 @@ main(int argc, char *argv[])
 	if (o.version) {
 		printf("npiperouter %s\n", NPR_VERSION);
 		rc = 0;
+		goto out;
+	}
+	/* `help [COMMAND]` is --help, as git users type it. */
+	if (cmd != NULL && strcmp(cmd, "help") == 0) {
+		if (o.nwords > 1)
+			fprintf(stderr, "npiperouter: unexpected argument "
+			    "\"%s\"\n", o.words[1]);
+		else if (o.nwords == 1 && command_help_find(o.words[0]) == NULL)
+			fprintf(stderr, "npiperouter: unknown command \"%s\"\n",
+			    o.words[0]);
+		else {
+			usage(stdout, o.nwords == 1 ? o.words[0] : NULL);
+			rc = 0;
+			goto out;
+		}
+		usage(stderr, NULL);
 		goto out;
 	}
 	/* Only env takes more words: route names. */

@@ -58,20 +58,31 @@ status_render_text(const struct server *srv, struct evbuffer *out)
 	const struct route_conf *rc;
 	struct route_stats st;
 	size_t n;
+	int wname = 16, wadapter = 7;
 
 	routes = server_routes(srv, &n);
+	/* Columns as wide as the longest name: "ssh-agent" is a built-in
+	 * route's adapter. */
+	for (size_t i = 0; i < n; i++) {
+		rc = route_conf(routes[i]);
+		if (strlen(rc->name) > (size_t)wname)
+			wname = (int)strlen(rc->name);
+		if (strlen(rc->adapter) > (size_t)wadapter)
+			wadapter = (int)strlen(rc->adapter);
+	}
 	evbuffer_add_printf(out, "npiperouter pid %ld, up %lds, config %s\n",
 	    (long)getpid(), (long)(time(NULL) - server_started(srv)),
 	    server_config(srv)->file);
-	evbuffer_add_printf(out, "%-16s %-7s %-10s %6s %8s %12s %12s %7s %7s  %s\n",
-	    "ROUTE", "ADAPTER", "MODE", "ACTIVE", "TOTAL", "BYTES-UP",
-	    "BYTES-DOWN", "STARTS", "FAILS", "SOCKET");
+	evbuffer_add_printf(out, "%-*s %-*s %-10s %6s %8s %12s %12s %7s %7s  %s\n",
+	    wname, "ROUTE", wadapter, "ADAPTER", "MODE", "ACTIVE", "TOTAL",
+	    "BYTES-UP", "BYTES-DOWN", "STARTS", "FAILS", "SOCKET");
 	for (size_t i = 0; i < n; i++) {
 		rc = route_conf(routes[i]);
 		route_stats(routes[i], &st);
 		evbuffer_add_printf(out,
-		    "%-16s %-7s %-10s %6u %8llu %12llu %12llu %7llu %7llu  %s\n",
-		    rc->name, rc->adapter, st.relay.mode, st.active,
+		    "%-*s %-*s %-10s %6u %8llu %12llu %12llu %7llu %7llu  %s\n",
+		    wname, rc->name, wadapter, rc->adapter, st.relay.mode,
+		    st.active,
 		    (unsigned long long)st.total,
 		    (unsigned long long)st.bytes_up,
 		    (unsigned long long)st.bytes_down,

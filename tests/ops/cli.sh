@@ -11,6 +11,19 @@ for cmd in run start stop reload status check doctor; do
 	grep -q "^Usage: npiperouter $cmd " "$T/$cmd.help" ||
 		fail "$cmd --help: $(head -1 "$T/$cmd.help")"
 done
+# Every option a command's synopsis shows has its line.
+for cmd in run start; do
+	grep -q "^  -v, --verbose " "$T/$cmd.help" || fail "$cmd --help does not explain -v"
+done
+for cmd in start env; do
+	"$NPIPEROUTER" "$cmd" --help >"$T/$cmd.help" || fail "$cmd --help exited non-zero"
+	grep -q "^      --shell SHELL " "$T/$cmd.help" || fail "$cmd --help does not explain --shell"
+done
+# `help` and `help COMMAND`, as git and systemctl users type them.
+"$NPIPEROUTER" help >"$T/help.cmd" || fail "help exited non-zero"
+cmp -s "$T/help" "$T/help.cmd" || fail "help differs from --help: $(head -3 "$T/help.cmd")"
+"$NPIPEROUTER" help status >"$T/status.cmd" || fail "help status exited non-zero"
+cmp -s "$T/status.help" "$T/status.cmd" || fail "help status: $(head -3 "$T/status.cmd")"
 bad() { # WANT-MESSAGE ARGS...
 	local want=$1 st=0
 	shift
@@ -20,6 +33,8 @@ bad() { # WANT-MESSAGE ARGS...
 }
 bad 'no command given'
 bad 'unknown command "bogus"' bogus
+bad 'unknown command "bogus"' help bogus
+bad 'unexpected argument "x"' help status x
 bad 'unexpected argument "extra"' check extra
 bad '--json goes with status only' check --json
 bad 'Usage: npiperouter run' run --no-such-option

@@ -27,8 +27,9 @@ comp() {
 }
 [[ $(bash -c '. "$NPR_COMPLETION"; complete -p npiperouter') == "complete -F _npiperouter npiperouter" ]] ||
 	fail "complete -p: $(bash -c '. "$NPR_COMPLETION"; complete -p npiperouter' 2>&1)"
-[[ $(comp npiperouter '') == "check config doctor env reload run start status stop " ]] ||
+[[ $(comp npiperouter '') == "check config doctor env help reload run start status stop " ]] ||
 	fail "commands: '$(comp npiperouter '')'"
+[[ $(comp npiperouter help s) == "start status stop " ]] || fail "help s: '$(comp npiperouter help s)'"
 [[ $(comp npiperouter st) == "start status stop " ]] || fail "st: '$(comp npiperouter st)'"
 [[ $(comp npiperouter start --) == *"--env "* ]] || fail "start --: '$(comp npiperouter start --)'"
 [[ $(comp npiperouter check --r) == "--routes " ]] || fail "check --r: '$(comp npiperouter check --r)'"

@@ -56,6 +56,35 @@ expect 1 "listen.path \"$T/x/y/../b.sock\" has a \"..\" component" \
 two_routes "$T/x//a.sock/" "$T/x/b.sock" >"$T/two.conf"
 expect 0 "$T/x/a.sock " "$R" check -c "$T/two.conf"
 
+# --- a Windows path where a Linux one goes (relay.path on WSL) ---
+for w in 'C:/Tools/nprelay.exe' 'C:\\Tools\\nprelay.exe'; do
+	printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+		"$w" "$T/w.sock" >"$T/win.conf"
+	expect 1 "is a Windows path; write the path WSL sees" "$R" check -c "$T/win.conf"
+	grep -qF "wslpath -u" "$T/out" || fail "no hint for '$w': $(cat "$T/out")"
+done
+
+# --- check warns of a relay that is not there (a typo in relay.path) ---
+printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; },\n { name = "b"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+	"$T/no-such-relay.exe" "$T/a.sock" "$T/b.sock" >"$T/norelay.conf"
+expect 0 "warning: relay.path $T/no-such-relay.exe: No such file or directory (route \"a\")" \
+	"$R" check -c "$T/norelay.conf"
+[[ $(grep -c "warning: relay.path" "$T/out") == 1 ]] || fail "check warned not once: $(cat "$T/out")"
+"$R" check -c "$T/r.conf" >"$T/out" 2>&1 || fail "check of r.conf: $(cat "$T/out")"
+! grep -q "warning" "$T/out" || fail "check of a config whose relay is there warned: $(cat "$T/out")"
+
+# --- a failed start shows its own log lines, not an earlier start's ---
+printf 'relay = { path = "%s"; };\nroutes = ( { name = "a"; listen = { path = "%s"; }; pipe = "p"; } );\n' \
+	"$SOCAT" "$T/no-such-folder/a.sock" >"$T/nodir.conf"
+# (its own runtime folder: the lock tests below want the only lock file)
+mkdir -m 700 "$T/rt-nodir"
+for i in 1 2; do
+	expect 1 "npiperouter failed to start" \
+		env XDG_RUNTIME_DIR="$T/rt-nodir" "$R" start -c "$T/nodir.conf"
+	[[ $(grep -c "cannot open the folder of $T/no-such-folder/a.sock" "$T/out") == 1 ]] ||
+		fail "start $i showed not one failure:"$'\n'"$(cat "$T/out")"
+done
+
 # --- a config that cannot be read is a config error, not bad usage ---
 expect 1 "/proc/self/mem: cannot read: Input/output error" \
 	"$R" check -c /proc/self/mem

@@ -15,7 +15,10 @@ routes = (
   { name = "bad"; listen = { path = "$T/bad.sock"; };
     relay = { path = "$T/no-such-relay"; }; pipe = "x"; },
   { name = "latin1"; listen = { path = "$T/latin1.sock"; };
-    relay = { path = "$T/caf$latin1"; }; pipe = "x"; }
+    relay = { path = "$T/caf$latin1"; }; pipe = "x"; },
+  { name = "a-route-named-at-length"; listen = { path = "$T/long.sock"; };
+    relay = { path = "$T/no-such-relay"; }; pipe = "x";
+    adapter = { name = "ssh-agent"; }; }
 );
 CONF
 DAEMON_CONF=$T/r.conf
@@ -62,6 +65,16 @@ jq -r '.routes[] | select(.name == "bad") | .last_error' "$T/status.json" |
 jq -r '.routes[] | select(.name == "latin1") | .last_error' "$T/status.json" |
 	grep -qF "cannot start relay \"$T/caf"$'\xef\xbf\xbd'\" ||
 	fail "latin1 route's last_error: $(jq .routes "$T/status.json")"
+# The text table keeps its columns under long route and adapter names
+# (the built-in ssh-agent route has one): each row's socket starts where
+# the header's SOCKET does.
+"$NPIPEROUTER" status -c "$T/r.conf" >"$T/status.txt" || fail "status failed"
+col=$(sed -n 2p "$T/status.txt" | awk '{ print index($0, "SOCKET") }')
+for r in good a-route-named-at-length; do
+	row=$(grep "^$r " "$T/status.txt") || fail "status lacks route $r: $(cat "$T/status.txt")"
+	[[ ${row:col-1} == "$T/"* ]] ||
+		fail "route $r's columns are out of line:"$'\n'"$(cat "$T/status.txt")"
+done
 [[ $(jq -r .running "$T/status.json") == true ]] || fail "running is not true"
 [[ $(jq -r .config "$T/status.json") == "$T/r.conf" ]] || fail "config path wrong"
 log "ok"

@@ -64,6 +64,7 @@ want=(
 	"$P/$NPR_MANDIR/man5/npiperouter.conf.5"
 	"$P/$NPR_DOCDIR/examples/npiperouter.conf"
 	"$P/$NPR_DOCDIR/examples/npiperouter-full.conf"
+	"$P/$NPR_DOCDIR/examples/expose-podman.conf"
 )
 # Where the router looks for it when relay.path is not set.
 relay_rel=$NPR_LIBEXECDIR/npiperouter/nprelay.exe
@@ -94,7 +95,7 @@ missing=$(ldd "$bin" | grep 'not found' || true)
 [[ -z $missing ]] || fail "the packaged binary needs libraries that are not installed:"$'\n'"$missing"
 "$bin" --version | grep -qxF "npiperouter $NPR_VERSION" || fail "--version says '$("$bin" --version)'"
 mkdir -m 700 "$T/rt"
-for conf in npiperouter.conf npiperouter-full.conf; do
+for conf in npiperouter.conf npiperouter-full.conf expose-podman.conf; do
 	out=$(env -i PATH=/usr/bin:/bin HOME="$T" XDG_RUNTIME_DIR="$T/rt" \
 		NPIPEROUTER_PLUGIN_DIR="$R/$NPR_LIBDIR/npiperouter" \
 		"$bin" check -c "$R/$NPR_DOCDIR/examples/$conf" 2>&1) ||

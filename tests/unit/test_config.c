@@ -1430,12 +1430,13 @@ load_example(const char *name, size_t nroutes, const char *const *summaries)
 static void
 test_examples(void **state)
 {
+	/* No relay.path: the relay installed with npiperouter. */
 	static const char *const minimal[] = {
 		"docker: /run/user/1000/docker.sock (mode 0600) -> "
-		"//./pipe/docker_engine via /mnt/c/Tools/nprelay.exe -ep -s -p "
+		"//./pipe/docker_engine via " NPR_RELAY_PATH " -ep -s -p "
 		"[adapter raw, auto, max 256]",
 		"ssh-agent: /run/user/1000/ssh-agent.sock (mode 0600) -> "
-		"//./pipe/openssh-ssh-agent via /mnt/c/Tools/nprelay.exe -ei -s -p "
+		"//./pipe/openssh-ssh-agent via " NPR_RELAY_PATH " -ei -s -p "
 		"[adapter raw, auto, max 256]",
 	};
 	static const char *const full[] = {
@@ -1449,6 +1450,7 @@ test_examples(void **state)
 
 	/* What a login session (systemd or WSL) provides. */
 	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	unsetenv("NPIPEROUTER_RELAY");
 	load_example("npiperouter.conf", 2, minimal);
 	load_example("npiperouter-full.conf", 2, full);
 }
