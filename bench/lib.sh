@@ -41,6 +41,27 @@ bench_cleanup() {
 	rm -rf "$T"
 }
 
+# bench_wine_build DIR: build (DIR made absolute) and the programs of a
+# build with the relay (-DNPR_RELAY=ON -DNPR_TESTS=ON): router, peer,
+# relay, pipesrv, pipeloop; stops when a folder or one of them is
+# missing.
+bench_wine_build() {
+	local f
+	[[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
+	build=$(cd "$1" && pwd)
+	router=$build/router/npiperouter
+	peer=$build/tests/tools/nptest-peer
+	relay=$build/relay-build/nprelay.exe
+	pipesrv=$build/relay-build/wine-helpers/pipesrv.exe
+	pipeloop=$build/relay-build/wine-helpers/pipeloop.exe
+	for f in "$router" "$peer" "$relay" "$pipesrv" "$pipeloop"; do
+		[[ -e $f ]] || {
+			echo "$0: $f not found: build $build with -DNPR_RELAY=ON -DNPR_TESTS=ON" >&2
+			exit 1
+		}
+	done
+}
+
 # bench_wine_tmp NAME: T, a new folder /tmp/NAME.* with a throw-away
 # WINEPREFIX and XDG_RUNTIME_DIR in it, made the current folder; pids,
 # the background processes to stop. On exit those are stopped, then every

@@ -51,13 +51,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 (($# == 1)) || bench_usage "N=200 WARMUP=5 REQ=64 SIZE=256M REPEAT=3 PAR=10 PSIZE=32M"
-[[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
-build=$(cd "$1" && pwd)
-router=$build/router/npiperouter
-peer=$build/tests/tools/nptest-peer
-relay=$build/relay-build/nprelay.exe
-pipesrv=$build/relay-build/wine-helpers/pipesrv.exe
-pipeloop=$build/relay-build/wine-helpers/pipeloop.exe
+bench_wine_build "$1"
 N=${N:-200}
 WARMUP=${WARMUP:-5}
 REQ=${REQ:-64}
@@ -65,12 +59,6 @@ SIZE=${SIZE:-256M}
 REPEAT=${REPEAT:-3}
 PAR=${PAR:-10}
 PSIZE=${PSIZE:-32M}
-for f in "$router" "$peer" "$relay" "$pipesrv" "$pipeloop"; do
-	[[ -e $f ]] || {
-		echo "$0: $f not found: build $build with -DNPR_RELAY=ON -DNPR_TESTS=ON" >&2
-		exit 1
-	}
-done
 bench_need_tools wine wineserver socat timeout python3
 wine=$(command -v wine)
 socat=$(command -v socat)

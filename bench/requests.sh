@@ -22,19 +22,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 (($# == 1)) || bench_usage "SIZE=8M"
-[[ -d $1 ]] || { echo "$0: $1: no such folder" >&2; exit 1; }
-build=$(cd "$1" && pwd)
-router=$build/router/npiperouter
-peer=$build/tests/tools/nptest-peer
-relay=$build/relay-build/nprelay.exe
-pipesrv=$build/relay-build/wine-helpers/pipesrv.exe
+bench_wine_build "$1"
 SIZE=${SIZE:-8M}
-for f in "$router" "$peer" "$relay" "$pipesrv"; do
-	[[ -e $f ]] || {
-		echo "$0: $f not found: build $build with -DNPR_RELAY=ON -DNPR_TESTS=ON" >&2
-		exit 1
-	}
-done
 bench_need_tools wine wineserver timeout
 bytes=$(bench_bytes "$SIZE")
 wine=$(command -v wine)

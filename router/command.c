@@ -81,28 +81,38 @@ command_load(const char *file, int flags)
 	return NULL;
 }
 
+/* Route I's relay.path, unless an earlier route has the same: each is
+ * looked at once. */
+static const char *
+command_relay_first(const struct config *cfg, size_t i)
+{
+	const char *path = cfg->routes[i].relay.path;
+
+	for (size_t j = 0; path != NULL && j < i; j++)
+		if (cfg->routes[j].relay.path != NULL &&
+		    strcmp(cfg->routes[j].relay.path, path) == 0)
+			return NULL;
+	return path;
+}
+
 /*
  * Root runs each relay.path as root: say so when another user could
  * replace it. Only a warning: a relay on /mnt/c (drvfs) belongs to the
  * Windows user's uid with mode 0777, and refusing it would break every
  * root route with a Windows relay (see npiperouter.conf(5)). A missing
- * relay is reported where it is used.
+ * one is command_relay_missing()'s, for check.
  */
 static void
 command_relay_warnings(const struct config *cfg, int to_log)
 {
 	const char *path = NULL;
 	char err[1024];
-	size_t i, j;
+	size_t i;
 
 	if (geteuid() != 0)
 		return;
 	for (i = 0; i < cfg->nroutes; i++) {
-		path = cfg->routes[i].relay.path;
-		for (j = 0; path != NULL && j < i; j++)
-			if (cfg->routes[j].relay.path != NULL &&
-			    strcmp(cfg->routes[j].relay.path, path) == 0)
-				path = NULL;
+		path = command_relay_first(cfg, i);
 		if (path == NULL || access(path, F_OK) != 0 ||
 		    trust_check_path(path, 0, err, sizeof err) == 0)
 			continue;
@@ -126,14 +136,10 @@ static void
 command_relay_missing(const struct config *cfg)
 {
 	const char *path = NULL;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < cfg->nroutes; i++) {
-		path = cfg->routes[i].relay.path;
-		for (j = 0; path != NULL && j < i; j++)
-			if (cfg->routes[j].relay.path != NULL &&
-			    strcmp(cfg->routes[j].relay.path, path) == 0)
-				path = NULL;
+		path = command_relay_first(cfg, i);
 		if (path == NULL || access(path, X_OK) == 0)
 			continue;
 		fprintf(stderr, "warning: relay.path %s: %s (route \"%s\"); "

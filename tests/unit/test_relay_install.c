@@ -357,6 +357,20 @@ test_localappdata_set(void **state)
 	assert_string_equal(arg, "C:\\Users\\a&b^c\\AppData\\Local");
 }
 
+/* relay_install_localappdata() refuses what the stand-in cmd.exe SCRIPT
+ * says; its message in ERR. */
+static void
+localappdata_refused(const char *script, char *err, size_t errlen)
+{
+	char out[512];
+
+	put("cmd", script, 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	assert_int_equal(relay_install_localappdata(out, sizeof out, err,
+	    errlen), -1);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+}
+
 /*
  * A %LOCALAPPDATA% that is no folder on a drive (a roaming profile on a
  * share) is refused with what cmd.exe said, which holds every variable
@@ -365,16 +379,12 @@ test_localappdata_set(void **state)
 static void
 test_localappdata_not_drive(void **state)
 {
-	char out[512], err[1024] = "";
+	char err[1024] = "";
 
-	put("cmd", "#!/bin/sh\n"
+	localappdata_refused("#!/bin/sh\n"
 	    "printf 'LOCALAPPDATA=\\\\\\\\srv\\\\me\\\\Local\\r\\n"
 	    "LOCALAPPDATA_OLD=\\033[2JD:\\\\x\\r\\n' | "
-	    "iconv -f UTF-8 -t UTF-16LE\n", 0755);
-	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
-	assert_int_equal(relay_install_localappdata(out, sizeof out, err,
-	    sizeof err), -1);
-	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	    "iconv -f UTF-8 -t UTF-16LE\n", err, sizeof err);
 	assert_non_null(strstr(err, "is not a folder on a drive"));
 	assert_non_null(strstr(err, "srv"));
 	assert_null(strchr(err, '\n'));
@@ -388,15 +398,11 @@ test_localappdata_not_drive(void **state)
 static void
 test_localappdata_unset(void **state)
 {
-	char out[512], err[1024] = "";
+	char err[1024] = "";
 
-	put("cmd", "#!/bin/sh\n"
+	localappdata_refused("#!/bin/sh\n"
 	    "printf 'Environment variable LOCALAPPDATA not defined\\r\\n' | "
-	    "iconv -f UTF-8 -t UTF-16LE >&2\nexit 1\n", 0755);
-	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
-	assert_int_equal(relay_install_localappdata(out, sizeof out, err,
-	    sizeof err), -1);
-	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	    "iconv -f UTF-8 -t UTF-16LE >&2\nexit 1\n", err, sizeof err);
 	assert_string_equal(err, "cannot ask Windows for %LOCALAPPDATA%: "
 	    "cmd.exe exited with status 1: Environment variable LOCALAPPDATA "
 	    "not defined");
