@@ -108,12 +108,17 @@ start_podman() {
 	# Containers on podman's default network get a bridge, veth pairs and
 	# iptables rules: in a network namespace of its own, gone with it too
 	# (its API socket is a file, reachable from any network namespace).
+	# Its container locks live in /dev/shm/libpod_lock, shared by every
+	# rootful podman of the machine and never freed for containers whose
+	# storage a test deletes: after enough runs "exceeded num_locks
+	# (2048)". A /dev/shm of its own, gone with it.
 	local ns=(-m --propagation private -p -f --mount-proc --kill-child -n)
 	unshare "${ns[@]}" true 2>/dev/null ||
 		fail "unshare ${ns[*]} does not work here: podman cannot get a private /var/lib, PID and network namespace"
 	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
 	bg podman unshare "${ns[@]}" sh -c \
-		'mount -t tmpfs npr-podman /var/lib && cd "$1" &&
+		'mount -t tmpfs npr-podman /var/lib &&
+		mount -t tmpfs npr-podman-shm /dev/shm && cd "$1" &&
 		exec podman system service --time=0 "unix://$2"' podman \
 		"$T/engine-cwd" "$T/podman.sock"
 	PODMAN_PID=$BG_PID
