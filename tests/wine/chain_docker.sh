@@ -33,7 +33,8 @@ for i in $(seq 1 "$n"); do
 	wait "${pids[i - 1]}" || { failed=$((failed + 1)); log "client $i: $(cat "$T/c$i.log")"; }
 done
 ms=$((($(date +%s%N) - t0) / 1000000))
-((failed == 0)) || fail "$failed of $n concurrent clients failed; relay errors: $(grep -h 'nprelay: ' "$T/router.err" | sort | uniq -c | head -5)"
+# On failure, what the router said of any session that did not end well.
+((failed == 0)) || fail "$failed of $n concurrent clients failed; the router said: $(grep -hE 'nprelay: | warn: | error: |relay exited with status [1-9]|killed by' "$T/router.err" | head -10)"
 for i in $(seq 1 "$n"); do
 	[[ $(sha "$T/c$i.sent") == "$(sha "$T/c$i.received")" ]] ||
 		fail "client $i: echo differs from what it sent"
