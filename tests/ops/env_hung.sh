@@ -24,15 +24,11 @@ ctl=${lock%.lock}.ctl
 hung() {
 	local backlog=$1 case=$2 holder listener envpid cmd pids=()
 	shift 2
-	bg "holder$case" flock -o "$lock" sleep 120
+	lock_held "holder$case" "$lock" 120
 	holder=$BG_PID
-	wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
 	rm -f "$ctl"
-	bg "hung$case" python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(int(sys.argv[2]))
-print("listening", flush=True); time.sleep(120)' "$ctl" "$backlog"
+	hung_socket "hung$case" "$ctl" "$backlog"
 	listener=$BG_PID
-	wait_until 10 "the hung control socket" grep -q listening "$T/hung$case.out"
 	bg "env$case" "$R" start --env --shell sh -c "$T/r.conf"
 	envpid=$BG_PID
 	for cmd in "$@"; do

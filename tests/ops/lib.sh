@@ -36,3 +36,25 @@ route_field() {
 	status_json "$1" | jq -r --arg r "$2" --arg f "$3" \
 		'.routes[] | select(.name == $r) | .[$f]'
 }
+
+# lock_held NAME LOCK SECONDS [FLOCK-OPTION...]: flock holds LOCK for
+# SECONDS in the background as NAME (-o: the lock is flock's own, not
+# sleep's, and ends with flock; -s for a shared one); returns once it
+# does. Sets BG_PID.
+lock_held() {
+	local name=$1 lock=$2 secs=$3
+	shift 3
+	bg "$name" flock "$@" -o "$lock" sleep "$secs"
+	wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
+}
+
+# hung_socket NAME PATH BACKLOG: in the background as NAME, a unix socket
+# at PATH listening with BACKLOG that takes connections and never
+# answers, as a hung instance's control socket; returns once it listens.
+# Sets BG_PID.
+hung_socket() {
+	bg "$1" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(int(sys.argv[2]))
+print("listening", flush=True); time.sleep(120)' "$2" "$3"
+	wait_until 10 "the hung control socket $2" grep -q listening "$T/$1.$BG_OUT"
+}

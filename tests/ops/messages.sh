@@ -129,20 +129,17 @@ lock=$(echo "$T"/rt/npiperouter/*.lock)
 # could read it (between that one's lock and its emptying the file).
 [[ ! -s $lock ]] || fail "after stop the lock file still says '$(cat "$lock")'"
 : >"$lock"
-bg holder flock -o "$lock" sleep 60
-wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
+lock_held holder "$lock" 60
 expect 0 "npiperouter is starting for $T/r.conf (by another start)" \
 	"$R" start -c "$T/r.conf"
-# -o: the lock is flock's own, not sleep's; it ends with flock.
 kill "$BG_PID"
 wait_exit "$BG_PID" 10
 flock -n "$lock" true || fail "$lock is still held"
 # start --env against a lock holder that never answers (a hung or
 # half-started instance): it says what it waits for, and once the holder
 # is gone it starts an instance itself and prints its lines.
-bg holder flock -o "$lock" sleep 60
+lock_held holder "$lock" 60
 holder=$BG_PID
-wait_until 10 "flock to hold $lock" sh -c "! flock -n '$lock' true"
 bg envstart "$R" start --env --shell sh -c "$T/r.conf"
 envstart=$BG_PID
 wait_until 10 "start --env to say it waits" \
@@ -157,13 +154,10 @@ grep -q "started (pid [0-9]*)" "$T/envstart.err" ||
 # The same against a hung instance: its control socket takes the
 # connection and never answers. start --env still speaks up in seconds.
 ctl=${lock%.lock}.ctl
-bg holder flock -o "$lock" sleep 60
+lock_held holder "$lock" 60
 holder=$BG_PID
-bg hung python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
-print("listening", flush=True); time.sleep(60)' "$ctl"
+hung_socket hung "$ctl" 8
 hung=$BG_PID
-wait_until 10 "the hung control socket" grep -q listening "$T/hung.out"
 bg envhung "$R" start --env --shell sh -c "$T/r.conf"
 envhung=$BG_PID
 wait_until 10 "start --env to say it waits for a hung instance" \
@@ -181,9 +175,8 @@ wait_exit "$envhung" 10
 # An instance that ends twice before it answers (here a shared lock,
 # which start --env takes for one gone): the message names the log,
 # which `status` cannot show with nothing running.
-bg looker flock -s -o "$lock" sleep 60
+lock_held looker "$lock" 60 -s
 looker=$BG_PID
-wait_until 10 "flock to hold $lock shared" sh -c "! flock -n '$lock' true"
 expect 1 "ended twice before it answered; its log may say why: ${lock%.lock}.log" \
 	"$R" start --env --shell sh -c "$T/r.conf"
 kill "$looker"
@@ -194,8 +187,7 @@ wait_exit "$looker" 10
 # (kill(-1, 0) succeeds).
 for stale in "$(sh -c 'echo $$')" 4294967295; do
 	echo "$stale" >"$lock"
-	bg looker flock -s -o "$lock" sleep 1
-	wait_until 10 "flock to hold $lock shared" sh -c "! flock -n '$lock' true"
+	lock_held looker "$lock" 1 -s
 	"$R" start -c "$T/r.conf" >"$T/dead.out" 2>&1 || fail "start: $(cat "$T/dead.out")"
 	grep -q "already running" "$T/dead.out" &&
 		fail "start named pid $stale, no instance: $(cat "$T/dead.out")"
