@@ -408,6 +408,76 @@ test_localappdata_unset(void **state)
 	    "not defined");
 }
 
+/* No byte of ERR for a terminal to obey, nor a second log line. */
+static void
+assert_one_line(const char *err)
+{
+	for (const char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", *p, err);
+}
+
+/* relay_install_localappdata() with cmd.exe answering VALUE and the
+ * stand-in wslpath printing (printf) WSL: its result, ERR filled. */
+static int
+localappdata_with(const char *value, const char *wsl, char *out,
+    size_t outlen, char *err, size_t errlen)
+{
+	char script[1024];
+	int rc;
+
+	snprintf(script, sizeof script, "#!/bin/sh\n"
+	    "printf 'LOCALAPPDATA=%s\\r\\n' | iconv -f UTF-8 -t UTF-16LE\n",
+	    value);
+	put("cmd", script, 0755);
+	snprintf(script, sizeof script, "#!/bin/sh\nprintf '%s'\n", wsl);
+	put("wslpath", script, 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	setenv("NPIPEROUTER_WSLPATH", at("wslpath"), 1);
+	rc = relay_install_localappdata(out, outlen, err, errlen);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	unsetenv("NPIPEROUTER_WSLPATH");
+	return rc;
+}
+
+/*
+ * What cmd.exe and wslpath say is taken whole or not at all: a value
+ * with a control byte (no Windows folder has one), a second line or a
+ * NUL from wslpath (the path would be its first part, or hold a line
+ * break) are refused, and the message shows them escaped, on one line.
+ */
+static void
+test_localappdata_hostile(void **state)
+{
+	char out[512], err[1024];
+
+	/* Stand-ins: cmd.exe and wslpath (no WSL here). */
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a\\033[2Jb",
+	    "/mnt/c/Users/ab\\n", out, sizeof out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "%LOCALAPPDATA%"));
+	assert_one_line(err);
+
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\n\\033[2J/elsewhere\\n", out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "elsewhere"));
+	assert_one_line(err);
+
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\000/elsewhere\\n", out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "NUL"));
+	assert_one_line(err);
+
+	/* The same stand-ins answer a plain value. */
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\n", out, sizeof out, err, sizeof err), 0);
+	assert_string_equal(out, "/mnt/c/Users/a");
+}
+
 static int
 setup(void **state)
 {
@@ -444,6 +514,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_localappdata_unset, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_falls_back, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_localappdata_hostile, setup,
 		    teardown),
 	};
 
