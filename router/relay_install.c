@@ -291,8 +291,11 @@ relay_install_copy(const char *packaged, const char *dir, char *out,
 		if (fstat(fd, &st) != 0 || !relay_install_ours(&st, S_IFREG,
 		    "regular file", shown, err, errlen))
 			goto out;
-		/* The one a router may be running: used as it is. */
-		if (relay_install_same(fd, data, len)) {
+		/* The one a router may be running: used as it is. Unless
+		 * not executable (a chmod, a copy that dropped the mode):
+		 * every relay started from it would fail. */
+		if ((st.st_mode & S_IXUSR) && relay_install_same(fd, data,
+		    len)) {
 			rc = 0;
 			goto out;
 		}

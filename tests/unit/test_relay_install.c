@@ -172,6 +172,30 @@ test_copy_wrong_content_replaced(void **state)
 	assert_int_not_equal(st1.st_ino, st2.st_ino);
 }
 
+/* Our name and content, but not executable: every relay started from
+ * it would fail, so it is replaced like a wrong content. */
+static void
+test_copy_not_executable(void **state)
+{
+	char out[512], err[512] = "";
+	struct stat st1, st2;
+	int copied = -1;
+
+	put("relay1", "MZ relay one", 0755);
+	assert_int_equal(mkdir(at("lad"), 0755), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), 0);
+	assert_int_equal(chmod(out, 0644), 0);
+	assert_int_equal(stat(out, &st1), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), 0);
+	assert_int_equal(copied, 1);
+	assert_int_equal(stat(out, &st2), 0);
+	assert_true(st2.st_mode & S_IXUSR);
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_true(same_content(out, at("relay1")));
+}
+
 static void
 test_copy_hostile(void **state)
 {
@@ -501,6 +525,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_copy_wrong_content_replaced,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_not_executable, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_copy_hostile, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_outside_wsl, setup,
