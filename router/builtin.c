@@ -84,7 +84,7 @@ builtin_gpgconf_value(const char *text, const char *key, char *out,
 	}
 	if (*p == '\0')
 		return -1;
-	for (p += klen + 1; p < end && *p != '\r'; p++) {
+	for (p += klen + 1; p < end && !(*p == '\r' && p + 1 == end); p++) {
 		if (o + 1 >= outlen)
 			return -1;
 		if (*p != '%') {
