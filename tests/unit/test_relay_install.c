@@ -238,6 +238,13 @@ test_copy_hostile(void **state)
 	assert_non_null(strstr(err, "is not a regular file: refused"));
 	assert_int_equal(unlink(target), 0);
 
+	/* A folder there: refused, left as it is. */
+	assert_int_equal(mkdir(target, 0700), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is not a regular file: refused"));
+	assert_int_equal(rmdir(target), 0);
+
 	/* The packaged relay missing: said so. */
 	assert_int_equal(relay_install_copy(at("nope"), at("lad"), out,
 	    sizeof out, &copied, err, sizeof err), -1);
