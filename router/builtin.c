@@ -38,6 +38,7 @@ struct builtin_route {
 	const char *relay_args;
 	const char *adapter;
 	int present;
+	int outside; /* its paths are gpgconf's: checked alone first */
 };
 
 struct builtin_set {
@@ -83,7 +84,7 @@ builtin_gpgconf_value(const char *text, const char *key, char *out,
 	}
 	if (*p == '\0')
 		return -1;
-	for (p += klen + 1; p < end && *p != '\r'; p++) {
+	for (p += klen + 1; p < end && !(*p == '\r' && p + 1 == end); p++) {
 		if (o + 1 >= outlen)
 			return -1;
 		if (*p != '%') {
@@ -104,7 +105,8 @@ builtin_gpgconf_value(const char *text, const char *key, char *out,
 	return o > 0 ? 0 : -1;
 }
 
-static void
+/* The route added, or NULL when its paths cannot be config text. */
+static struct builtin_route *
 builtin_add(struct builtin_set *set, const char *name, const char *listen,
     const char *pipe, const char *relay_args, const char *adapter)
 {
@@ -120,9 +122,17 @@ builtin_add(struct builtin_set *set, const char *name, const char *listen,
 	    builtin_quote(pipe, r->pipe, sizeof r->pipe) != 0) {
 		log_info("built-in route \"%s\": skipped: its socket or pipe "
 		    "path holds a control character or is too long", name);
-		return;
+		return NULL;
 	}
-	set->n++;
+	return &set->v[set->n++];
+}
+
+/* The route just added has the paths of gpgconf. */
+static void
+builtin_outside(struct builtin_route *r)
+{
+	if (r != NULL)
+		r->outside = 1;
 }
 
 /*
@@ -192,8 +202,8 @@ builtin_find_gpg(struct builtin_set *set)
 		    "config path cannot say", lagent);
 		return;
 	}
-	builtin_add(set, "gpg-agent", lagent, agent,
-	    "[ \"-ei\", \"-a\" ]", "{ name = \"assuan\"; }");
+	builtin_outside(builtin_add(set, "gpg-agent", lagent, agent,
+	    "[ \"-ei\", \"-a\" ]", "{ name = \"assuan\"; }"));
 	if (builtin_gpgconf_value(wdirs, "agent-extra-socket", extra,
 	    sizeof extra) != 0) {
 		log_info("built-in route \"gpg-agent-extra\": skipped: %s "
@@ -208,9 +218,9 @@ builtin_find_gpg(struct builtin_set *set)
 		    "config path cannot say", lextra);
 		return;
 	}
-	builtin_add(set, "gpg-agent-extra", lextra, extra,
+	builtin_outside(builtin_add(set, "gpg-agent-extra", lextra, extra,
 	    "[ \"-ei\", \"-a\" ]", "{ name = \"assuan\"; allow_commands = "
-	    BUILTIN_EXTRA_ALLOW "; }");
+	    BUILTIN_EXTRA_ALLOW "; }"));
 }
 
 static void
@@ -226,9 +236,13 @@ builtin_candidates(struct builtin_set *set)
 	builtin_find_gpg(set);
 }
 
-/* The config text of SET's routes: all, or the present ones. */
+/* Which routes of a set builtin_text() writes: a route's index, or: */
+#define BUILTIN_ALL ((size_t)-1)
+#define BUILTIN_PRESENT ((size_t)-2)
+
+/* The config text of SET's routes: WHICH (BUILTIN_*, or one index). */
 static char *
-builtin_text(const struct builtin_set *set, int all)
+builtin_text(const struct builtin_set *set, size_t which)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -241,7 +255,8 @@ builtin_text(const struct builtin_set *set, int all)
 	    "found\n# (no config file; see npiperouter(1), BUILT-IN ROUTES)\n"
 	    "routes = (\n");
 	for (size_t i = 0; i < set->n; i++) {
-		if (!all && !set->v[i].present)
+		if (which == BUILTIN_PRESENT ? !set->v[i].present :
+		    which != BUILTIN_ALL && which != i)
 			continue;
 		fprintf(f, "%s  { name = \"%s\";\n    listen = { path = %s; };\n"
 		    "    pipe = %s;\n    relay_args = %s;\n    adapter = %s;\n"
@@ -340,6 +355,44 @@ builtin_probe(struct builtin_set *set, const struct config *cfg,
 	}
 }
 
+/*
+ * Drop the routes of SET with gpgconf's paths that the config rules
+ * refuse (a ".." part, too long for a socket): one such route is
+ * skipped, saying why, where it would fail every built-in route.
+ */
+static void
+builtin_drop_refused(struct builtin_set *set)
+{
+	struct config_errors errs = { NULL, 0 };
+	const char *why = NULL;
+	char *text = NULL, tag[64];
+	size_t i = 0;
+
+	while (i < set->n) {
+		if (!set->v[i].outside ||
+		    (text = builtin_text(set, i)) == NULL ||
+		    config_check_text(BUILTIN_NAME, text, &errs) == 0) {
+			free(text);
+			text = NULL;
+			i++;
+			continue;
+		}
+		/* "built-in routes:3: route "NAME": what": the what. */
+		snprintf(tag, sizeof tag, "route \"%s\": ", set->v[i].name);
+		why = errs.n > 0 ? errs.lines[0] : "refused";
+		if (strstr(why, tag) != NULL)
+			why = strstr(why, tag) + strlen(tag);
+		log_info("built-in route \"%s\": skipped: %s", set->v[i].name,
+		    why);
+		config_errors_free(&errs);
+		free(text);
+		text = NULL;
+		memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) *
+		    sizeof *set->v);
+		set->n--;
+	}
+}
+
 static int
 builtin_load(const char *file, const struct builtin_opts *opts,
     struct config **cfgp, struct config_errors *errs)
@@ -350,16 +403,17 @@ builtin_load(const char *file, const struct builtin_opts *opts,
 	int rc = -1;
 
 	builtin_candidates(&set);
+	builtin_drop_refused(&set);
 	/* Loaded whole first: the probe needs each route's relay as the
 	 * config rules make it (relay.path's default), and a bad route is
 	 * an error whether its service is there or not. */
-	if ((text = builtin_text(&set, 1)) == NULL)
+	if ((text = builtin_text(&set, BUILTIN_ALL)) == NULL)
 		goto oom;
 	if (config_load_text(file, BUILTIN_NAME, text, &all, errs) != 0)
 		goto out;
 	builtin_probe(&set, all, opts);
 	free(text);
-	if ((text = builtin_text(&set, 0)) == NULL)
+	if ((text = builtin_text(&set, BUILTIN_PRESENT)) == NULL)
 		goto oom;
 	rc = config_load_text(file, BUILTIN_NAME, text, cfgp, errs);
 	goto out;

@@ -495,7 +495,7 @@ out:
  */
 static int
 config_load_common(const char *file, const char *text_name, const char *text,
-    struct config **cfgp, struct config_errors *errs)
+    int dropins, struct config **cfgp, struct config_errors *errs)
 {
 	struct config_ctx ctx;
 	config_t *tree = NULL;
@@ -525,7 +525,7 @@ config_load_common(const char *file, const char *text_name, const char *text,
 		config_pick_plugin_dir(&ctx);
 	}
 	/* A syntax error stops only its own file; a missing one stops all. */
-	if (tree != NULL || access(file, F_OK) == 0)
+	if (dropins && (tree != NULL || access(file, F_OK) == 0))
 		config_load_dropins(&ctx, file);
 
 	/* Not when routes were there but unreadable: that is reported. Built-in
@@ -554,14 +554,25 @@ int
 config_load(const char *file, struct config **cfgp,
     struct config_errors *errs)
 {
-	return config_load_common(file, NULL, NULL, cfgp, errs);
+	return config_load_common(file, NULL, NULL, 1, cfgp, errs);
 }
 
 int
 config_load_text(const char *file, const char *name, const char *text,
     struct config **cfgp, struct config_errors *errs)
 {
-	return config_load_common(file, name, text, cfgp, errs);
+	return config_load_common(file, name, text, 1, cfgp, errs);
+}
+
+int
+config_check_text(const char *name, const char *text,
+    struct config_errors *errs)
+{
+	struct config *cfg = NULL;
+	int rc = config_load_common(name, name, text, 0, &cfg, errs);
+
+	config_free(cfg);
+	return rc;
 }
 
 struct config *

@@ -118,6 +118,13 @@ int config_load(const char *file, struct config **cfgp,
  */
 int config_load_text(const char *file, const char *name, const char *text,
     struct config **cfgp, struct config_errors *errs);
+/*
+ * Validate TEXT alone (no routes.d), named NAME in messages: 0, or -1
+ * with every problem appended to ERRS. For config text made of values
+ * from elsewhere (gpgconf's paths), to drop what the rules refuse.
+ */
+int config_check_text(const char *name, const char *text,
+    struct config_errors *errs);
 
 /*
  * Write CFG as one libconfig file that `check` accepts: the settings of

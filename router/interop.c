@@ -240,6 +240,11 @@ interop_exec(const char *name, char *const argv[], int wide,
 		    outlen - 1);
 		goto out;
 	}
+	/* Read as a string, the output would end there, unseen. */
+	if (memchr(o.buf, '\0', o.len) != NULL) {
+		snprintf(err, errlen, "%s wrote a NUL byte", name);
+		goto out;
+	}
 	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
 		if (wide)
 			interop_narrow(res.last);
@@ -364,16 +369,23 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 {
 	const char *conv = getenv("NPIPEROUTER_WSLPATH");
 	char *args[] = { NULL, "-u", (char *)winpath, NULL };
+	int bad = 0;
 
 	args[0] = (char *)(conv != NULL && *conv != '\0' ? conv : "wslpath");
 	if (interop_exec(args[0], args, 0, NULL, out, outlen, err, errlen) != 0)
 		return -1;
-	if (out[0] != '/') {
-		char shown[256];
+	/* One absolute path: a second line, or any control byte, is not
+	 * part of a folder's name. */
+	for (const char *p = out; *p != '\0' && bad == 0; p++)
+		bad = (unsigned char)*p < 0x20 || *p == 0x7f;
+	if (out[0] != '/' || bad) {
+		char shown[256], wshown[256];
 
 		snprintf(err, errlen, "%s -u \"%s\" gave no absolute path: "
-		    "\"%s\"", args[0], winpath, escape_bytes(shown, sizeof shown,
-		    out, strlen(out), 200, ESCAPE_QUOTES | ESCAPE_KEEP_8BIT));
+		    "\"%s\"", args[0], escape_bytes(wshown, sizeof wshown,
+		    winpath, strlen(winpath), 200, ESCAPE_QUOTES |
+		    ESCAPE_KEEP_8BIT), escape_bytes(shown, sizeof shown, out,
+		    strlen(out), 200, ESCAPE_QUOTES | ESCAPE_KEEP_8BIT));
 		out[0] = '\0';
 		return -1;
 	}

@@ -291,8 +291,11 @@ relay_install_copy(const char *packaged, const char *dir, char *out,
 		if (fstat(fd, &st) != 0 || !relay_install_ours(&st, S_IFREG,
 		    "regular file", shown, err, errlen))
 			goto out;
-		/* The one a router may be running: used as it is. */
-		if (relay_install_same(fd, data, len)) {
+		/* The one a router may be running: used as it is. Unless
+		 * not executable (a chmod, a copy that dropped the mode):
+		 * every relay started from it would fail. */
+		if ((st.st_mode & S_IXUSR) && relay_install_same(fd, data,
+		    len)) {
 			rc = 0;
 			goto out;
 		}
@@ -368,6 +371,16 @@ relay_install_localappdata(char *out, size_t outlen, char *err,
 		    sizeof shown, said, strlen(said), 200, ESCAPE_QUOTES |
 		    ESCAPE_KEEP_8BIT));
 		return -1;
+	}
+	/* No Windows folder name holds one; a log line would obey it. */
+	for (const char *p = win; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "%%LOCALAPPDATA%% \"%s\" holds a "
+			    "control character", escape_bytes(shown,
+			    sizeof shown, win, strlen(win), 200, ESCAPE_QUOTES |
+			    ESCAPE_KEEP_8BIT));
+			return -1;
+		}
 	}
 	if (interop_path_to_linux(win, out, outlen, why, sizeof why) != 0) {
 		snprintf(err, errlen, "%%LOCALAPPDATA%% %s: %s", win, why);

@@ -39,7 +39,7 @@ int relay_install_name_of(const char *path, char *name, size_t namelen,
  * Keep the relay at PACKAGED in DIR/npiperouter/ (DIR: %LOCALAPPDATA% as
  * a Linux path), creating the folder (0700) when missing. The folder and
  * the copy must be ours and no symlinks; a copy of the same name and
- * content is reused untouched, else the relay is written to a temporary
+ * content, executable, is reused untouched, else the relay is written to a temporary
  * name in that folder and renamed into place. OUT gets the copy's path,
  * *COPIED whether it was written now. 0, or -1 with the reason in ERR.
  */

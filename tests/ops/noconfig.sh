@@ -91,6 +91,21 @@ grep -q "built-in routes \"gpg-agent\", \"gpg-agent-extra\": skipped: .*\\\${" "
 	fail "no line for the gpg routes: $(cat "$T/check3.err")"
 log "a gpgconf socket path holding \${ skips its route, not the built-in routes"
 
+# gpgconf names a socket the config refuses: a ".." component (from a
+# GNUPGHOME so written, as gpgconf prints it) or a path too long for a
+# socket (a deep GNUPGHOME, no /run/user). That route is skipped, saying
+# why in the config's words; the other built-in routes still load.
+long=$T/g/$(printf 'x%.0s' {1..120})/S.gpg-agent.extra
+check3 3 "$T/g/../g/S.gpg-agent" "$T/g/S.gpg-agent.extra"
+grep -q "built-in route \"gpg-agent\": skipped: .*\"\.\.\" component" "$T/check3.err" ||
+	fail "no line for gpg-agent: $(cat "$T/check3.err")"
+grep -q "^gpg-agent-extra: $T/g/S.gpg-agent.extra " "$T/check3.out" ||
+	fail "gpg-agent-extra: $(cat "$T/check3.out")"
+check3 3 "$T/g/S.gpg-agent" "$long"
+grep -q "built-in route \"gpg-agent-extra\": skipped: .*the limit is" "$T/check3.err" ||
+	fail "no line for gpg-agent-extra: $(cat "$T/check3.err")"
+log "a gpgconf socket path the config refuses (\"..\", too long) skips its route, not the built-in routes"
+
 # Linux's gpg never ran: gpgconf names sockets in a folder nothing made
 # yet. The gpg routes are skipped, saying so; docker and ssh-agent
 # still load, and `run` serves them instead of failing on the folder.

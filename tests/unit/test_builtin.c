@@ -53,6 +53,10 @@ test_gpgconf_value(void **state)
 	    -1);
 	assert_int_equal(builtin_gpgconf_value("", "agent-socket", out,
 	    sizeof out), -1);
+	/* A CR inside a value is no line end: refused, not cut there (the
+	 * route would name another file, "C:\\x"). */
+	assert_int_equal(builtin_gpgconf_value("agent-socket:C%3a\\x\r"
+	    "\\S.gpg-agent\n", "agent-socket", out, sizeof out), -1);
 	/* Linux's gpgconf prints one value per key the same way. */
 	assert_int_equal(builtin_gpgconf_value("agent-socket:/run/user/1000/"
 	    "gnupg/S.gpg-agent", "agent-socket", out, sizeof out), 0);

@@ -172,6 +172,30 @@ test_copy_wrong_content_replaced(void **state)
 	assert_int_not_equal(st1.st_ino, st2.st_ino);
 }
 
+/* Our name and content, but not executable: every relay started from
+ * it would fail, so it is replaced like a wrong content. */
+static void
+test_copy_not_executable(void **state)
+{
+	char out[512], err[512] = "";
+	struct stat st1, st2;
+	int copied = -1;
+
+	put("relay1", "MZ relay one", 0755);
+	assert_int_equal(mkdir(at("lad"), 0755), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), 0);
+	assert_int_equal(chmod(out, 0644), 0);
+	assert_int_equal(stat(out, &st1), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), 0);
+	assert_int_equal(copied, 1);
+	assert_int_equal(stat(out, &st2), 0);
+	assert_true(st2.st_mode & S_IXUSR);
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_true(same_content(out, at("relay1")));
+}
+
 static void
 test_copy_hostile(void **state)
 {
@@ -213,6 +237,13 @@ test_copy_hostile(void **state)
 	    sizeof out, &copied, err, sizeof err), -1);
 	assert_non_null(strstr(err, "is not a regular file: refused"));
 	assert_int_equal(unlink(target), 0);
+
+	/* A folder there: refused, left as it is. */
+	assert_int_equal(mkdir(target, 0700), 0);
+	assert_int_equal(relay_install_copy(at("relay1"), at("lad"), out,
+	    sizeof out, &copied, err, sizeof err), -1);
+	assert_non_null(strstr(err, "is not a regular file: refused"));
+	assert_int_equal(rmdir(target), 0);
 
 	/* The packaged relay missing: said so. */
 	assert_int_equal(relay_install_copy(at("nope"), at("lad"), out,
@@ -408,6 +439,76 @@ test_localappdata_unset(void **state)
 	    "not defined");
 }
 
+/* No byte of ERR for a terminal to obey, nor a second log line. */
+static void
+assert_one_line(const char *err)
+{
+	for (const char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", *p, err);
+}
+
+/* relay_install_localappdata() with cmd.exe answering VALUE and the
+ * stand-in wslpath printing (printf) WSL: its result, ERR filled. */
+static int
+localappdata_with(const char *value, const char *wsl, char *out,
+    size_t outlen, char *err, size_t errlen)
+{
+	char script[1024];
+	int rc;
+
+	snprintf(script, sizeof script, "#!/bin/sh\n"
+	    "printf 'LOCALAPPDATA=%s\\r\\n' | iconv -f UTF-8 -t UTF-16LE\n",
+	    value);
+	put("cmd", script, 0755);
+	snprintf(script, sizeof script, "#!/bin/sh\nprintf '%s'\n", wsl);
+	put("wslpath", script, 0755);
+	setenv("NPIPEROUTER_INTEROP_PREFIX", at("cmd"), 1);
+	setenv("NPIPEROUTER_WSLPATH", at("wslpath"), 1);
+	rc = relay_install_localappdata(out, outlen, err, errlen);
+	unsetenv("NPIPEROUTER_INTEROP_PREFIX");
+	unsetenv("NPIPEROUTER_WSLPATH");
+	return rc;
+}
+
+/*
+ * What cmd.exe and wslpath say is taken whole or not at all: a value
+ * with a control byte (no Windows folder has one), a second line or a
+ * NUL from wslpath (the path would be its first part, or hold a line
+ * break) are refused, and the message shows them escaped, on one line.
+ */
+static void
+test_localappdata_hostile(void **state)
+{
+	char out[512], err[1024];
+
+	/* Stand-ins: cmd.exe and wslpath (no WSL here). */
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a\\033[2Jb",
+	    "/mnt/c/Users/ab\\n", out, sizeof out, err, sizeof err), -1);
+	assert_non_null(strstr(err, "%LOCALAPPDATA%"));
+	assert_one_line(err);
+
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\n\\033[2J/elsewhere\\n", out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "elsewhere"));
+	assert_one_line(err);
+
+	err[0] = '\0';
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\000/elsewhere\\n", out, sizeof out, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "NUL"));
+	assert_one_line(err);
+
+	/* The same stand-ins answer a plain value. */
+	assert_int_equal(localappdata_with("C:\\\\Users\\\\a",
+	    "/mnt/c/Users/a\\n", out, sizeof out, err, sizeof err), 0);
+	assert_string_equal(out, "/mnt/c/Users/a");
+}
+
 static int
 setup(void **state)
 {
@@ -431,6 +532,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_copy_wrong_content_replaced,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_not_executable, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_copy_hostile, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_outside_wsl, setup,
@@ -444,6 +547,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_localappdata_unset, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_default_falls_back, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_localappdata_hostile, setup,
 		    teardown),
 	};
 
