@@ -164,6 +164,10 @@ command_check(const char *file, int routes_only)
 	}
 	command_relay_warnings(cfg, 0);
 	command_relay_missing(cfg);
+	/* Not the file's fault, but what the next start would stop at. */
+	if (runtime_dir_usable(line, sizeof line) != 0)
+		fprintf(stderr, "warning: %s; until then start, run, status, "
+		    "env, reload and stop refuse to work\n", line);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);
