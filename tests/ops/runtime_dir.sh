@@ -3,9 +3,9 @@
 # file, a symbolic link, another user's, group-writable): start, run,
 # status, env, reload and stop fail with status 1 and one line that
 # names the folder, says what is wrong with it and what to do; check
-# still accepts the file but warns with the same line. Nothing is
-# created in or for the folder. As user nobody: root ignores a folder
-# not its own (runtime_trust.sh).
+# still accepts the file but warns with the same line; doctor counts it
+# as a failure. Nothing is created in or for the folder. As user nobody:
+# root ignores a folder not its own (runtime_trust.sh).
 . "$(dirname "$0")/lib.sh"
 need setpriv getent
 [[ $(id -u) == 0 ]] || fail "this test switches users: run it as root (CI does)"
@@ -55,6 +55,10 @@ bad_dir() {
 	grep -qF "warning: XDG_RUNTIME_DIR is $dir, which $wrong" "$T/check.err" &&
 		grep -qF "$remedy" "$T/check.err" || fail "check with XDG_RUNTIME_DIR $dir warned: $(cat "$T/check.err")"
 	grep -q "1 route(s), OK" "$T/check.out" || fail "check: $(cat "$T/check.out")"
+	st=0
+	as_nobody "$dir" doctor >"$T/doctor.out" 2>&1 || st=$?
+	((st == 1)) && grep -qF "FAIL  XDG_RUNTIME_DIR is $dir, which $wrong" "$T/doctor.out" ||
+		fail "doctor with XDG_RUNTIME_DIR $dir: exit $st: $(cat "$T/doctor.out")"
 	log "XDG_RUNTIME_DIR $dir: $out"
 }
 
