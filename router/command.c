@@ -164,6 +164,10 @@ command_check(const char *file, int routes_only)
 	}
 	command_relay_warnings(cfg, 0);
 	command_relay_missing(cfg);
+	/* Not the file's fault, but what the next start would stop at. */
+	if (runtime_dir_usable(line, sizeof line) != 0)
+		fprintf(stderr, "warning: %s; until then start, run, status, "
+		    "env, reload and stop refuse to work\n", line);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		config_route_summary(&cfg->routes[i], line, sizeof line);
 		printf("%s\n", line);
@@ -592,10 +596,69 @@ command_env_wanted(const char *name, size_t nlen, char *const *names,
 	return n == 0;
 }
 
+/* The length of the route name that starts LINE of the env answer. */
+static size_t
+command_env_route_len(const char *line)
+{
+	return strcspn(line, "\t\n");
+}
+
+/* The line of the env answer after L. */
+static const char *
+command_env_next(const char *l)
+{
+	l += strcspn(l, "\n");
+	return *l == '\n' ? l + 1 : l;
+}
+
+/* NAME is a route of the env answer TEXT. */
+static int
+command_env_known(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *l = text; *l != '\0'; l = command_env_next(l))
+		if (command_env_route_len(l) == len &&
+		    strncmp(l, name, len) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * The running instance answers "ROUTE\tVAR\tVALUE" lines (status.c);
- * each becomes the line for SHELL. Nothing is printed but those lines,
- * for eval.
+ * Every one of the N NAMES is a route of the instance, or -1 after
+ * naming the others and the routes there are: printing the lines of the
+ * known ones alone would let an eval half apply a command with a typo.
+ */
+static int
+command_env_check_names(const char *file, const char *text,
+    char *const *names, size_t n)
+{
+	const char *l, *sep = "";
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (command_env_known(text, names[i]))
+			continue;
+		fprintf(stderr, "npiperouter: no route \"%s\" in the instance "
+		    "for %s\n", names[i], file);
+		bad = 1;
+	}
+	if (!bad)
+		return 0;
+	fprintf(stderr, "npiperouter: its routes: ");
+	for (l = text; *l != '\0'; l = command_env_next(l)) {
+		fprintf(stderr, "%s%.*s", sep, (int)command_env_route_len(l), l);
+		sep = ", ";
+	}
+	fprintf(stderr, "%s; nothing printed\n", *sep == '\0' ? "none" : "");
+	return -1;
+}
+
+/*
+ * The running instance answers "ROUTE\tVAR\tVALUE" lines, and "ROUTE"
+ * for a route without one (status.c); each of the first becomes the
+ * line for SHELL. Nothing is printed but those lines, for eval, and
+ * nothing at all when a NAME is not a route.
  */
 int
 command_env(const char *file, int shell, char *const *names, size_t n)
@@ -620,6 +683,11 @@ command_env(const char *file, int shell, char *const *names, size_t n)
 	if (rc != 0) {
 		fprintf(stderr, "npiperouter: %s\n", rc == CONTROL_REFUSED ? err :
 		    text != NULL ? text : "env failed");
+		free(text);
+		return 1;
+	}
+	if (command_env_check_names(file, text != NULL ? text : "", names,
+	    n) != 0) {
 		free(text);
 		return 1;
 	}

@@ -57,7 +57,7 @@ config_expose_parse(struct config_ctx *ctx, const config_setting_t *s,
 		config_err_at(ctx, s, pos->label, "missing \"expose.pipe\"");
 	else if ((v = config_dup_string(ctx, m, "expose.pipe", pos->label)) !=
 	    NULL) {
-		if (pipe_name_check(v, why, sizeof why) != 0) {
+		if (pipe_name_check(v, PIPE_NAME_LOCAL, why, sizeof why) != 0) {
 			config_err_at(ctx, m, pos->label, "expose.pipe \"%s\": "
 			    "%s", v, why);
 			free(v);

@@ -116,6 +116,11 @@ void config_connect_parse(struct config_ctx *, const config_setting_t *,
 void config_expose_check(struct config_ctx *, const config_setting_t *route,
     struct route_conf *r, const char *label);
 
+/* A route's "pipe", once the whole route is read, against the rules of
+ * its relay when that is nprelay.exe (config_pipe.c). */
+void config_pipe_check(struct config_ctx *, const config_setting_t *route,
+    const struct route_conf *r, const char *label);
+
 /* Parse and check one element of a "routes" list (INDEX is 1-based). */
 void config_route_parse(struct config_ctx *, const config_setting_t *,
     unsigned index, const struct relay_conf *global);

@@ -433,6 +433,7 @@ config_route_parse(struct config_ctx *ctx, const config_setting_t *s,
 	}
 	config_expose_check(ctx, s, rp.r, rp.pos->label);
 	route_merge_relay(&rp, s, global);
+	config_pipe_check(ctx, s, rp.r, rp.pos->label);
 	route_check_per_uid(&rp, s);
 
 	/* Callers build argv from these without checking for NULL. */

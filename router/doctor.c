@@ -529,6 +529,10 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	if (d.wsl == DOCTOR_WSL2)
 		doctor_check_interop_socket(&d);
 	doctor_check_config(&d, cfg, config_file);
+	/* Else "not running" below would send the user to a start that
+	 * fails on it. */
+	if (runtime_dir_usable(err, sizeof err) != 0)
+		doctor_say(&d, DOCTOR_FAIL, "%s", err);
 	/* Probes see what the daemon's relays see (server.c does the same). */
 	child_env_init(doctor_relay_interop(d.root, interop, sizeof interop));
 	if (cfg != NULL) {

@@ -1,7 +1,7 @@
 /*
- * Pipe names for exposed routes: the relay's rules (relay/name.c, which
- * works on UTF-16 for CreateFile and cannot be linked here), for local
- * names only, since a pipe can only be created on this computer.
+ * Pipe names: the relay's rules (relay/name.c, which works on UTF-16 for
+ * CreateFile and cannot be linked here), message for message, so that
+ * `check` refuses what the relay would.
  */
 #include "pipe_name.h"
 
@@ -43,26 +43,51 @@ pipe_name_refuse(char *why, size_t whylen, const char *rule)
 	return -1;
 }
 
-int
-pipe_name_check(const char *name, char *why, size_t whylen)
+static int
+pipe_name_has_control(const char *s)
 {
-	const char *p;
-	size_t n;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
 
-	if (!pipe_name_sep(name[0]) || !pipe_name_sep(name[1]) ||
-	    name[2] != '.' || !pipe_name_sep(name[3]))
-		return pipe_name_refuse(why, whylen, "not a local pipe name: "
-		    "want //./pipe/NAME or \\\\.\\pipe\\NAME");
-	if (strncasecmp(name + 4, "pipe", 4) != 0 || !pipe_name_sep(name[8]))
+int
+pipe_name_check(const char *name, enum pipe_name_hosts hosts, char *why,
+    size_t whylen)
+{
+	const char *host, *p;
+	size_t hostlen, n;
+	int local;
+
+	if (!pipe_name_sep(name[0]) || !pipe_name_sep(name[1]))
+		goto not_local;
+	host = name + 2;
+	hostlen = pipe_name_seglen(host);
+	local = hostlen == 1 && host[0] == '.';
+	if (!local && hosts == PIPE_NAME_LOCAL)
+		goto not_local;
+	if (hostlen == 1 && host[0] == '?')
+		return pipe_name_refuse(why, whylen, "\\\\?\\ paths are not "
+		    "pipe names: want //./pipe/NAME");
+	if (hostlen == 0 || (!local && pipe_name_bad_segment(host, hostlen)))
+		return pipe_name_refuse(why, whylen, "not a pipe name: want "
+		    "//./pipe/NAME");
+	if (!local && hosts == PIPE_NAME_REMOTE_REFUSED)
+		return pipe_name_refuse(why, whylen, "a pipe on another "
+		    "computer; Windows would sign in to it with your "
+		    "credentials (\"--allow-remote\" in relay_args permits it)");
+	p = host + hostlen;
+	if (!pipe_name_sep(p[0]) || strncasecmp(p + 1, "pipe", 4) != 0 ||
+	    !pipe_name_sep(p[5]))
 		return pipe_name_refuse(why, whylen, "not in the pipe "
 		    "namespace: want //./pipe/NAME");
-	p = name + 9;
+	p += 6;
 	if (*p == '\0')
 		return pipe_name_refuse(why, whylen, "the pipe NAME is empty");
-	for (const char *c = p; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return pipe_name_refuse(why, whylen, "the pipe NAME "
-			    "has a control character");
+	if (pipe_name_has_control(p))
+		return pipe_name_refuse(why, whylen, "the pipe NAME has a "
+		    "control character");
 	for (;;) {
 		n = pipe_name_seglen(p);
 		if (pipe_name_bad_segment(p, n))
@@ -73,6 +98,29 @@ pipe_name_check(const char *name, char *why, size_t whylen)
 			break;
 		p += n + 1;
 	}
+	return 0;
+not_local:
+	return pipe_name_refuse(why, whylen, hosts == PIPE_NAME_LOCAL ?
+	    "not a local pipe name: want //./pipe/NAME or \\\\.\\pipe\\NAME" :
+	    "not a pipe name: want //./pipe/NAME or \\\\.\\pipe\\NAME");
+}
+
+int
+pipe_name_check_file(const char *path, char *why, size_t whylen)
+{
+	if (pipe_name_sep(path[0]) && pipe_name_sep(path[1]))
+		return pipe_name_refuse(why, whylen, "a UNC or device path "
+		    "(\\\\HOST\\..., \\\\.\\..., \\\\?\\...); the assuan "
+		    "socket file must be on a local drive, e.g. C:\\Users\\me\\"
+		    "AppData\\Local\\gnupg\\S.gpg-agent");
+	if (!((path[0] >= 'A' && path[0] <= 'Z') ||
+	    (path[0] >= 'a' && path[0] <= 'z')) || path[1] != ':' ||
+	    !pipe_name_sep(path[2]))
+		return pipe_name_refuse(why, whylen, "not an absolute path on "
+		    "a drive; the assuan socket file must be given as C:\\...");
+	if (pipe_name_has_control(path))
+		return pipe_name_refuse(why, whylen, "the assuan socket file "
+		    "has a control character");
 	return 0;
 }
 

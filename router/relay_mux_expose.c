@@ -195,7 +195,7 @@ mux_expose_request(struct mux_relay *s, const struct mux_open_request *req)
 	}
 	memcpy(name, req->argv[0].ptr, req->argv[0].len);
 	name[req->argv[0].len] = '\0';
-	if (pipe_name_check(name, why, sizeof why) != 0 ||
+	if (pipe_name_check(name, PIPE_NAME_LOCAL, why, sizeof why) != 0 ||
 	    !pipe_name_same(name, mb->expose_pipe)) {
 		snprintf(msg, sizeof msg, "%s: not a pipe this route exposes "
 		    "(%s)", name, mb->expose_pipe);

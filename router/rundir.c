@@ -22,10 +22,55 @@
 int
 rundir_ok(const char *path)
 {
-	struct stat st;
+	return rundir_check(path, NULL, 0) == 0;
+}
 
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+/*
+ * The usual ways a set XDG_RUNTIME_DIR goes bad: the login session that
+ * made it ended (pam_systemd removes it), `su` or `sudo -u` kept
+ * another user's, a folder made by hand with the umask's mode.
+ */
+int
+rundir_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	long uid = (long)geteuid();
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "XDG_RUNTIME_DIR is %s, which does "
+			    "not exist (its login session may have ended): "
+			    "create it with mkdir -m 0700 %s, or unset "
+			    "XDG_RUNTIME_DIR (then /run/user/%ld or "
+			    "/tmp/npiperouter-%ld is used)", path, path, uid,
+			    uid);
+		else
+			snprintf(err, errlen, "XDG_RUNTIME_DIR is %s, which "
+			    "cannot be looked at: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "XDG_RUNTIME_DIR is %s, which is %s, not "
+		    "a folder: set it to a folder of yours (mode 0700), or "
+		    "unset it", path, S_ISLNK(st.st_mode) ?
+		    "a symbolic link" : "a file");
+		return -1;
+	}
+	if ((long)st.st_uid != uid) {
+		snprintf(err, errlen, "XDG_RUNTIME_DIR is %s, which belongs to "
+		    "uid %ld, not to you (uid %ld; su and sudo keep the "
+		    "first user's): set it to a folder of yours (mode "
+		    "0700), or unset it", path, (long)st.st_uid, uid);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "XDG_RUNTIME_DIR is %s, which group or "
+		    "others can write to (mode %04o), so they could replace "
+		    "npiperouter's files: chmod go-w %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
 }
 
 int

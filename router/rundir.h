@@ -22,4 +22,8 @@ int rundir_fallback(char *buf, size_t len, char *err, size_t errlen);
  * EUID), not writable by group or others. */
 int rundir_ok(const char *path);
 
+/* The same, for PATH from XDG_RUNTIME_DIR: 0, or -1 with what is wrong
+ * with it and what to do in ERR (which may be NULL). */
+int rundir_check(const char *path, char *err, size_t errlen);
+
 #endif

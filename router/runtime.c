@@ -48,12 +48,8 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 		if (rundir_fallback(fallback, sizeof fallback, err, errlen) != 0)
 			return -1;
 		base = fallback;
-	} else if (!rundir_ok(base)) {
-		snprintf(err, errlen, "XDG_RUNTIME_DIR %s must be a folder owned "
-		    "by uid %ld that group and others cannot write to", base,
-		    (long)geteuid());
+	} else if (rundir_check(base, err, errlen) != 0)
 		return -1;
-	}
 	n = snprintf(dir, len, "%s/npiperouter", base);
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "XDG_RUNTIME_DIR %s is too long: the limit "
@@ -71,6 +67,18 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+runtime_dir_usable(char *err, size_t errlen)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	/* Root ignores a folder not its own (runtime_dir()), and without
+	 * one the fallback is made when needed. */
+	if (geteuid() == 0 || base == NULL || *base == '\0')
+		return 0;
+	return rundir_check(base, err, errlen);
 }
 
 int

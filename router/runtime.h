@@ -14,6 +14,10 @@ struct runtime_paths {
 	char log[300];  /* log of a background instance (`start`) */
 };
 
+/* 0 when a set XDG_RUNTIME_DIR can hold the runtime files (creating
+ * nothing), else -1 with what is wrong and what to do in ERR. */
+int runtime_dir_usable(char *err, size_t errlen);
+
 /* Fill P for CONFIG_FILE and create the folder (0700) if needed. */
 int runtime_paths_init(const char *config_file, struct runtime_paths *p,
     char *err, size_t errlen);

@@ -201,16 +201,23 @@ status_render_env(const struct server *srv, struct evbuffer *out)
 		/* Retired routes finish their sessions but no longer listen;
 		 * exposed ones never do (their clients are on Windows). */
 		rc = route_conf(routes[i]);
-		if (route_retired(routes[i]) || rc->listen_path == NULL)
+		if (route_retired(routes[i]))
 			continue;
-		if ((var = shellenv_var(rc)) == NULL ||
-		    shellenv_value(var, rc->listen_path, value,
+		if (rc->listen_path == NULL || (var = shellenv_var(rc)) ==
+		    NULL || shellenv_value(var, rc->listen_path, value,
 		    sizeof value) != 0)
-			continue;
-		for (j = 0; j < nseen && strcmp(seen[j], var) != 0; j++)
+			var = NULL;
+		for (j = 0; var != NULL && j < nseen &&
+		    strcmp(seen[j], var) != 0; j++)
 			;
-		if (j < nseen)
+		if (var != NULL && j < nseen)
+			var = NULL;
+		/* A route that sets nothing is still named, alone on its
+		 * line, so that `env ROUTE` can tell it from a typo. */
+		if (var == NULL) {
+			evbuffer_add_printf(out, "%s\n", rc->name);
 			continue;
+		}
 		if (nseen < sizeof seen / sizeof *seen)
 			seen[nseen++] = var;
 		evbuffer_add_printf(out, "%s\t%s\t%s\n", rc->name, var, value);

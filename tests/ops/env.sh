@@ -4,7 +4,9 @@
 # DOCKER_HOST with unix://, ssh-agent: SSH_AUTH_SOCK), none for assuan or
 # env = ""; the first route of a variable wins; only routes that listen
 # (not an exposed one);
-# ROUTE arguments pick routes; nothing runs: exit 3 and no line. A file
+# ROUTE arguments pick routes, and a name that is no route of the running
+# instance fails the whole command (exit 1, no line: an eval must not half
+# apply it); nothing runs: exit 3 and no line. A file
 # named with -c that does not exist is an error, never the built-in
 # routes. `config --print` of a main file and a drop-in is one file that
 # check accepts, with the same routes.
@@ -62,13 +64,41 @@ log "start --env: implied DOCKER_HOST (first docker route), explicit SSH_AUTH_SO
 [[ -z $("$NPIPEROUTER" env -c "$T/r.conf" g) ]] || fail "env g printed a line"
 log "env ROUTE picks routes"
 
+# env_refused WHAT NAME...: env NAME... fails (exit 1), prints nothing an
+# eval would half apply, and names each unknown NAME and the routes
+# there are.
+env_refused() {
+	local what=$1 st=0 n
+	shift
+	"$NPIPEROUTER" env -c "$T/r.conf" --shell sh "$@" >"$T/bad.out" 2>"$T/bad.err" || st=$?
+	((st == 1)) || fail "env $what: exit $st, want 1: $(cat "$T/bad.out" "$T/bad.err")"
+	[[ ! -s $T/bad.out ]] || fail "env $what printed: $(cat "$T/bad.out")"
+	for n in "$@"; do
+		[[ $n == nosuch* ]] || continue
+		grep -qF "no route \"$n\"" "$T/bad.err" || fail "env $what does not name $n: $(cat "$T/bad.err")"
+	done
+	grep -q 'its routes: .*d2, g, n, s' "$T/bad.err" || fail "env $what does not list the routes: $(cat "$T/bad.err")"
+}
+env_refused "a typo" nosuch
+env_refused "a known and an unknown route" x s nosuch nosuch2
+# Routes with no variable are routes all the same: nothing, and success.
+for n in g n e d2; do
+	out=$("$NPIPEROUTER" env -c "$T/r.conf" --shell sh "$n") || fail "env $n (a route with no line of its own) failed"
+	[[ -z $out ]] || fail "env $n printed: $out"
+done
+log "env ROUTE with a name that is no route: exit 1, nothing on stdout, the unknown name and the routes on stderr"
+
 # A route removed by reload no longer listens: its line goes.
 write_conf
 "$NPIPEROUTER" reload -c "$T/r.conf" >/dev/null || fail "reload failed"
 "$NPIPEROUTER" env -c "$T/r.conf" --shell sh >"$T/env3" || fail "env after reload"
 grep -qx "DOCKER_HOST='unix://$T/d2.sock'; export DOCKER_HOST;" "$T/env3" ||
 	fail "after removing d: $(cat "$T/env3")"
-log "after reload without route d, DOCKER_HOST is d2's"
+st=0
+"$NPIPEROUTER" env -c "$T/r.conf" d >"$T/d.out" 2>"$T/d.err" || st=$?
+((st == 1)) && [[ ! -s $T/d.out ]] && grep -qF 'no route "d"' "$T/d.err" ||
+	fail "env d after reload without d: exit $st: $(cat "$T/d.out" "$T/d.err")"
+log "after reload without route d, DOCKER_HOST is d2's, and env d is refused"
 
 # Away from routes.d, which it holds already.
 mkdir -m 700 "$T/p"

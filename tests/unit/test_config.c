@@ -160,6 +160,14 @@ load_ok(const char *file)
 #define EXPOSE_PIPE(p) RELAY OPEN NAME "  expose = { pipe = \"" p "\"; };\n" \
     CONNECT CLOSE
 
+/* A route whose relay is nprelay.exe, its pipe P at line 5 and X at 6. */
+#define NPRELAY "relay = { path = \"/usr/libexec/npiperouter/nprelay.exe\"; };\n"
+#define NPRELAY_PIPE(p, x) NPRELAY OPEN NAME LISTEN "  pipe = \"" p "\";\n" x \
+    CLOSE
+#define WANT_PIPE "not a pipe name: want //./pipe/NAME or \\\\.\\pipe\\NAME"
+#define DOTS "the pipe NAME has an empty part or one of dots and spaces " \
+    "only (\".\", \"..\"), which Windows resolves as a path"
+
 #define X10 "xxxxxxxxxx"
 #define X100 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 #define A65 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -352,6 +360,69 @@ static const struct bad_case bad_cases[] = {
 	{ "empty pipe",
 	  RELAY OPEN NAME LISTEN "  pipe = \"\";\n" CLOSE, NULL, 1,
 	  { "main.conf:5: route \"a\": \"pipe\" must not be empty" } },
+	{ "nprelay pipe without the pipe namespace's prefix",
+	  NPRELAY_PIPE("docker_engine", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"docker_engine\": " WANT_PIPE } },
+	{ "nprelay pipe that is a drive path",
+	  NPRELAY_PIPE("C:/Users/me/S.gpg-agent", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"C:/Users/me/S.gpg-agent\": "
+	    WANT_PIPE } },
+	{ "nprelay pipe on another computer",
+	  NPRELAY_PIPE("//host/pipe/x", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//host/pipe/x\": a pipe on "
+	    "another computer; Windows would sign in to it with your "
+	    "credentials (\"--allow-remote\" in relay_args permits it)" } },
+	{ "nprelay pipe on another computer, --allow-remote=false",
+	  NPRELAY_PIPE("\\\\\\\\host\\\\pipe\\\\x",
+	  "  relay_args = [ \"-l\", \"5\", \"--allow-remote=false\" ];\n"), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"\\\\host\\pipe\\x\": a pipe on "
+	    "another computer; Windows would sign in to it with your "
+	    "credentials (\"--allow-remote\" in relay_args permits it)" } },
+	{ "nprelay pipe on host \"..\", even with --allow-remote",
+	  NPRELAY_PIPE("//../pipe/x", "  relay_args = [ \"--allow-remote\" ];\n"),
+	  NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//../pipe/x\": not a pipe name: "
+	    "want //./pipe/NAME" } },
+	{ "nprelay pipe that is a \\\\?\\ path",
+	  NPRELAY_PIPE("\\\\\\\\?\\\\C:\\\\x", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"\\\\?\\C:\\x\": \\\\?\\ paths are "
+	    "not pipe names: want //./pipe/NAME" } },
+	{ "nprelay pipe outside the pipe namespace",
+	  NPRELAY_PIPE("//./mailslot/x", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//./mailslot/x\": not in the "
+	    "pipe namespace: want //./pipe/NAME" } },
+	{ "nprelay pipe without a NAME",
+	  NPRELAY_PIPE("//./pipe/", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//./pipe/\": the pipe NAME is "
+	    "empty" } },
+	{ "nprelay pipe with a dot-dot part, backslashes",
+	  NPRELAY_PIPE("\\\\\\\\.\\\\pipe\\\\..\\\\C:\\\\x", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"\\\\.\\pipe\\..\\C:\\x\": " DOTS } },
+	{ "nprelay pipe with a part of dots and a space",
+	  NPRELAY_PIPE("//./pipe/a/.. /b", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//./pipe/a/.. /b\": " DOTS } },
+	{ "nprelay pipe with a control character, shown escaped",
+	  NPRELAY_PIPE("//./pipe/a\\x01b", ""), NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//./pipe/a\\x01b\": the pipe NAME "
+	    "has a control character" } },
+	{ "nprelay -a with a pipe name",
+	  NPRELAY_PIPE("//./pipe/a", "  relay_args = [ \"-ep\", \"-a\" ];\n"),
+	  NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"//./pipe/a\": a UNC or device "
+	    "path (\\\\HOST\\..., \\\\.\\..., \\\\?\\...); the assuan socket file "
+	    "must be on a local drive, e.g. C:\\Users\\me\\AppData\\Local\\"
+	    "gnupg\\S.gpg-agent" } },
+	{ "nprelay -a=true with a relative path",
+	  NPRELAY_PIPE("gnupg/S.gpg-agent", "  relay_args = [ \"--a=true\" ];\n"),
+	  NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"gnupg/S.gpg-agent\": not an "
+	    "absolute path on a drive; the assuan socket file must be given "
+	    "as C:\\..." } },
+	{ "the copy of nprelay on a Windows drive, a bad pipe",
+	  "relay = { path = \"/mnt/c/Users/me/AppData/Local/npiperouter/"
+	  "nprelay-0.1.0-0123abcd.exe\"; };\n" OPEN NAME LISTEN
+	  "  pipe = \"x\";\n" CLOSE, NULL, 1,
+	  { "main.conf:5: route \"a\": pipe \"x\": " WANT_PIPE } },
 	{ "relay_args that is a string",
 	  ROUTE_WITH("  relay_args = \"-ep\";\n"), NULL, 1,
 	  { "main.conf:6: route \"a\": \"relay_args\" must be a list of "
@@ -958,7 +1029,7 @@ test_every_setting(void **state)
 	    "    max_connections = 12;\n"
 	    "  },\n"
 	    "  { name = \"b\"; listen = { path = \"/tmp/b\"; mode = \"0777\"; };\n"
-	    "    pipe = \"p\"; relay = { cwd = \"/\"; }; relay_args = ( ); },\n"
+	    "    pipe = \"//./pipe/b\"; relay = { cwd = \"/\"; }; relay_args = ( ); },\n"
 	    "  { name = \"c\"; listen = { path = \"/tmp/c\"; }; pipe = \"p\";\n"
 	    "    relay = { path = \"/usr/bin/socat\"; }; relay_args = ( \"-\", \"x y\" ); }\n"
 	    ");\n");
@@ -998,6 +1069,44 @@ test_every_setting(void **state)
 	r = &cfg->routes[2];
 	assert_string_equal(r->relay.path, "/usr/bin/socat");
 	assert_string_equal(r->relay_args[1], "x y");
+	config_free(cfg);
+}
+
+/*
+ * A route's pipe as nprelay.exe takes it: either slash, "pipe" in any
+ * case, characters Windows forbids in file names but not in pipe names,
+ * a remote pipe with --allow-remote, a drive path with -a; kept as
+ * written. Another relay's pipe is its own business.
+ */
+static void
+test_pipe_names(void **state)
+{
+	struct config *cfg = NULL;
+
+	write_file("main.conf",
+	    NPRELAY
+	    "routes = (\n"
+	    "  { name = \"bs\"; listen = { path = \"/tmp/a\"; };\n"
+	    "    pipe = \"\\\\\\\\.\\\\pipe\\\\docker_engine\"; },\n"
+	    "  { name = \"fs\"; listen = { path = \"/tmp/b\"; };\n"
+	    "    pipe = \"//./PIPE/a<b>:|?*\\\"c/d\"; },\n"
+	    "  { name = \"remote\"; listen = { path = \"/tmp/c\"; };\n"
+	    "    pipe = \"//host/pipe/x\";\n"
+	    "    relay_args = [ \"-l\", \"5\", \"--allow-remote\" ]; },\n"
+	    "  { name = \"assuan\"; listen = { path = \"/tmp/d\"; };\n"
+	    "    pipe = \"C:\\\\Users\\\\me\\\\S.gpg-agent\"; relay_args = [ \"-a\" ]; },\n"
+	    "  { name = \"socat\"; listen = { path = \"/tmp/e\"; };\n"
+	    "    pipe = \"UNIX-CONNECT:/tmp/x\"; relay = { path = \"/usr/bin/socat\"; }; },\n"
+	    "  { name = \"npiperelay\"; listen = { path = \"/tmp/f\"; };\n"
+	    "    pipe = \"//host/pipe/x\"; relay = { path = \"/opt/npiperelay.exe\"; }; }\n"
+	    ");\n");
+	cfg = load_ok("main.conf");
+	assert_int_equal(cfg->nroutes, 6);
+	assert_string_equal(cfg->routes[0].pipe, "\\\\.\\pipe\\docker_engine");
+	assert_string_equal(cfg->routes[1].pipe, "//./PIPE/a<b>:|?*\"c/d");
+	assert_string_equal(cfg->routes[2].pipe, "//host/pipe/x");
+	assert_string_equal(cfg->routes[3].pipe, "C:\\Users\\me\\S.gpg-agent");
+	assert_string_equal(cfg->routes[4].pipe, "UNIX-CONNECT:/tmp/x");
 	config_free(cfg);
 }
 
@@ -1468,6 +1577,7 @@ main(void)
 		TEST(test_file_limits),
 		TEST(test_defaults),
 		TEST(test_every_setting),
+		TEST(test_pipe_names),
 		TEST(test_connection_limits),
 		TEST(test_adapter_setting_kept),
 		TEST(test_plugin_dir_env),
