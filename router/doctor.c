@@ -285,7 +285,13 @@ doctor_check_socket(struct doctor *d, const struct route_conf *r)
 	int listening;
 
 	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT)
+		/* Not a start that would fail on the runtime folder. */
+		if (errno == ENOENT && d->rundir_bad)
+			doctor_say(d, DOCTOR_WARN, "route \"%s\": %s does not "
+			    "exist: npiperouter is not running for this config, "
+			    "and cannot start until XDG_RUNTIME_DIR is fixed "
+			    "(above)", r->name, path);
+		else if (errno == ENOENT)
 			doctor_say(d, DOCTOR_WARN, "route \"%s\": %s does not "
 			    "exist: npiperouter is not running for this config "
 			    "(\"npiperouter start\", or \"systemctl --user start "
@@ -531,8 +537,10 @@ doctor_run_opts(const struct doctor_opts *opts, const struct config *cfg,
 	doctor_check_config(&d, cfg, config_file);
 	/* Else "not running" below would send the user to a start that
 	 * fails on it. */
-	if (runtime_dir_usable(err, sizeof err) != 0)
+	if (runtime_dir_usable(err, sizeof err) != 0) {
 		doctor_say(&d, DOCTOR_FAIL, "%s", err);
+		d.rundir_bad = 1;
+	}
 	/* Probes see what the daemon's relays see (server.c does the same). */
 	child_env_init(doctor_relay_interop(d.root, interop, sizeof interop));
 	if (cfg != NULL) {

@@ -24,6 +24,7 @@ struct doctor {
 	char interop[sizeof ((struct sockaddr_un *)0)->sun_path]; /* or "" */
 	char automount[256];
 	const char *exposures; /* doctor_opts' */
+	int rundir_bad; /* XDG_RUNTIME_DIR would stop a start */
 	unsigned nok, nwarn, nfail;
 };
 

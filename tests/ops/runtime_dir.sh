@@ -4,8 +4,9 @@
 # status, env, reload and stop fail with status 1 and one line that
 # names the folder, says what is wrong with it and what to do; check
 # still accepts the file but warns with the same line; doctor counts it
-# as a failure. Nothing is created in or for the folder. As user nobody:
-# root ignores a folder not its own (runtime_trust.sh).
+# as a failure, and its line for a missing route socket does not advise
+# "npiperouter start". Nothing is created in or for the folder. As user
+# nobody: root ignores a folder not its own (runtime_trust.sh).
 . "$(dirname "$0")/lib.sh"
 need setpriv getent
 [[ $(id -u) == 0 ]] || fail "this test switches users: run it as root (CI does)"
@@ -59,6 +60,11 @@ bad_dir() {
 	as_nobody "$dir" doctor >"$T/doctor.out" 2>&1 || st=$?
 	((st == 1)) && grep -qF "FAIL  XDG_RUNTIME_DIR is $dir, which $wrong" "$T/doctor.out" ||
 		fail "doctor with XDG_RUNTIME_DIR $dir: exit $st: $(cat "$T/doctor.out")"
+	# Its other lines do not send the user to a start that fails on it.
+	! grep -q '"npiperouter start"\|systemctl --user start' "$T/doctor.out" ||
+		fail "doctor with XDG_RUNTIME_DIR $dir advised a start: $(cat "$T/doctor.out")"
+	grep -qF "route \"r\": $T/r.sock does not exist: npiperouter is not running for this config, and cannot start until XDG_RUNTIME_DIR is fixed (above)" "$T/doctor.out" ||
+		fail "doctor with XDG_RUNTIME_DIR $dir: $(cat "$T/doctor.out")"
 	log "XDG_RUNTIME_DIR $dir: $out"
 }
 
