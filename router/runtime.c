@@ -29,6 +29,21 @@ runtime_hash(const char *s)
 	return h;
 }
 
+/* DIR, our folder in the runtime folder: made 0700 and still so. */
+static int
+runtime_subdir_check(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s must be a folder owned by uid %ld "
+		    "with mode 0700", dir, (long)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
 /* The folder for runtime files, created owner-only and checked as ours:
  * another user must not be able to plant our control socket. */
 static int
@@ -36,7 +51,6 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");
 	char fallback[64];
-	struct stat st;
 	int n;
 
 	/* A root shell from `su` keeps the user's XDG_RUNTIME_DIR: root
@@ -60,25 +74,31 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s must be a folder owned by uid %ld "
-		    "with mode 0700", dir, (long)geteuid());
-		return -1;
-	}
-	return 0;
+	return runtime_subdir_check(dir, err, errlen);
 }
 
 int
 runtime_dir_usable(char *err, size_t errlen)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");
+	char dir[sizeof ((struct runtime_paths *)NULL)->dir];
+	struct stat st;
+	int n;
 
 	/* Root ignores a folder not its own (runtime_dir()), and without
 	 * one the fallback is made when needed. */
-	if (geteuid() == 0 || base == NULL || *base == '\0')
+	if (base == NULL || *base == '\0' || (geteuid() == 0 &&
+	    !rundir_ok(base)))
 		return 0;
-	return rundir_check(base, err, errlen);
+	if (rundir_check(base, err, errlen) != 0)
+		return -1;
+	/* Ours, made by an earlier start: start refuses it as well once
+	 * others may write to it. One too long is start's to say. */
+	n = snprintf(dir, sizeof dir, "%s/npiperouter", base);
+	if (n < 0 || (size_t)n >= sizeof dir ||
+	    (lstat(dir, &st) != 0 && errno == ENOENT))
+		return 0;
+	return runtime_subdir_check(dir, err, errlen);
 }
 
 int

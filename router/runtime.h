@@ -14,8 +14,9 @@ struct runtime_paths {
 	char log[300];  /* log of a background instance (`start`) */
 };
 
-/* 0 when a set XDG_RUNTIME_DIR can hold the runtime files (creating
- * nothing), else -1 with what is wrong and what to do in ERR. */
+/* 0 when a set XDG_RUNTIME_DIR, and our npiperouter folder in it if
+ * there is one, can hold the runtime files (creating nothing), else -1
+ * with what is wrong and what to do in ERR. */
 int runtime_dir_usable(char *err, size_t errlen);
 
 /* Fill P for CONFIG_FILE and create the folder (0700) if needed. */

@@ -77,6 +77,27 @@ bad_dir "$T/gw" "group or others can write to (mode 0770)" "chmod go-w $T/gw"
 made=$(find "$T/gw" "$T/root" "$T/mine" -mindepth 1)
 [[ -z $made ]] || fail "files were made: $made"
 
+# A good folder whose npiperouter folder (made 0700 by us) was opened to
+# others: start refuses it, so check warns and doctor fails with the
+# same line, and doctor does not advise a start.
+mkdir -m 700 "$T/sub" "$T/sub/npiperouter"
+chmod 755 "$T/sub/npiperouter"
+chown -R "$nobody:$nogroup" "$T/sub"
+sub_line="$T/sub/npiperouter must be a folder owned by uid $nobody with mode 0700"
+st=0
+as_nobody "$T/sub" start >"$T/out" 2>&1 || st=$?
+((st == 1)) && [[ $(cat "$T/out") == "npiperouter: $sub_line" ]] ||
+	fail "start with $T/sub/npiperouter open: exit $st: $(cat "$T/out")"
+as_nobody "$T/sub" check >/dev/null 2>"$T/check.err" || fail "check: $(cat "$T/check.err")"
+grep -qF "warning: $sub_line" "$T/check.err" ||
+	fail "check with $T/sub/npiperouter open warned: $(cat "$T/check.err")"
+st=0
+as_nobody "$T/sub" doctor >"$T/doctor.out" 2>&1 || st=$?
+((st == 1)) && grep -qF "FAIL  $sub_line" "$T/doctor.out" &&
+	! grep -q '"npiperouter start"' "$T/doctor.out" ||
+	fail "doctor with $T/sub/npiperouter open: exit $st: $(cat "$T/doctor.out")"
+log "$T/sub/npiperouter open to others: start, check and doctor say so"
+
 # The same user with a good folder: check says nothing of it, status
 # finds nothing running there.
 as_nobody "$T/mine" check >/dev/null 2>"$T/check.err" || fail "check with a good folder: $(cat "$T/check.err")"
