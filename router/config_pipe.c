@@ -5,11 +5,11 @@
  * Another relay (npiperelay.exe, socat in the tests) has its own syntax
  * and rules, and its "pipe" is its business.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config_priv.h"
+#include "escape.h"
 #include "pipe_name.h"
 
 /* nprelay.exe, or its copy on a Windows drive (nprelay-VERSION-HASH.exe,
@@ -70,23 +70,6 @@ config_pipe_flag(char *const *args, size_t n, const char *name)
 	return on;
 }
 
-/* IN for a message: control bytes, which pipe_name.c refuses, as \xNN
- * rather than raw onto the terminal. */
-static void
-config_pipe_shown(const char *in, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 5 < outlen; in++) {
-		if ((unsigned char)*in < 0x20 || *in == 0x7f)
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
-			    (unsigned char)*in);
-		else
-			out[o++] = *in;
-	}
-	out[o] = '\0';
-}
-
 void
 config_pipe_check(struct config_ctx *ctx, const config_setting_t *route,
     const struct route_conf *r, const char *label)
@@ -106,8 +89,10 @@ config_pipe_check(struct config_ctx *ctx, const config_setting_t *route,
 		rc = pipe_name_check(r->pipe, config_pipe_flag(r->relay_args,
 		    r->relay_nargs, "allow-remote") ? PIPE_NAME_REMOTE_ALLOWED :
 		    PIPE_NAME_REMOTE_REFUSED, why, sizeof why);
-	if (rc != 0) {
-		config_pipe_shown(r->pipe, shown, sizeof shown);
-		config_err_at(ctx, s, label, "pipe \"%s\": %s", shown, why);
-	}
+	/* Control bytes, which pipe_name.c refuses, as \xNN rather than
+	 * raw onto the terminal. */
+	if (rc != 0)
+		config_err_at(ctx, s, label, "pipe \"%s\": %s",
+		    escape_bytes(shown, sizeof shown, r->pipe, strlen(r->pipe),
+		    ESCAPE_ALL, ESCAPE_KEEP_8BIT), why);
 }

@@ -369,16 +369,13 @@ interop_path_to_linux(const char *winpath, char *out, size_t outlen,
 {
 	const char *conv = getenv("NPIPEROUTER_WSLPATH");
 	char *args[] = { NULL, "-u", (char *)winpath, NULL };
-	int bad = 0;
 
 	args[0] = (char *)(conv != NULL && *conv != '\0' ? conv : "wslpath");
 	if (interop_exec(args[0], args, 0, NULL, out, outlen, err, errlen) != 0)
 		return -1;
 	/* One absolute path: a second line, or any control byte, is not
 	 * part of a folder's name. */
-	for (const char *p = out; *p != '\0' && bad == 0; p++)
-		bad = (unsigned char)*p < 0x20 || *p == 0x7f;
-	if (out[0] != '/' || bad) {
+	if (out[0] != '/' || escape_has_control(out)) {
 		char shown[256], wshown[256];
 
 		snprintf(err, errlen, "%s -u \"%s\" gave no absolute path: "

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "escape.h"
+
 static int
 pipe_name_sep(char c)
 {
@@ -41,15 +43,6 @@ pipe_name_refuse(char *why, size_t whylen, const char *rule)
 {
 	snprintf(why, whylen, "%s", rule);
 	return -1;
-}
-
-static int
-pipe_name_has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 int
@@ -85,7 +78,7 @@ pipe_name_check(const char *name, enum pipe_name_hosts hosts, char *why,
 	p += 6;
 	if (*p == '\0')
 		return pipe_name_refuse(why, whylen, "the pipe NAME is empty");
-	if (pipe_name_has_control(p))
+	if (escape_has_control(p))
 		return pipe_name_refuse(why, whylen, "the pipe NAME has a "
 		    "control character");
 	for (;;) {
@@ -118,7 +111,7 @@ pipe_name_check_file(const char *path, char *why, size_t whylen)
 	    !pipe_name_sep(path[2]))
 		return pipe_name_refuse(why, whylen, "not an absolute path on "
 		    "a drive; the assuan socket file must be given as C:\\...");
-	if (pipe_name_has_control(path))
+	if (escape_has_control(path))
 		return pipe_name_refuse(why, whylen, "the assuan socket file "
 		    "has a control character");
 	return 0;

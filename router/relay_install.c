@@ -373,14 +373,11 @@ relay_install_localappdata(char *out, size_t outlen, char *err,
 		return -1;
 	}
 	/* No Windows folder name holds one; a log line would obey it. */
-	for (const char *p = win; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "%%LOCALAPPDATA%% \"%s\" holds a "
-			    "control character", escape_bytes(shown,
-			    sizeof shown, win, strlen(win), 200, ESCAPE_QUOTES |
-			    ESCAPE_KEEP_8BIT));
-			return -1;
-		}
+	if (escape_has_control(win)) {
+		snprintf(err, errlen, "%%LOCALAPPDATA%% \"%s\" holds a control "
+		    "character", escape_bytes(shown, sizeof shown, win,
+		    strlen(win), 200, ESCAPE_QUOTES | ESCAPE_KEEP_8BIT));
+		return -1;
 	}
 	if (interop_path_to_linux(win, out, outlen, why, sizeof why) != 0) {
 		snprintf(err, errlen, "%%LOCALAPPDATA%% %s: %s", win, why);

@@ -44,21 +44,30 @@ runtime_subdir_check(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* The XDG_RUNTIME_DIR in force, or NULL for the fallback folder. A root
+ * shell from `su` keeps the user's XDG_RUNTIME_DIR: root then uses its
+ * own folder, as without one. */
+static const char *
+runtime_xdg(void)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (base == NULL || *base == '\0' || (geteuid() == 0 &&
+	    !rundir_ok(base)))
+		return NULL;
+	return base;
+}
+
 /* The folder for runtime files, created owner-only and checked as ours:
  * another user must not be able to plant our control socket. */
 static int
 runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	const char *base = runtime_xdg();
 	char fallback[64];
 	int n;
 
-	/* A root shell from `su` keeps the user's XDG_RUNTIME_DIR: root
-	 * then uses its own folder, as without one. */
-	if (geteuid() == 0 && base != NULL && *base != '\0' &&
-	    !rundir_ok(base))
-		base = NULL;
-	if (base == NULL || *base == '\0') {
+	if (base == NULL) {
 		if (rundir_fallback(fallback, sizeof fallback, err, errlen) != 0)
 			return -1;
 		base = fallback;
@@ -80,15 +89,13 @@ runtime_dir(char *dir, size_t len, char *err, size_t errlen)
 int
 runtime_dir_usable(char *err, size_t errlen)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR");
+	const char *base = runtime_xdg();
 	char dir[sizeof ((struct runtime_paths *)NULL)->dir];
 	struct stat st;
 	int n;
 
-	/* Root ignores a folder not its own (runtime_dir()), and without
-	 * one the fallback is made when needed. */
-	if (base == NULL || *base == '\0' || (geteuid() == 0 &&
-	    !rundir_ok(base)))
+	/* The fallback is made when needed. */
+	if (base == NULL)
 		return 0;
 	if (rundir_check(base, err, errlen) != 0)
 		return -1;

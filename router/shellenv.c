@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 /* What the built-in adapters' clients read by default. */
 static const struct {
 	const char *adapter, *var;
@@ -76,10 +78,8 @@ shellenv_value(const char *var, const char *path, char *buf, size_t len)
 	const char *prefix = "";
 	int n;
 
-	for (const char *p = path; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return -1;
-	}
+	if (escape_has_control(path))
+		return -1;
 	for (size_t i = 0; shellenv_url_vars[i] != NULL; i++) {
 		if (strcmp(var, shellenv_url_vars[i]) == 0)
 			prefix = "unix://";

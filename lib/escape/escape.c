@@ -39,6 +39,15 @@ escape_bytes(char *out, size_t outlen, const void *p, size_t n, size_t max,
 	return out;
 }
 
+int
+escape_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 size_t
 escape_utf8_len(const char *s)
 {

@@ -24,6 +24,10 @@
 const char *escape_bytes(char *out, size_t outlen, const void *p, size_t n,
     size_t max, int flags);
 
+/* 1 when the string S holds a control byte (below 0x20, or DEL): no
+ * name or path of ours may, since a log line or a shell would obey it. */
+int escape_has_control(const char *s);
+
 /*
  * The length of the UTF-8 sequence that starts at P (a NUL-terminated
  * string) when it is whole and valid (not overlong, not a surrogate, not

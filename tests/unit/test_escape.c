@@ -76,6 +76,19 @@ test_escape_utf8(void **state)
 	assert_int_equal(escape_utf8_len("\xe2\x82"), 0);
 }
 
+/* Any byte below 0x20, or DEL; not 8-bit bytes, not a quote. */
+static void
+test_escape_has_control(void **state)
+{
+	(void)state;
+	assert_false(escape_has_control(""));
+	assert_false(escape_has_control("C:\\Users\\\xc3\xa9 \"x\"/\x80"));
+	assert_true(escape_has_control("a\nb"));
+	assert_true(escape_has_control("\x01"));
+	assert_true(escape_has_control("x\x1f"));
+	assert_true(escape_has_control("x\x7f"));
+}
+
 int
 main(void)
 {
@@ -83,6 +96,7 @@ main(void)
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_cut),
 		cmocka_unit_test(test_escape_utf8),
+		cmocka_unit_test(test_escape_has_control),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
